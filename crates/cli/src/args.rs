@@ -1,0 +1,96 @@
+//! Command-line definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "tsforge", version, about = "Time-series AutoML forecasting for retail demand (M5 and long-format panels)")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fit every model, score it, and write the leaderboard, forecasts and submission.
+    Run(RunArgs),
+    /// Look at data or make some.
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Series count, length, share of zeros and Syntetos-Boylan demand classes.
+    Inspect(InspectArgs),
+    /// Write a synthetic dataset in the exact M5 file layout.
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PhaseArg {
+    Validation,
+    Evaluation,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct RunArgs {
+    /// Recipe file (TOML). Without one, the quickstart on the shipped m5-tiny data.
+    pub recipe: Option<PathBuf>,
+    /// An M5 folder, a long-format CSV/Parquet file, or a shipped dataset name (m5-tiny).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Output folder (default: reports/RUN-NAME).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// M5 phase: validation (forecast d_1914..d_1941 and score) or evaluation (forecast d_1942..d_1969).
+    #[arg(long, value_enum)]
+    pub phase: Option<PhaseArg>,
+    /// Random seed (recorded in the manifest; every random choice takes it).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Forecast horizon (28 on M5 data; required for long-format data unless the recipe sets it).
+    #[arg(long)]
+    pub horizon: Option<usize>,
+    /// Frequency of long-format dates (daily, weekly, monthly, quarterly, yearly); inferred if absent.
+    #[arg(long)]
+    pub freq: Option<String>,
+    /// No progress bars and no leaderboard on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InspectArgs {
+    /// An M5 folder, a long-format file, or a shipped dataset name (default: m5-tiny).
+    pub data: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SynthArgs {
+    /// Number of stores (the first N of the ten M5 stores).
+    #[arg(long, default_value_t = 10)]
+    pub stores: usize,
+    /// Items per store (up to 3049, the full M5 catalogue).
+    #[arg(long, default_value_t = 3049)]
+    pub items: usize,
+    /// Days in the evaluation file (the validation file has 28 fewer).
+    #[arg(long, default_value_t = 1941)]
+    pub days: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, short)]
+    pub quiet: bool,
+}

@@ -1,0 +1,24 @@
+//! Exit codes: 0 ok, 1 the run failed, 2 bad usage, recipe or input.
+
+use tsforge_data::DataError;
+
+/// An error the user can fix by changing the command, the recipe or the input.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn usage(msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(UsageError(msg.into()))
+}
+
+pub fn code_for(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if cause.is::<UsageError>() {
+            return 2;
+        }
+        if let Some(d) = cause.downcast_ref::<DataError>() {
+            return if d.is_input_error() { 2 } else { 1 };
+        }
+    }
+    1
+}

@@ -1,0 +1,164 @@
+//! The leaderboard of a run: one row per model, written as CSV, Markdown, JSON and a
+//! terminal table. (The report crate takes this over with the AutoML issue.)
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::scoring::Scores;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub rank: usize,
+    pub alias: String,
+    pub family: String,
+    pub scores: Scores,
+    /// Score on the backtest window right before the forecast origin (selection score).
+    pub valid: Option<f64>,
+    pub fit_seconds: f64,
+    pub predict_seconds: f64,
+    /// The model whose forecast became submission.csv.
+    pub selected: bool,
+    pub note: String,
+}
+
+/// Which metric heads the board: WRMSSE on M5 data, MASE on long-format data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    Wrmsse,
+    Mase,
+}
+
+impl Metric {
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Wrmsse => "wrmsse",
+            Metric::Mase => "mase",
+        }
+    }
+
+    pub fn of(self, s: &Scores) -> Option<f64> {
+        match self {
+            Metric::Wrmsse => s.wrmsse,
+            Metric::Mase => s.mase,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Leaderboard {
+    pub metric: Metric,
+    /// Whether the main scores come from held-out truth (false: no truth, only `valid`).
+    pub scored: bool,
+    pub rows: Vec<Row>,
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map(|x| format!("{x}")).unwrap_or_default()
+}
+
+impl Leaderboard {
+    /// Orders rows by the main score (or the validation score when there is no truth),
+    /// ties broken by alias, and numbers them.
+    pub fn new(metric: Metric, scored: bool, mut rows: Vec<Row>) -> Leaderboard {
+        let key = |r: &Row| (if scored { metric.of(&r.scores) } else { r.valid }).unwrap_or(f64::INFINITY);
+        rows.sort_by(|a, b| key(a).total_cmp(&key(b)).then_with(|| a.alias.cmp(&b.alias)));
+        for (k, r) in rows.iter_mut().enumerate() {
+            r.rank = k + 1;
+        }
+        Leaderboard { metric, scored, rows }
+    }
+
+    fn n_levels(&self) -> usize {
+        self.rows.iter().map(|r| r.scores.levels.len()).max().unwrap_or(0)
+    }
+
+    pub fn to_csv(&self) -> String {
+        let m = self.metric.name();
+        let mut cols = vec!["rank".to_string(), "alias".into(), "family".into(), m.to_string()];
+        cols.extend((1..=self.n_levels()).map(|l| format!("level_{l}")));
+        cols.push(format!("valid_{m}"));
+        let others: Vec<&str> = ["rmsse", "mase", "smape", "mae", "rmse", "bias"].into_iter().filter(|c| *c != m).collect();
+        cols.extend(others.iter().map(|c| c.to_string()));
+        cols.extend(["fit_seconds", "predict_seconds", "selected", "note"].map(String::from));
+        let mut out = cols.join(",") + "\n";
+        for r in &self.rows {
+            let s = &r.scores;
+            let mut cells = vec![r.rank.to_string(), r.alias.clone(), r.family.clone(), num(self.metric.of(s))];
+            cells.extend(s.levels.iter().map(|v| num(Some(*v))));
+            cells.push(num(r.valid));
+            for c in &others {
+                cells.push(num(match *c {
+                    "rmsse" => s.rmsse,
+                    "mase" => s.mase,
+                    "smape" => s.smape,
+                    "mae" => s.mae,
+                    "rmse" => s.rmse,
+                    _ => s.bias,
+                }));
+            }
+            cells.extend([format!("{:.3}", r.fit_seconds), format!("{:.3}", r.predict_seconds), r.selected.to_string(), csv_text(&r.note)]);
+            let _ = writeln!(out, "{}", cells.join(","));
+        }
+        out
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Table for people: Markdown, or aligned plain text for the terminal.
+    fn table(&self, markdown: bool) -> String {
+        let m = self.metric.name().to_uppercase();
+        let mut head = vec!["rank".to_string(), "model".into(), "family".into(), m.clone(), format!("valid {m}")];
+        head.extend((1..=self.n_levels()).map(|l| format!("L{l}")));
+        head.extend(["sMAPE".into(), "fit s".into()]);
+        let body: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let f = |v: Option<f64>, d: usize| v.map(|x| format!("{x:.d$}")).unwrap_or_else(|| "-".into());
+                let alias = if r.selected { format!("{} *", r.alias) } else { r.alias.clone() };
+                let mut row = vec![r.rank.to_string(), alias, r.family.clone(), f(self.metric.of(&r.scores), 4), f(r.valid, 4)];
+                row.extend(r.scores.levels.iter().map(|v| f(Some(*v), 3)));
+                row.extend([f(r.scores.smape, 2), format!("{:.2}", r.fit_seconds)]);
+                row
+            })
+            .collect();
+        let widths: Vec<usize> = (0..head.len()).map(|c| body.iter().map(|r| r[c].chars().count()).chain([head[c].len()]).max().unwrap_or(0)).collect();
+        let line = |cells: &[String]| -> String {
+            let padded: Vec<String> = cells.iter().zip(&widths).enumerate().map(|(c, (v, w))| if c < 3 { format!("{v:<w$}") } else { format!("{v:>w$}") }).collect();
+            if markdown { format!("| {} |", padded.join(" | ")) } else { padded.join("  ") }
+        };
+        let mut out = line(&head) + "\n";
+        if markdown {
+            let rule: Vec<String> = widths.iter().enumerate().map(|(c, w)| if c < 3 { "-".repeat(*w) } else { format!("{}:", "-".repeat(w.saturating_sub(1))) }).collect();
+            out += &format!("|-{}-|\n", rule.join("-|-"));
+        }
+        for r in &body {
+            out += &line(r);
+            out.push('\n');
+        }
+        out
+    }
+
+    pub fn to_terminal(&self) -> String {
+        self.table(false)
+    }
+
+    pub fn to_markdown(&self, title: &str, notes: &[String]) -> String {
+        let mut out = format!("# {title}\n\n{}\n", self.table(true));
+        out += "\n`*` marks the model behind submission.csv (best validation score). ";
+        out += "L1..L12: per-level scores (total, state, store, cat, dept, state×cat, state×dept, store×cat, store×dept, item, item×state, item×store).\n";
+        for n in notes {
+            out += &format!("\n- {n}");
+        }
+        out.push('\n');
+        out
+    }
+}
+
+fn csv_text(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}

@@ -1,0 +1,34 @@
+//! `tsforge`: forecasting runs, data inspection and synthetic data from the command line.
+
+mod args;
+mod baselines;
+mod exit;
+mod inspect;
+mod leaderboard;
+mod progress;
+mod recipe;
+mod run;
+mod scoring;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command, DataCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => run::execute(&args::RunArgs::default()),
+        Some(Command::Run(a)) => run::execute(&a),
+        Some(Command::Data { command: DataCommand::Inspect(a) }) => inspect::execute(&a),
+        Some(Command::Data { command: DataCommand::Synth(a) }) => inspect::synth(&a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(exit::code_for(&err))
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Run recipes (TOML). The AutoML issue grows these into full search recipes; today a
+//! recipe names the data, phase, seed, horizon and which baselines to run.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tsforge_core::Phase;
+
+use crate::exit::usage;
+
+pub const BASELINES: [&str; 2] = ["Naive", "SeasonalNaive"];
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    /// Run name: the default output folder is reports/NAME.
+    pub name: Option<String>,
+    /// M5 folder, long-format file, or shipped dataset name.
+    pub data: Option<String>,
+    pub phase: Option<Phase>,
+    pub seed: Option<u64>,
+    pub horizon: Option<usize>,
+    /// Frequency of long-format dates.
+    pub freq: Option<String>,
+    /// Season length for SeasonalNaive (default: from the frequency, 7 for daily).
+    pub season_length: Option<usize>,
+    /// Models to run (default: all baselines).
+    pub models: Option<Vec<String>>,
+    /// Column names of long-format data.
+    #[serde(default)]
+    pub columns: Columns,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Columns {
+    pub id: String,
+    pub time: String,
+    pub target: String,
+    #[serde(rename = "static")]
+    pub statics: Vec<String>,
+}
+
+impl Default for Columns {
+    fn default() -> Self {
+        Columns { id: "unique_id".into(), time: "ds".into(), target: "y".into(), statics: Vec::new() }
+    }
+}
+
+impl Recipe {
+    pub fn load(path: &Path) -> anyhow::Result<Recipe> {
+        let text = std::fs::read_to_string(path).map_err(|e| usage(format!("{}: cannot read recipe: {e}", path.display())))?;
+        let recipe: Recipe = toml::from_str(&text).map_err(|e| usage(format!("{}: invalid recipe: {e}", path.display())))?;
+        recipe.validate(&path.display().to_string())?;
+        Ok(recipe)
+    }
+
+    fn validate(&self, label: &str) -> anyhow::Result<()> {
+        if let Some(models) = &self.models {
+            if models.is_empty() {
+                return Err(usage(format!("{label}: models: the list is empty; choose from {}", BASELINES.join(", "))));
+            }
+            if let Some(m) = models.iter().find(|m| !BASELINES.contains(&m.as_str())) {
+                return Err(usage(format!("{label}: models: unknown model '{m}'; choose from {}", BASELINES.join(", "))));
+            }
+        }
+        if self.horizon == Some(0) {
+            return Err(usage(format!("{label}: horizon: must be at least 1")));
+        }
+        if self.season_length == Some(0) {
+            return Err(usage(format!("{label}: season_length: must be at least 1")));
+        }
+        Ok(())
+    }
+}

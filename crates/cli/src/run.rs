@@ -1,0 +1,350 @@
+//! `tsforge run`: load data, fit every model, score it, write the run folder.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use serde::Serialize;
+use serde_json::json;
+use tsforge_core::metrics::M5Evaluator;
+use tsforge_core::{Forecast, Forecaster, Freq, Hierarchy, Panel, Phase};
+use tsforge_data::long::LongSpec;
+use tsforge_data::write::{long_forecast, m5_submission, write_atomic};
+use tsforge_data::{m5, registry};
+
+use crate::args::{PhaseArg, RunArgs};
+use crate::baselines::{Naive, SeasonalNaive};
+use crate::exit::usage;
+use crate::leaderboard::{Leaderboard, Metric, Row};
+use crate::progress::Progress;
+use crate::recipe::{Recipe, BASELINES};
+use crate::scoring::Truth;
+
+pub const M5_HORIZON: usize = 28;
+
+/// Recipe and flags merged: flags win.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    pub name: String,
+    pub data: String,
+    pub phase: Phase,
+    pub seed: u64,
+    pub horizon: Option<usize>,
+    pub freq: Option<String>,
+    pub season_length: Option<usize>,
+    pub models: Vec<String>,
+    pub columns: crate::recipe::Columns,
+    pub out: PathBuf,
+}
+
+impl Settings {
+    pub fn resolve(args: &RunArgs, recipe: &Recipe) -> Settings {
+        let name = recipe.name.clone().unwrap_or_else(|| "quickstart".into());
+        let phase = match args.phase {
+            Some(PhaseArg::Validation) => Phase::Validation,
+            Some(PhaseArg::Evaluation) => Phase::Evaluation,
+            None => recipe.phase.unwrap_or_default(),
+        };
+        Settings {
+            out: args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&name)),
+            name,
+            data: args.data.clone().or_else(|| recipe.data.clone()).unwrap_or_else(|| registry::DEFAULT_DATASET.into()),
+            phase,
+            seed: args.seed.or(recipe.seed).unwrap_or(0),
+            horizon: args.horizon.or(recipe.horizon),
+            freq: args.freq.clone().or_else(|| recipe.freq.clone()),
+            season_length: recipe.season_length,
+            models: recipe.models.clone().unwrap_or_else(|| BASELINES.iter().map(|s| s.to_string()).collect()),
+            columns: recipe.columns.clone(),
+        }
+    }
+}
+
+/// The loaded data, with what the run needs to know about where it came from.
+pub(crate) struct Input {
+    pub(crate) panel: Panel,
+    /// M5 data: days in the validation file, if present.
+    validation_days: Option<usize>,
+    pub(crate) is_m5: bool,
+    fingerprint: String,
+}
+
+pub(crate) fn load_input(s: &Settings) -> anyhow::Result<Input> {
+    let path = Path::new(&s.data);
+    let sources = if path.is_dir() {
+        Some(m5::M5Sources::from_dir(path)?)
+    } else if path.exists() {
+        None
+    } else {
+        match registry::shipped(&s.data) {
+            Some(src) => Some(src?),
+            None => {
+                return Err(usage(format!(
+                    "--data {}: no such file or folder, and not a shipped dataset (shipped: {})",
+                    s.data,
+                    registry::SHIPPED.join(", ")
+                )))
+            }
+        }
+    };
+    match sources {
+        Some(src) => {
+            let mut fp = Fingerprint::default();
+            for f in [Some(&src.calendar), src.prices.as_ref(), src.validation.as_ref(), src.evaluation.as_ref()].into_iter().flatten() {
+                fp.add(&f.bytes);
+            }
+            let data = m5::load(&src)?;
+            Ok(Input { panel: data.panel, validation_days: data.validation_days.filter(|_| data.evaluation_days.is_some()), is_m5: true, fingerprint: fp.hex() })
+        }
+        None => {
+            let freq = match &s.freq {
+                Some(f) => Some(Freq::parse(f).ok_or_else(|| usage(format!("--freq {f}: expected daily, weekly, monthly, quarterly, yearly or period")))?),
+                None => None,
+            };
+            let spec = LongSpec {
+                id_col: s.columns.id.clone(),
+                time_col: s.columns.time.clone(),
+                target_col: s.columns.target.clone(),
+                static_cols: s.columns.statics.clone(),
+                dynamic_cols: None,
+                freq,
+            };
+            let mut fp = Fingerprint::default();
+            fp.add(&std::fs::read(path).with_context(|| format!("reading {}", path.display()))?);
+            let panel = tsforge_data::long::load(path, &spec)?;
+            Ok(Input { panel, validation_days: None, is_m5: false, fingerprint: fp.hex() })
+        }
+    }
+}
+
+/// FNV-1a over the input bytes: a cheap, stable identity of the data for the manifest.
+#[derive(Default)]
+struct Fingerprint(u64, usize);
+
+impl Fingerprint {
+    fn add(&mut self, bytes: &[u8]) {
+        if self.1 == 0 && self.0 == 0 {
+            self.0 = 0xcbf2_9ce4_8422_2325;
+        }
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.1 += bytes.len();
+    }
+    fn hex(&self) -> String {
+        format!("fnv1a64:{:016x}:{}bytes", self.0, self.1)
+    }
+}
+
+/// Where the run forecasts from and what it is scored against.
+struct Plan {
+    horizon: usize,
+    season: usize,
+    /// History before the forecast origin.
+    train: Panel,
+    /// Held-out truth after the origin (M5 validation phase, long format).
+    truth: Option<Vec<f64>>,
+    /// Backtest: the window right before the origin, for choosing the submission.
+    valid: Option<(Panel, Vec<f64>)>,
+    notes: Vec<String>,
+}
+
+fn plan(input: &Input, s: &Settings) -> anyhow::Result<Plan> {
+    let p = &input.panel;
+    let season = s.season_length.unwrap_or_else(|| p.index.freq().season_length());
+    let mut notes = Vec::new();
+    let (horizon, train, truth) = if input.is_m5 {
+        let horizon = s.horizon.unwrap_or(M5_HORIZON);
+        match (s.phase, input.validation_days) {
+            (Phase::Validation, Some(vd)) if vd + horizon <= p.n_time() => {
+                let (train, truth) = p.truncated(vd + horizon)?.holdout(horizon)?;
+                notes.push(format!("Trained on d_1..d_{vd}, scored on d_{}..d_{} of the evaluation file.", vd + 1, vd + horizon));
+                (horizon, train, Some(truth))
+            }
+            (Phase::Validation, Some(vd)) => {
+                return Err(usage(format!("the evaluation file has {} days: too few to score a {horizon}-day forecast after d_{vd}", p.n_time())));
+            }
+            (phase, _) => {
+                if phase == Phase::Evaluation && input.validation_days.is_none() && p.n_time() <= 1913 {
+                    notes.push("No evaluation file: forecasting after the last day of the validation file.".into());
+                }
+                notes.push(format!("Submission only: forecasting d_{}..d_{} (no truth to score against).", p.n_time() + 1, p.n_time() + horizon));
+                (horizon, p.clone(), None)
+            }
+        }
+    } else {
+        let horizon = s.horizon.ok_or_else(|| usage("long-format data needs a horizon: pass --horizon H (or set horizon in the recipe)"))?;
+        let (train, truth) = p.holdout(horizon).map_err(|e| usage(format!("{}: --horizon {horizon}: {e}", s.data)))?;
+        notes.push(format!("The last {horizon} periods of each series are held out and scored (RMSSE, MASE, sMAPE)."));
+        (horizon, train, Some(truth))
+    };
+    let valid = train.holdout(horizon).ok();
+    if valid.is_none() {
+        notes.push("Some series are too short for a validation window: the submission is chosen by the scored window.".into());
+    }
+    Ok(Plan { horizon, season, train, truth, valid, notes })
+}
+
+fn build_models(s: &Settings, season: usize) -> Vec<Box<dyn Forecaster>> {
+    s.models
+        .iter()
+        .map(|m| -> Box<dyn Forecaster> {
+            match m.as_str() {
+                "Naive" => Box::new(Naive),
+                _ => Box::new(SeasonalNaive { season }),
+            }
+        })
+        .collect()
+}
+
+fn evaluator(train: &Panel, horizon: usize) -> anyhow::Result<Option<M5Evaluator>> {
+    match &train.attrs {
+        Some(attrs) => Ok(Some(M5Evaluator::from_panel(train, Hierarchy::m5(attrs), horizon)?)),
+        None => Ok(None),
+    }
+}
+
+fn fit_predict(model: &dyn Forecaster, train: &Panel, horizon: usize) -> anyhow::Result<(Forecast, f64, f64)> {
+    let t = Instant::now();
+    let fitted = model.fit(train).map_err(|e| anyhow::anyhow!("{} failed to fit: {e}", model.alias()))?;
+    let fit_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut forecast = fitted.predict(horizon).map_err(|e| anyhow::anyhow!("{} failed to predict: {e}", model.alias()))?;
+    forecast.start = train.n_time();
+    Ok((forecast, fit_s, t.elapsed().as_secs_f64()))
+}
+
+pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let recipe = match &args.recipe {
+        Some(p) => Recipe::load(p)?,
+        None => Recipe::default(),
+    };
+    let s = Settings::resolve(args, &recipe);
+    let progress = Progress::new(args.quiet);
+    let input = progress.step("loading data", || load_input(&s))?;
+    let load_s = started.elapsed().as_secs_f64();
+    let plan = plan(&input, &s)?;
+    let metric = if input.is_m5 { Metric::Wrmsse } else { Metric::Mase };
+    let scored_ev = if plan.truth.is_some() { evaluator(&plan.train, plan.horizon)? } else { None };
+    let valid_ev = match &plan.valid {
+        Some((vtrain, _)) => evaluator(vtrain, plan.horizon)?,
+        None => None,
+    };
+    let mut rows = Vec::new();
+    let mut forecasts = Vec::new();
+    for model in build_models(&s, plan.season) {
+        let alias = model.alias().to_string();
+        let (forecast, fit_s, predict_s) = progress.step(&format!("fitting {alias}"), || fit_predict(model.as_ref(), &plan.train, plan.horizon))?;
+        let scores = match &plan.truth {
+            Some(actual) => Truth { train: &plan.train, actual: actual.clone(), horizon: plan.horizon, season: plan.season, m5: scored_ev.as_ref() }.score(&forecast)?,
+            None => Default::default(),
+        };
+        let valid = match &plan.valid {
+            Some((vtrain, vtruth)) => {
+                let (vf, _, _) = progress.step(&format!("validating {alias}"), || fit_predict(model.as_ref(), vtrain, plan.horizon))?;
+                let truth = Truth { train: vtrain, actual: vtruth.clone(), horizon: plan.horizon, season: plan.season, m5: valid_ev.as_ref() };
+                metric.of(&truth.score(&vf)?)
+            }
+            None => None,
+        };
+        let note = match model.alias() {
+            "SeasonalNaive" => {
+                let short = SeasonalNaive { season: plan.season }.fallbacks(&plan.train);
+                if short > 0 { format!("season {}; {short} series shorter than a season fell back to Naive", plan.season) } else { format!("season {}", plan.season) }
+            }
+            _ => String::new(),
+        };
+        rows.push(Row { rank: 0, alias, family: model.family().to_string(), scores, valid, fit_seconds: fit_s, predict_seconds: predict_s, selected: false, note });
+        forecasts.push(forecast);
+    }
+    // The submission is the best model on the validation window (never on the scored window,
+    // unless no validation window exists); ties go to the earlier model in the recipe.
+    let pick = |r: &Row| if plan.valid.is_some() { r.valid } else { metric.of(&r.scores) };
+    let best = (0..rows.len()).min_by(|&a, &b| pick(&rows[a]).unwrap_or(f64::INFINITY).total_cmp(&pick(&rows[b]).unwrap_or(f64::INFINITY)).then(a.cmp(&b))).unwrap_or(0);
+    rows[best].selected = true;
+    let best_alias = rows[best].alias.clone();
+    let board = Leaderboard::new(metric, plan.truth.is_some(), rows);
+
+    let suffix = if s.phase == Phase::Evaluation { "_evaluation" } else { "_validation" };
+    let render = |f: &Forecast| if input.is_m5 { m5_submission(&plan.train, f, suffix) } else { long_forecast(&plan.train, f) };
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    for f in &forecasts {
+        files.push((PathBuf::from("forecasts").join(format!("{}.csv", f.alias)), render(f).into_bytes()));
+    }
+    files.push(("submission.csv".into(), render(&forecasts[best]).into_bytes()));
+    files.push(("leaderboard.csv".into(), board.to_csv().into_bytes()));
+    let title = format!("tsforge leaderboard: {} ({}, {} phase)", s.name, s.data, s.phase.name());
+    files.push(("leaderboard.md".into(), board.to_markdown(&title, &plan.notes).into_bytes()));
+    files.push(("leaderboard.json".into(), pretty(&board.to_json())));
+    let p = &input.panel;
+    let manifest = json!({
+        "tsforge_version": env!("CARGO_PKG_VERSION"),
+        "run_name": s.name,
+        "recipe": s,
+        "seed": s.seed,
+        "phase": s.phase,
+        "threads": rayon_threads(),
+        "data": {
+            "source": s.data,
+            "kind": if input.is_m5 { "m5" } else { "long" },
+            "fingerprint": input.fingerprint,
+            "series": p.n_series(),
+            "time_points": p.n_time(),
+            "frequency": p.index.freq(),
+            "first": p.index.label(0),
+            "last": p.index.label(p.n_time().saturating_sub(1)),
+        },
+        "horizon": plan.horizon,
+        "train_end": plan.train.index.label(plan.train.n_time() - 1),
+        "forecast_window": [plan.train.index.label(plan.train.n_time()), plan.train.index.label(plan.train.n_time() + plan.horizon - 1)],
+        "scored": plan.truth.is_some(),
+        "metric": metric.name(),
+        "submission_model": best_alias,
+        "notes": plan.notes,
+        "timings": { "load_seconds": load_s, "total_seconds": started.elapsed().as_secs_f64() },
+    });
+    files.push(("manifest.json".into(), pretty(&manifest)));
+    write_run_folder(&s.out, &files)?;
+    if !args.quiet {
+        println!("{title}\n");
+        print!("{}", board.to_terminal());
+        println!("\n* submission: {best_alias}. {}", plan.notes.join(" "));
+        println!("Wrote {}", s.out.display());
+    }
+    Ok(())
+}
+
+fn pretty(v: &serde_json::Value) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// Writes every file into a temporary sibling folder, then swaps it into place, so an
+/// interrupted run leaves the previous report (or nothing), never half of a new one.
+fn write_run_folder(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> anyhow::Result<()> {
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    for (rel, bytes) in files {
+        let path = tmp.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        write_atomic(&path, bytes)?;
+    }
+    if out.exists() {
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        std::fs::rename(out, &old).with_context(|| format!("replacing {}", out.display()))?;
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    std::fs::rename(&tmp, out).with_context(|| format!("moving the report into {}", out.display()))?;
+    Ok(())
+}

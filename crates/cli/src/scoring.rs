@@ -1,0 +1,75 @@
+//! Scores of one forecast against the truth: WRMSSE with its levels on M5 data, and
+//! the per-series metrics (averaged over series) on any data.
+
+use serde::Serialize;
+use tsforge_core::metrics::{point, M5Evaluator};
+use tsforge_core::{Forecast, Panel};
+
+/// What a leaderboard row shows about accuracy.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Scores {
+    pub wrmsse: Option<f64>,
+    pub levels: Vec<f64>,
+    pub rmsse: Option<f64>,
+    pub mase: Option<f64>,
+    pub smape: Option<f64>,
+    pub mae: Option<f64>,
+    pub rmse: Option<f64>,
+    pub bias: Option<f64>,
+}
+
+/// Truth of the scored window plus what scoring needs from the training history.
+pub struct Truth<'a> {
+    pub train: &'a Panel,
+    /// `n × horizon` actual values, series-major.
+    pub actual: Vec<f64>,
+    pub horizon: usize,
+    pub season: usize,
+    pub m5: Option<&'a M5Evaluator>,
+}
+
+impl Truth<'_> {
+    pub fn score(&self, forecast: &Forecast) -> Result<Scores, tsforge_core::CoreError> {
+        let mut scores = self.series_scores(forecast);
+        if let Some(ev) = self.m5 {
+            let s = ev.wrmsse(&self.actual, &forecast.values)?;
+            scores.wrmsse = Some(s.total);
+            scores.levels = s.levels;
+        }
+        Ok(scores)
+    }
+
+    /// Per-series metrics averaged over the series where each is defined.
+    fn series_scores(&self, forecast: &Forecast) -> Scores {
+        let h = self.horizon;
+        let mut acc: [Vec<f64>; 6] = Default::default();
+        for i in 0..self.train.n_series() {
+            let a = &self.actual[i * h..(i + 1) * h];
+            let f = forecast.row(i);
+            let hist: Vec<f64> = self.train.observed(i).iter().map(|&v| f64::from(v)).collect();
+            let season = if hist.len() > self.season { self.season } else { 1 };
+            let per = [
+                point::rmsse_scale(&hist).and_then(|s| point::rmsse(a, f, s)),
+                point::mase(a, f, &hist, season),
+                Some(point::smape(a, f)),
+                Some(point::mae(a, f)),
+                Some(point::rmse(a, f)),
+                Some(point::bias(a, f)),
+            ];
+            for (dst, v) in acc.iter_mut().zip(per) {
+                dst.extend(v.filter(|x| x.is_finite()));
+            }
+        }
+        let mean = |v: &Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+        Scores {
+            wrmsse: None,
+            levels: Vec::new(),
+            rmsse: mean(&acc[0]),
+            mase: mean(&acc[1]),
+            smape: mean(&acc[2]),
+            mae: mean(&acc[3]),
+            rmse: mean(&acc[4]),
+            bias: mean(&acc[5]),
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! Point forecasts of every series of a panel.
+
+use crate::error::{CoreError, Result};
+
+/// A model's forecast: `horizon` steps for each of `n_series` series (series-major),
+/// the first step at panel position `start`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forecast {
+    pub alias: String,
+    pub n_series: usize,
+    pub horizon: usize,
+    pub start: usize,
+    pub values: Vec<f64>,
+}
+
+impl Forecast {
+    pub fn new(alias: impl Into<String>, n_series: usize, horizon: usize, start: usize, values: Vec<f64>) -> Result<Forecast> {
+        if values.len() != n_series * horizon {
+            return Err(CoreError::Shape { what: "forecast values".into(), expected: n_series * horizon, got: values.len() });
+        }
+        Ok(Forecast { alias: alias.into(), n_series, horizon, start, values })
+    }
+
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.values[i * self.horizon..(i + 1) * self.horizon]
+    }
+}

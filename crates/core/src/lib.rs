@@ -1,0 +1,29 @@
+//! Core types of tsforge: the [`Panel`] of series, its time index and M5
+//! hierarchy, backtest windows, forecasts, the model traits, and the metrics
+//! (WRMSSE exactly as the M5 competitors' guide defines it, RMSSE, MASE,
+//! sMAPE, MAE, RMSE, bias and WSPL).
+//!
+//! ```
+//! use tsforge_core::metrics::point;
+//! let actual = [1.0, 2.0, 3.0];
+//! let forecast = [1.0, 2.0, 5.0];
+//! assert!((point::mae(&actual, &forecast) - 2.0 / 3.0).abs() < 1e-12);
+//! ```
+
+pub mod backtest;
+pub mod error;
+pub mod forecast;
+pub mod hierarchy;
+pub mod metrics;
+pub mod model;
+pub mod panel;
+pub mod sparsity;
+pub mod time;
+
+pub use backtest::{Phase, Window};
+pub use error::CoreError;
+pub use forecast::Forecast;
+pub use hierarchy::{Hierarchy, Level, SeriesAttrs};
+pub use model::{FittedForecaster, Forecaster};
+pub use panel::{Calendar, Panel};
+pub use time::{Freq, TimeIndex};

@@ -1,0 +1,23 @@
+//! The model traits: an unfitted [`Forecaster`] fits into a [`FittedForecaster`];
+//! only the fitted one predicts.
+
+use crate::forecast::Forecast;
+use crate::panel::Panel;
+
+/// Error type models report; each model crate maps its own errors into it.
+pub type ModelError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A model with its hyperparameters, not yet fitted.
+pub trait Forecaster: Send + Sync {
+    /// Unique name on the leaderboard (statsforecast style, e.g. `SeasonalNaive`).
+    fn alias(&self) -> &str;
+    /// Model family shown on the leaderboard (`baseline`, `stats`, `gbdt`, `neural`).
+    fn family(&self) -> &str;
+    /// Fits on `train`, which holds only data before the forecast origin.
+    fn fit(&self, train: &Panel) -> Result<Box<dyn FittedForecaster>, ModelError>;
+}
+
+/// A fitted model: forecasts the `horizon` positions after the end of its training panel.
+pub trait FittedForecaster: Send + Sync {
+    fn predict(&self, horizon: usize) -> Result<Forecast, ModelError>;
+}

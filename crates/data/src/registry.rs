@@ -1,0 +1,37 @@
+//! Datasets shipped inside the binary, so `tsforge run` works from any directory.
+
+use crate::error::Result;
+use crate::m5::M5Sources;
+use crate::source::Source;
+
+/// Name of the default dataset.
+pub const DEFAULT_DATASET: &str = "m5-tiny";
+
+/// Names of the shipped datasets.
+pub const SHIPPED: [&str; 1] = [DEFAULT_DATASET];
+
+macro_rules! shipped {
+    ($file:literal) => {
+        ($file, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/m5-tiny/", $file)).as_slice())
+    };
+}
+
+const M5_TINY: [(&str, &[u8]); 4] = [
+    shipped!("calendar.csv.gz"),
+    shipped!("sell_prices.csv.gz"),
+    shipped!("sales_train_validation.csv.gz"),
+    shipped!("sales_train_evaluation.csv.gz"),
+];
+
+/// The sources of a shipped dataset, or `None` if no dataset has that name.
+pub fn shipped(name: &str) -> Option<Result<M5Sources>> {
+    (name == DEFAULT_DATASET).then(|| {
+        let src = |k: usize| Source::from_bytes(format!("datasets/m5-tiny/{}", M5_TINY[k].0), M5_TINY[k].1.to_vec());
+        Ok(M5Sources { calendar: src(0)?, prices: Some(src(1)?), validation: Some(src(2)?), evaluation: Some(src(3)?) })
+    })
+}
+
+/// The real M5 calendar (1,969 days) of the shipped data, decompressed.
+pub fn m5_calendar() -> Result<Source> {
+    Source::from_bytes("datasets/m5-tiny/calendar.csv.gz".into(), M5_TINY[0].1.to_vec())
+}
