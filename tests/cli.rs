@@ -1,1 +1,8 @@
+//! End-to-end tests of the `tsforge` binary: the run output contract on the shipped
+//! data checked against the independent pandas reference (bench/reference_metrics.py),
+//! long-format runs, determinism, and malformed input (exit code 2, precise messages).
 
+mod common;
+mod malformed;
+mod reference;
+mod runs;

@@ -120,7 +120,10 @@ pub(crate) fn read_calendar(src: &Source) -> Result<CalendarData> {
     let dates = csv::strings(&df, label, "date")?;
     let start_days = parse_date(&dates[0]).ok_or_else(|| DataError::invalid(label, Location::Cell { line: 2, column: "date".into() }, format!("'{}' is not a YYYY-MM-DD date", dates[0])))?;
     for (i, s) in dates.iter().enumerate() {
-        if parse_date(s) != Some(start_days + i as i32) {
+        let Some(day) = parse_date(s) else {
+            return Err(DataError::invalid(label, Location::Cell { line: i + 2, column: "date".into() }, format!("'{s}' is not a YYYY-MM-DD date")));
+        };
+        if day != start_days + i as i32 {
             return Err(DataError::invalid(label, Location::Cell { line: i + 2, column: "date".into() }, format!("'{s}' breaks the daily sequence: expected the day after the previous row")));
         }
     }
@@ -155,6 +158,9 @@ struct Sales {
 
 /// Number of `d_` columns after the id columns, checking they run d_1..d_N.
 fn day_columns(src: &Source) -> Result<usize> {
+    if src.bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(DataError::invalid(&src.label, Location::File, "the file is empty: expected a header line and one row per series"));
+    }
     let header = src.header();
     for (k, name) in ID_COLUMNS.iter().enumerate() {
         if header.get(k).map(String::as_str) != Some(name) {

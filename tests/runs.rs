@@ -1,0 +1,178 @@
+//! The run output contract: files, layouts, phases, long-format data, determinism.
+
+use std::path::Path;
+
+use crate::common::{read_csv, repo_root, stderr, tempdir, tsforge, TinyM5};
+
+fn ok(out: &std::process::Output) {
+    assert!(out.status.success(), "exit {:?}: {}", out.status.code(), stderr(out));
+}
+
+#[test]
+fn run_writes_the_contracted_files() {
+    let dir = tempdir();
+    ok(&tsforge(&["run", "--out", "r", "--quiet"], dir.path()));
+    let r = dir.path().join("r");
+    for f in ["submission.csv", "forecasts/Naive.csv", "forecasts/SeasonalNaive.csv", "leaderboard.csv", "leaderboard.md", "leaderboard.json", "manifest.json"] {
+        assert!(r.join(f).is_file(), "{f} missing");
+    }
+    let sub = read_csv(&r.join("submission.csv"));
+    assert_eq!(sub.len(), 280);
+    assert!(sub[0]["id"].ends_with("_validation"));
+    assert!(sub[0].contains_key("F28") && !sub[0].contains_key("F29"));
+    // The submission is the model selected on the validation window (SeasonalNaive here).
+    assert_eq!(std::fs::read(r.join("submission.csv")).ok(), std::fs::read(r.join("forecasts/SeasonalNaive.csv")).ok());
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(r.join("manifest.json")).unwrap_or_default()).unwrap_or_default();
+    assert_eq!(manifest["train_end"], "2016-04-24");
+    assert_eq!(manifest["forecast_window"][0], "2016-04-25");
+    assert_eq!(manifest["submission_model"], "SeasonalNaive");
+    let md = std::fs::read_to_string(r.join("leaderboard.md")).unwrap_or_default();
+    assert!(md.contains("| SeasonalNaive *"), "{md}");
+}
+
+#[test]
+fn terminal_prints_the_leaderboard() {
+    let dir = tempdir();
+    let out = tsforge(&["run", "--out", "r"], dir.path());
+    ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("SeasonalNaive *") && text.contains("0.8518") && text.contains("1.0591"), "{text}");
+}
+
+#[test]
+fn same_seed_gives_identical_forecasts() {
+    let dir = tempdir();
+    ok(&tsforge(&["run", "--out", "a", "--quiet", "--seed", "7"], dir.path()));
+    ok(&tsforge(&["run", "--out", "b", "--quiet", "--seed", "7"], dir.path()));
+    for f in ["submission.csv", "forecasts/Naive.csv", "forecasts/SeasonalNaive.csv"] {
+        let a = std::fs::read(dir.path().join("a").join(f)).unwrap_or_default();
+        assert!(!a.is_empty());
+        assert_eq!(a, std::fs::read(dir.path().join("b").join(f)).unwrap_or_default(), "{f} differs");
+    }
+}
+
+#[test]
+fn evaluation_phase_forecasts_past_the_evaluation_file() {
+    let dir = tempdir();
+    ok(&tsforge(&["run", "--phase", "evaluation", "--out", "e", "--quiet"], dir.path()));
+    let e = dir.path().join("e");
+    let sub = read_csv(&e.join("submission.csv"));
+    assert!(sub[0]["id"].ends_with("_evaluation"));
+    // SeasonalNaive repeats d_1935..d_1941 of FOODS_1_033_CA_1.
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(e.join("manifest.json")).unwrap_or_default()).unwrap_or_default();
+    assert_eq!(manifest["forecast_window"][0], "2016-05-23");
+    assert_eq!(manifest["scored"], false);
+    let board = read_csv(&e.join("leaderboard.csv"));
+    assert!(board.iter().all(|r| r["wrmsse"].is_empty() && !r["valid_wrmsse"].is_empty()));
+}
+
+#[test]
+fn runs_on_an_m5_folder_of_plain_csv() {
+    let dir = tempdir();
+    TinyM5::new().write(&dir.path().join("m5"));
+    ok(&tsforge(&["run", "--data", "m5", "--out", "r", "--quiet"], dir.path()));
+    let board = read_csv(&dir.path().join("r/leaderboard.csv"));
+    assert_eq!(board.len(), 2);
+    // validation file has 32 days: forecast d_33..d_60 from the evaluation file
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("r/manifest.json")).unwrap_or_default()).unwrap_or_default();
+    assert_eq!(manifest["train_end"], "2011-03-01");
+}
+
+/// Three monthly series; held-out MASE/sMAPE of Naive checked by hand.
+fn write_long(path: &Path) {
+    let mut text = String::from("unique_id,ds,y,promo\n");
+    let series: [(&str, [f64; 6]); 2] = [("a", [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]), ("b", [10.0, 10.0, 12.0, 12.0, 14.0, 20.0])];
+    for (id, ys) in series {
+        for (k, y) in ys.iter().enumerate() {
+            text += &format!("{id},2020-{:02}-01,{y},{}\n", k + 1, k % 2);
+        }
+    }
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn long_format_csv_holds_out_the_last_periods() {
+    let dir = tempdir();
+    write_long(&dir.path().join("m.csv"));
+    ok(&tsforge(&["run", "--data", "m.csv", "--horizon", "2", "--out", "r", "--quiet"], dir.path()));
+    let board = read_csv(&dir.path().join("r/leaderboard.csv"));
+    let naive = board.iter().find(|r| r["alias"] == "Naive").unwrap_or_else(|| panic!("no Naive row"));
+    // a: history 1..4, forecast 4,4 vs 5,6 → MAE 1.5; scale (season 12 > history → 1) = 1 → MASE 1.5
+    // b: history 10,10,12,12, forecast 12,12 vs 14,20 → MAE 5; scale mean|diff| = 2/3 → 7.5
+    let mase: f64 = naive["mase"].parse().unwrap_or(f64::NAN);
+    assert!((mase - (1.5 + 7.5) / 2.0).abs() < 1e-12, "{mase}");
+    let fc = read_csv(&dir.path().join("r/forecasts/Naive.csv"));
+    assert_eq!(fc.len(), 4);
+    assert_eq!(fc[0]["ds"], "2020-05-01");
+    assert_eq!(fc[0]["Naive"], "4");
+    assert_eq!(fc[3]["unique_id"], "b");
+}
+
+#[test]
+fn long_format_parquet_reads_like_csv() {
+    use tsforge_data::polars::prelude::*;
+    let dir = tempdir();
+    write_long(&dir.path().join("m.csv"));
+    let mut df = CsvReadOptions::default()
+        .try_into_reader_with_file_path(Some(dir.path().join("m.csv")))
+        .and_then(|r| r.finish())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let file = std::fs::File::create(dir.path().join("m.parquet")).unwrap_or_else(|e| panic!("{e}"));
+    ParquetWriter::new(file).finish(&mut df).unwrap_or_else(|e| panic!("{e}"));
+    ok(&tsforge(&["run", "--data", "m.csv", "--horizon", "2", "--out", "c", "--quiet"], dir.path()));
+    ok(&tsforge(&["run", "--data", "m.parquet", "--horizon", "2", "--out", "p", "--quiet"], dir.path()));
+    for f in ["forecasts/Naive.csv", "forecasts/SeasonalNaive.csv"] {
+        assert_eq!(std::fs::read(dir.path().join("c").join(f)).ok(), std::fs::read(dir.path().join("p").join(f)).ok(), "{f}");
+    }
+}
+
+#[test]
+fn recipe_sets_models_and_name() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("r.toml"), "name = \"only-naive\"\nmodels = [\"Naive\"]\nseed = 3\n").unwrap_or_else(|e| panic!("{e}"));
+    ok(&tsforge(&["run", "r.toml", "--quiet"], dir.path()));
+    let board = read_csv(&dir.path().join("reports/only-naive/leaderboard.csv"));
+    assert_eq!(board.len(), 1);
+    assert_eq!(board[0]["alias"], "Naive");
+}
+
+#[test]
+fn shipped_quickstart_recipe_runs() {
+    let dir = tempdir();
+    let recipe = repo_root().join("recipes/quickstart.toml");
+    ok(&tsforge(&["run", &recipe.display().to_string(), "--out", "q", "--quiet"], dir.path()));
+    assert!(dir.path().join("q/submission.csv").is_file());
+}
+
+#[test]
+fn synth_is_deterministic_and_loads() {
+    let dir = tempdir();
+    for out in ["s1", "s2"] {
+        ok(&tsforge(&["data", "synth", "--stores", "2", "--items", "12", "--days", "120", "--seed", "5", "--out", out, "--quiet"], dir.path()));
+    }
+    for f in ["calendar.csv", "sell_prices.csv", "sales_train_validation.csv", "sales_train_evaluation.csv"] {
+        let a = std::fs::read(dir.path().join("s1").join(f)).unwrap_or_default();
+        assert!(!a.is_empty(), "{f} empty");
+        assert_eq!(a, std::fs::read(dir.path().join("s2").join(f)).unwrap_or_default(), "{f} differs between runs");
+    }
+    let out = tsforge(&["data", "inspect", "s1", "--json"], dir.path());
+    ok(&out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(v["series"], 24);
+    assert_eq!(v["time_points"], 120);
+    let zeros = v["zero_share"].as_f64().unwrap_or(0.0);
+    assert!(zeros > 0.3 && zeros < 0.95, "zero share {zeros}");
+    ok(&tsforge(&["run", "--data", "s1", "--out", "r", "--quiet"], dir.path()));
+}
+
+#[test]
+fn inspect_counts_demand_classes_of_m5_tiny() {
+    let dir = tempdir();
+    let out = tsforge(&["data", "inspect", "--json"], dir.path());
+    ok(&out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(v["series"], 280);
+    let classes = &v["demand_classes"];
+    let total: u64 = ["smooth", "erratic", "intermittent", "lumpy", "all_zero"].iter().map(|c| classes[c].as_u64().unwrap_or(0)).sum();
+    assert_eq!(total, 280);
+}
