@@ -70,7 +70,7 @@ impl TinyM5 {
     pub fn new() -> TinyM5 {
         let mut calendar = String::from("date,wm_yr_wk,weekday,wday,month,year,d,event_name_1,event_type_1,event_name_2,event_type_2,snap_CA,snap_TX,snap_WI\n");
         for d in 0..70 {
-            let (_, m, dd) = tsforge_core::time::civil_from_days(15_003 + d as i32); // from 2011-01-29
+            let (_, m, dd) = tsforge_core::time::civil_from_days(15_003 + d); // from 2011-01-29
             let week = 11101 + d / 7;
             let event = if d == 15 { "SuperBowl,Sporting" } else { "," };
             calendar += &format!("2011-{m:02}-{dd:02},{week},Day,{},{m},2011,d_{},{event},,,{},{},0\n", d % 7 + 1, d + 1, u8::from(d % 10 < 3), u8::from(d % 10 > 6));
