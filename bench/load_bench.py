@@ -232,6 +232,8 @@ def main() -> None:
         rss = ", ".join(fmt_mib(k) for k in r["rss_all"])
         details.append(f"  - {r['tool']} threads={r['threads']}: wall {walls} s; peak RSS {rss} MiB")
     mem_txt = f", {m['mem_gib']:.1f} GiB RAM" if m["mem_gib"] else ""
+    rel = os.path.relpath(data, ROOT)
+    synth_note = " (`tsforge data synth --stores 10 --items 3049 --seed 0`)" if rel == "bench/data/m5-full" else ""
     section = "\n".join([
         BEGIN,
         TITLE,
@@ -239,9 +241,9 @@ def main() -> None:
         f"- Date: {now:%Y-%m-%d %H:%M %Z}",
         f"- Machine: {m['nproc']} CPUs (nproc), {m['cpu']}{mem_txt}; {m['os']}",
         "- Command: `bash bench/load.sh`",
-        f"- Data: `{os.path.relpath(data, ROOT)}` (`tsforge data synth --stores 10 --items 3049 --seed 0`), "
+        f"- Data: `{rel}`{synth_note}, "
         f"{ts_rep['series']:,} series × {ts_rep['time_points']:,} days; "
-        + ", ".join(f"{n} {sizes[n] / 2**20:,.0f} MiB" for n in FILES),
+        + ", ".join(f"{n} {sizes[n] / 2**20:,.1f} MiB" for n in FILES),
         f"- tsforge: `target/release/tsforge data inspect DIR --json --quiet` at git {git_state()}, "
         "threads set with POLARS_MAX_THREADS and RAYON_NUM_THREADS. It reads all four files "
         "(the validation file only for its header and ids), builds the dense panel with daily prices, "

@@ -58,6 +58,12 @@ pub struct RunArgs {
     /// Frequency of long-format dates (daily, weekly, monthly, quarterly, yearly); inferred if absent.
     #[arg(long)]
     pub freq: Option<String>,
+    /// Season length for seasonal models (default: from the frequency, 7 for daily data).
+    #[arg(long)]
+    pub season_length: Option<usize>,
+    /// Models to run, comma separated statsforecast aliases (default: the recipe's, else all).
+    #[arg(long, value_delimiter = ',')]
+    pub models: Option<Vec<String>>,
     /// No progress bars and no leaderboard on the terminal.
     #[arg(long, short)]
     pub quiet: bool,

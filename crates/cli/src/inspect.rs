@@ -14,7 +14,7 @@ use crate::run::{load_input, Settings};
 
 pub fn execute(args: &InspectArgs) -> anyhow::Result<()> {
     let run_args = RunArgs { data: args.data.clone(), ..RunArgs::default() };
-    let settings = Settings::resolve(&run_args, &Recipe::default());
+    let settings = Settings::resolve(&run_args, &Recipe::default())?;
     let started = Instant::now();
     let input = Progress::new(args.quiet || args.json).step("loading data", || load_input(&settings))?;
     let load_seconds = started.elapsed().as_secs_f64();

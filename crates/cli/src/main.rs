@@ -1,7 +1,6 @@
 //! `tsforge`: forecasting runs, data inspection and synthetic data from the command line.
 
 mod args;
-mod baselines;
 mod exit;
 mod inspect;
 mod leaderboard;

@@ -8,8 +8,6 @@ use tsforge_core::Phase;
 
 use crate::exit::usage;
 
-pub const BASELINES: [&str; 2] = ["Naive", "SeasonalNaive"];
-
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recipe {
@@ -24,7 +22,7 @@ pub struct Recipe {
     pub freq: Option<String>,
     /// Season length for SeasonalNaive (default: from the frequency, 7 for daily).
     pub season_length: Option<usize>,
-    /// Models to run (default: all baselines).
+    /// Models to run, by statsforecast alias (default: every model in the catalog).
     pub models: Option<Vec<String>>,
     /// Column names of long-format data.
     #[serde(default)]
@@ -57,12 +55,7 @@ impl Recipe {
 
     fn validate(&self, label: &str) -> anyhow::Result<()> {
         if let Some(models) = &self.models {
-            if models.is_empty() {
-                return Err(usage(format!("{label}: models: the list is empty; choose from {}", BASELINES.join(", "))));
-            }
-            if let Some(m) = models.iter().find(|m| !BASELINES.contains(&m.as_str())) {
-                return Err(usage(format!("{label}: models: unknown model '{m}'; choose from {}", BASELINES.join(", "))));
-            }
+            check_models(models, &format!("{label}: models"))?;
         }
         if self.horizon == Some(0) {
             return Err(usage(format!("{label}: horizon: must be at least 1")));
@@ -72,4 +65,16 @@ impl Recipe {
         }
         Ok(())
     }
+}
+
+/// Every name must be a model of the catalog; the list must not be empty.
+pub fn check_models(models: &[String], what: &str) -> anyhow::Result<()> {
+    let known = tsforge_stats::catalog::names();
+    if models.is_empty() {
+        return Err(usage(format!("{what}: the list is empty; choose from {}", known.join(", "))));
+    }
+    if let Some(m) = models.iter().find(|m| !known.contains(&m.as_str())) {
+        return Err(usage(format!("{what}: unknown model '{m}'; choose from {}", known.join(", "))));
+    }
+    Ok(())
 }

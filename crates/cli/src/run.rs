@@ -11,13 +11,13 @@ use tsforge_core::{Forecast, Forecaster, Freq, Hierarchy, Panel, Phase};
 use tsforge_data::long::LongSpec;
 use tsforge_data::write::{long_forecast, m5_submission, write_atomic};
 use tsforge_data::{m5, registry};
+use tsforge_stats::catalog::{self, CatalogOptions};
 
 use crate::args::{PhaseArg, RunArgs};
-use crate::baselines::{Naive, SeasonalNaive};
 use crate::exit::usage;
 use crate::leaderboard::{Leaderboard, Metric, Row};
 use crate::progress::Progress;
-use crate::recipe::{Recipe, BASELINES};
+use crate::recipe::{check_models, Recipe};
 use crate::scoring::Truth;
 
 pub const M5_HORIZON: usize = 28;
@@ -38,14 +38,20 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn resolve(args: &RunArgs, recipe: &Recipe) -> Settings {
+    pub fn resolve(args: &RunArgs, recipe: &Recipe) -> anyhow::Result<Settings> {
         let name = recipe.name.clone().unwrap_or_else(|| "quickstart".into());
         let phase = match args.phase {
             Some(PhaseArg::Validation) => Phase::Validation,
             Some(PhaseArg::Evaluation) => Phase::Evaluation,
             None => recipe.phase.unwrap_or_default(),
         };
-        Settings {
+        if let Some(models) = &args.models {
+            check_models(models, "--models")?;
+        }
+        if args.season_length == Some(0) {
+            return Err(usage("--season-length: must be at least 1"));
+        }
+        Ok(Settings {
             out: args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&name)),
             name,
             data: args.data.clone().or_else(|| recipe.data.clone()).unwrap_or_else(|| registry::DEFAULT_DATASET.into()),
@@ -53,10 +59,14 @@ impl Settings {
             seed: args.seed.or(recipe.seed).unwrap_or(0),
             horizon: args.horizon.or(recipe.horizon),
             freq: args.freq.clone().or_else(|| recipe.freq.clone()),
-            season_length: recipe.season_length,
-            models: recipe.models.clone().unwrap_or_else(|| BASELINES.iter().map(|s| s.to_string()).collect()),
+            season_length: args.season_length.or(recipe.season_length),
+            models: args
+                .models
+                .clone()
+                .or_else(|| recipe.models.clone())
+                .unwrap_or_else(|| tsforge_stats::catalog::names().into_iter().map(String::from).collect()),
             columns: recipe.columns.clone(),
-        }
+        })
     }
 }
 
@@ -117,7 +127,8 @@ pub(crate) fn load_input(s: &Settings) -> anyhow::Result<Input> {
     }
 }
 
-/// FNV-1a over the input bytes: a cheap, stable identity of the data for the manifest.
+/// FNV-1a over the input bytes, eight at a time: a cheap, stable identity of the data
+/// for the manifest (not a cryptographic hash).
 #[derive(Default)]
 struct Fingerprint(u64, usize);
 
@@ -126,7 +137,13 @@ impl Fingerprint {
         if self.1 == 0 && self.0 == 0 {
             self.0 = 0xcbf2_9ce4_8422_2325;
         }
-        for &b in bytes {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut buf = [0u8; 8];
+            buf.copy_from_slice(w);
+            self.0 = (self.0 ^ u64::from_le_bytes(buf)).wrapping_mul(0x0100_0000_01b3);
+        }
+        for &b in words.remainder() {
             self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
         self.1 += bytes.len();
@@ -185,14 +202,13 @@ fn plan(input: &Input, s: &Settings) -> anyhow::Result<Plan> {
     Ok(Plan { horizon, season, train, truth, valid, notes })
 }
 
-fn build_models(s: &Settings, season: usize) -> Vec<Box<dyn Forecaster>> {
+fn build_models(s: &Settings, season: usize, is_m5: bool) -> anyhow::Result<Vec<Box<dyn Forecaster>>> {
+    let opts = CatalogOptions { season, trim_leading_zeros: is_m5 };
     s.models
         .iter()
-        .map(|m| -> Box<dyn Forecaster> {
-            match m.as_str() {
-                "Naive" => Box::new(Naive),
-                _ => Box::new(SeasonalNaive { season }),
-            }
+        .map(|m| -> anyhow::Result<Box<dyn Forecaster>> {
+            let model = catalog::build(m, &opts).ok_or_else(|| usage(format!("unknown model '{m}'")))?;
+            Ok(Box::new(model))
         })
         .collect()
 }
@@ -204,14 +220,22 @@ fn evaluator(train: &Panel, horizon: usize) -> anyhow::Result<Option<M5Evaluator
     }
 }
 
-fn fit_predict(model: &dyn Forecaster, train: &Panel, horizon: usize) -> anyhow::Result<(Forecast, f64, f64)> {
+/// A model's forecast from one origin, with its timings and what it noted on the way.
+struct Fit {
+    forecast: Forecast,
+    fit_seconds: f64,
+    predict_seconds: f64,
+    notes: Vec<String>,
+}
+
+fn fit_predict(model: &dyn Forecaster, train: &Panel, horizon: usize) -> anyhow::Result<Fit> {
     let t = Instant::now();
     let fitted = model.fit(train).map_err(|e| anyhow::anyhow!("{} failed to fit: {e}", model.alias()))?;
-    let fit_s = t.elapsed().as_secs_f64();
+    let fit_seconds = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let mut forecast = fitted.predict(horizon).map_err(|e| anyhow::anyhow!("{} failed to predict: {e}", model.alias()))?;
     forecast.start = train.n_time();
-    Ok((forecast, fit_s, t.elapsed().as_secs_f64()))
+    Ok(Fit { forecast, fit_seconds, predict_seconds: t.elapsed().as_secs_f64(), notes: fitted.notes() })
 }
 
 pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
@@ -220,7 +244,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
         Some(p) => Recipe::load(p)?,
         None => Recipe::default(),
     };
-    let s = Settings::resolve(args, &recipe);
+    let s = Settings::resolve(args, &recipe)?;
     let progress = Progress::new(args.quiet);
     let input = progress.step("loading data", || load_input(&s))?;
     let load_s = started.elapsed().as_secs_f64();
@@ -233,29 +257,24 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
     };
     let mut rows = Vec::new();
     let mut forecasts = Vec::new();
-    for model in build_models(&s, plan.season) {
+    for model in build_models(&s, plan.season, input.is_m5)? {
         let alias = model.alias().to_string();
-        let (forecast, fit_s, predict_s) = progress.step(&format!("fitting {alias}"), || fit_predict(model.as_ref(), &plan.train, plan.horizon))?;
+        let fit = progress.step(&format!("fitting {alias}"), || fit_predict(model.as_ref(), &plan.train, plan.horizon))?;
+        let forecast = fit.forecast;
         let scores = match &plan.truth {
             Some(actual) => Truth { train: &plan.train, actual: actual.clone(), horizon: plan.horizon, season: plan.season, m5: scored_ev.as_ref() }.score(&forecast)?,
             None => Default::default(),
         };
         let valid = match &plan.valid {
             Some((vtrain, vtruth)) => {
-                let (vf, _, _) = progress.step(&format!("validating {alias}"), || fit_predict(model.as_ref(), vtrain, plan.horizon))?;
+                let vf = progress.step(&format!("validating {alias}"), || fit_predict(model.as_ref(), vtrain, plan.horizon))?;
                 let truth = Truth { train: vtrain, actual: vtruth.clone(), horizon: plan.horizon, season: plan.season, m5: valid_ev.as_ref() };
-                metric.of(&truth.score(&vf)?)
+                metric.of(&truth.score(&vf.forecast)?)
             }
             None => None,
         };
-        let note = match model.alias() {
-            "SeasonalNaive" => {
-                let short = SeasonalNaive { season: plan.season }.fallbacks(&plan.train);
-                if short > 0 { format!("season {}; {short} series shorter than a season fell back to Naive", plan.season) } else { format!("season {}", plan.season) }
-            }
-            _ => String::new(),
-        };
-        rows.push(Row { rank: 0, alias, family: model.family().to_string(), scores, valid, fit_seconds: fit_s, predict_seconds: predict_s, selected: false, note });
+        let note = fit.notes.join("; ");
+        rows.push(Row { rank: 0, alias, family: model.family().to_string(), scores, valid, fit_seconds: fit.fit_seconds, predict_seconds: fit.predict_seconds, selected: false, note });
         forecasts.push(forecast);
     }
     // The submission is the best model on the validation window (never on the scored window,

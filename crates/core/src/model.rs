@@ -20,4 +20,9 @@ pub trait Forecaster: Send + Sync {
 /// A fitted model: forecasts the `horizon` positions after the end of its training panel.
 pub trait FittedForecaster: Send + Sync {
     fn predict(&self, horizon: usize) -> Result<Forecast, ModelError>;
+
+    /// Things the leaderboard should say about this fit (fallbacks used, warnings).
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }

@@ -1,6 +1,6 @@
 //! Reader for an M5 Kaggle folder: calendar, sell prices and the wide sales files.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -246,10 +246,12 @@ fn check_validation_header(val: &Source, eval_days: usize) -> Result<usize> {
 
 /// Both sales files must list the same series in the same order.
 fn check_same_ids(val: &Source, eval: &Source, eval_ids: &[String]) -> Result<()> {
-    let text = String::from_utf8_lossy(&val.bytes);
     let mut count = 0;
-    for (k, line) in text.lines().skip(1).filter(|l| !l.trim().is_empty()).enumerate() {
-        let id = line.split(',').next().unwrap_or("");
+    let lines = val.bytes.split(|&b| b == b'\n').skip(1).filter(|l| !l.iter().all(u8::is_ascii_whitespace));
+    for (k, line) in lines.enumerate() {
+        let end = line.iter().position(|&b| b == b',').unwrap_or(line.len());
+        let id = String::from_utf8_lossy(&line[..end]);
+        let id = id.trim_end_matches('\r');
         match eval_ids.get(k) {
             Some(e) if e == strip_phase(id) => count += 1,
             _ => {
@@ -274,7 +276,7 @@ fn read_prices(src: &Source, attrs: &[SeriesAttrs], cal: &CalendarData, n_days: 
         ("sell_price".to_string(), DataType::Float64),
     ];
     let df = csv::read(src, &dtypes)?;
-    let (stores, items) = (csv::strings(&df, label, "store_id")?, csv::strings(&df, label, "item_id")?);
+    let (stores, items) = (csv::text_column(&df, label, "store_id")?, csv::text_column(&df, label, "item_id")?);
     let (weeks, price) = (csv::numbers(&df, label, "wm_yr_wk")?, csv::numbers(&df, label, "sell_price")?);
     let series: HashMap<(&str, &str), usize> = attrs.iter().enumerate().map(|(i, a)| ((a.store.as_str(), a.item.as_str()), i)).collect();
     let mut week_pos: HashMap<i32, usize> = HashMap::new();
@@ -284,22 +286,45 @@ fn read_prices(src: &Source, attrs: &[SeriesAttrs], cal: &CalendarData, n_days: 
     }
     let n_weeks = week_pos.len();
     let mut weekly = vec![f32::NAN; attrs.len() * n_weeks];
-    let mut seen = HashSet::new();
-    for r in 0..df.height() {
+    // Price files list one series' weeks together: remember the last key and week
+    // to skip most hash lookups (7.6M rows at full scale).
+    let mut last_key: Option<((&str, &str), usize)> = None;
+    let mut last_week: Option<(i32, usize)> = None;
+    for (r, (store, item)) in stores.iter().zip(items.iter()).enumerate() {
         let line = r + 2;
-        let s = *series.get(&(stores[r].as_str(), items[r].as_str())).ok_or_else(|| {
-            DataError::invalid(label, Location::Line(line), format!("price for unknown item '{}' in store '{}': no such series in the sales file", items[r], stores[r]))
-        })?;
-        let w = *week_pos.get(&(weeks[r] as i32)).ok_or_else(|| {
-            DataError::invalid(label, Location::Cell { line, column: "wm_yr_wk".into() }, format!("week {} is not in the calendar", weeks[r]))
-        })?;
+        let (Some(store), Some(item)) = (store, item) else {
+            let column = if store.is_none() { "store_id" } else { "item_id" };
+            return Err(DataError::invalid(label, Location::Cell { line, column: column.into() }, "empty value"));
+        };
+        let s = match last_key {
+            Some((k, s)) if k == (store, item) => s,
+            _ => {
+                let s = *series.get(&(store, item)).ok_or_else(|| {
+                    DataError::invalid(label, Location::Line(line), format!("price for unknown item '{item}' in store '{store}': no such series in the sales file"))
+                })?;
+                last_key = Some(((store, item), s));
+                s
+            }
+        };
+        let week = weeks[r] as i32;
+        let w = match last_week {
+            Some((wk, w)) if wk == week => w,
+            _ => {
+                let w = *week_pos.get(&week).ok_or_else(|| {
+                    DataError::invalid(label, Location::Cell { line, column: "wm_yr_wk".into() }, format!("week {week} is not in the calendar"))
+                })?;
+                last_week = Some((week, w));
+                w
+            }
+        };
         if !(price[r].is_finite() && price[r] > 0.0) {
             return Err(DataError::invalid(label, Location::Cell { line, column: "sell_price".into() }, format!("price {} is not a positive number", price[r])));
         }
-        if !seen.insert((s, w)) {
-            return Err(DataError::invalid(label, Location::Line(line), format!("second price for item '{}' in store '{}' in week {}", items[r], stores[r], weeks[r])));
+        let slot = &mut weekly[s * n_weeks + w];
+        if !slot.is_nan() {
+            return Err(DataError::invalid(label, Location::Line(line), format!("second price for item '{item}' in store '{store}' in week {week}")));
         }
-        weekly[s * n_weeks + w] = price[r] as f32;
+        *slot = price[r] as f32;
     }
     let day_week: Vec<usize> = cal.calendar.wm_yr_wk[..n_days].iter().map(|w| week_pos[w]).collect();
     let mut daily = vec![f32::NAN; attrs.len() * n_days];

@@ -163,7 +163,7 @@ fn simulate(seed: u64, item_idx: usize, store_idx: usize, item: &Item, cal: &tsf
     let mut item_rng = StdRng::seed_from_u64(mix(seed, item_idx as u64, u64::MAX));
     let mut rng = StdRng::seed_from_u64(mix(seed, item_idx as u64, store_idx as u64));
     let (mu, price_mu) = match item.cat {
-        "FOODS" => (-0.2, 1.0),
+        "FOODS" => (0.2, 1.0),
         "HOBBIES" => (-1.0, 1.9),
         _ => (-0.7, 1.6),
     };
@@ -198,7 +198,8 @@ fn simulate(seed: u64, item_idx: usize, store_idx: usize, item: &Item, cal: &tsf
     }
     let mut sales = vec![0u32; days];
     let mut stockout_left = 0usize;
-    let gamma = Gamma::new(2.0, 0.5).ok();
+    // Gamma(4, 1/4) noise: mean 1, CV² 0.25, so busy series can still be smooth.
+    let gamma = Gamma::new(4.0, 0.25).ok();
     for (d, s) in sales.iter_mut().enumerate() {
         if d < launch {
             continue;

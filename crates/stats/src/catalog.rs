@@ -1,0 +1,49 @@
+//! Every statistical model tsforge runs, by statsforecast alias, with its defaults,
+//! the history it sees and its fallback.
+
+use std::sync::Arc;
+
+use crate::baseline::{Naive, SeasonalNaive};
+use crate::model::SeriesModel;
+use crate::panel::{History, PerSeries};
+
+/// What the catalog needs to know about the data.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogOptions {
+    /// Season length (7 for daily data, 12 monthly, 4 quarterly, 1 yearly).
+    pub season: usize,
+    /// M5 retail data: every model but Naive and SeasonalNaive starts each series'
+    /// history at its first non-zero sale, as the M5 benchmarks did.
+    pub trim_leading_zeros: bool,
+}
+
+type Build = fn(&CatalogOptions) -> Arc<dyn SeriesModel>;
+
+/// (alias, family, constructor). Order is the leaderboard's tie-break order.
+fn entries() -> Vec<(&'static str, &'static str, Build)> {
+    vec![
+        ("Naive", "baseline", |_| Arc::new(Naive)),
+        ("SeasonalNaive", "baseline", |o| Arc::new(SeasonalNaive { season: o.season })),
+        // smoothing and intermittent-demand models (window.rs, ses.rs, intermittent.rs)
+        // Defaults for daily retail data. statsforecast requires these parameters; the
+        // values are ours: WindowAverage over the last 28 days (one M5 horizon; the M5
+        // benchmark "MA" chose 2..14 per series), SeasWA over the last 4 seasons, SES
+        // with alpha 0.1 (Croston's classic constant; the M5 benchmark "SES" optimised
+        // alpha in [0.1, 0.3], which SESOpt covers with statsforecast's [0.01, 0.99]),
+        // TSB with alpha_d = alpha_p = 0.1 (the M5 benchmark grid-searched them).
+        // ETS and Theta (ets.rs, theta.rs)
+    ]
+}
+
+/// The aliases of every model in the catalog.
+pub fn names() -> Vec<&'static str> {
+    entries().into_iter().map(|e| e.0).collect()
+}
+
+/// The model `alias` ready to run over a panel, or `None` for an unknown alias.
+pub fn build(alias: &str, opts: &CatalogOptions) -> Option<PerSeries> {
+    let (name, family, make) = entries().into_iter().find(|e| e.0 == alias)?;
+    let history = if opts.trim_leading_zeros && !matches!(name, "Naive" | "SeasonalNaive") { History::FromFirstNonZero } else { History::Full };
+    let fallback: Arc<dyn SeriesModel> = if name == "Naive" { Arc::new(crate::baseline::Zero) } else { Arc::new(Naive) };
+    Some(PerSeries::new(make(opts), family, history, fallback))
+}

@@ -1,0 +1,233 @@
+//! Bounded minimisation of model losses with argmin's Nelder-Mead.
+
+use argmin::core::{CostFunction, Executor, State};
+use argmin::solver::neldermead::NelderMead;
+
+/// A loss over a parameter vector; parameters outside `bounds` are clamped before
+/// evaluation, so the simplex can wander without producing invalid models.
+struct Bounded<'a, F: Fn(&[f64]) -> f64> {
+    loss: &'a F,
+    bounds: &'a [(f64, f64)],
+}
+
+impl<F: Fn(&[f64]) -> f64> CostFunction for Bounded<'_, F> {
+    type Param = Vec<f64>;
+    type Output = f64;
+
+    fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
+        let clamped = clamp(p, self.bounds);
+        let v = (self.loss)(&clamped);
+        Ok(if v.is_finite() { v } else { f64::MAX })
+    }
+}
+
+pub fn clamp(p: &[f64], bounds: &[(f64, f64)]) -> Vec<f64> {
+    p.iter().zip(bounds).map(|(v, (lo, hi))| v.clamp(*lo, *hi)).collect()
+}
+
+/// Minimises `loss` from `start` inside `bounds` with Nelder-Mead; returns the best
+/// parameters (clamped) and the loss there.
+pub fn nelder_mead(loss: &impl Fn(&[f64]) -> f64, start: &[f64], bounds: &[(f64, f64)], max_iters: u64, tol: f64) -> (Vec<f64>, f64) {
+    let start = clamp(start, bounds);
+    // Initial simplex: the start plus one step of 10% of each range along each axis.
+    let mut simplex = vec![start.clone()];
+    for (k, (lo, hi)) in bounds.iter().enumerate() {
+        let mut v = start.clone();
+        let step = 0.1 * (hi - lo);
+        v[k] = if v[k] + step <= *hi { v[k] + step } else { v[k] - step };
+        simplex.push(v);
+    }
+    let fallback = (start.clone(), loss(&start));
+    let Ok(solver) = NelderMead::new(simplex).with_sd_tolerance(tol) else {
+        return fallback;
+    };
+    let problem = Bounded { loss, bounds };
+    match Executor::new(problem, solver).configure(|s| s.max_iters(max_iters)).run() {
+        Ok(res) => {
+            let state = res.state();
+            match state.get_best_param() {
+                Some(p) => (clamp(p, bounds), state.get_best_cost()),
+                None => fallback,
+            }
+        }
+        Err(_) => fallback,
+    }
+}
+
+/// Settings of [`nelder_mead_sf`], statsforecast's own Nelder-Mead (the one its C++
+/// ETS and Theta optimisers call), defaults as they call it.
+#[derive(Debug, Clone, Copy)]
+pub struct SfNelderMead {
+    /// Relative step of the initial simplex along each axis (`x * (1 + init_step)`).
+    pub init_step: f64,
+    /// Step used instead where a start coordinate is exactly zero.
+    pub zero_pert: f64,
+    /// Reflection, expansion, contraction and shrink coefficients (the last three are
+    /// replaced by the dimension-dependent ones when `adaptive`).
+    pub alpha: f64,
+    pub gamma: f64,
+    pub rho: f64,
+    pub sigma: f64,
+    pub max_iter: usize,
+    /// Stops when the population standard deviation of the simplex values falls below this.
+    pub tol_std: f64,
+    pub adaptive: bool,
+}
+
+impl Default for SfNelderMead {
+    fn default() -> Self {
+        SfNelderMead { init_step: 0.05, zero_pert: 1e-4, alpha: 1.0, gamma: 2.0, rho: 0.5, sigma: 0.5, max_iter: 1000, tol_std: 1e-4, adaptive: true }
+    }
+}
+
+fn clamp_bounds(x: &mut [f64], lower: &[f64], upper: &[f64]) {
+    for ((v, lo), hi) in x.iter_mut().zip(lower).zip(upper) {
+        // max then min, as Eigen's cwiseMax(lower).cwiseMin(upper)
+        if *v < *lo {
+            *v = *lo;
+        }
+        if *v > *hi {
+            *v = *hi;
+        }
+    }
+}
+
+fn population_sd(v: &[f64]) -> f64 {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt()
+}
+
+/// statsforecast's box-constrained Nelder-Mead, step for step (clamping every trial
+/// point into `[lower, upper]`, its simplex construction, stopping rule and its
+/// choice of the returned vertex), so that ETS and Theta land on the same optimum.
+/// argmin's Nelder-Mead builds a different initial simplex and stops differently,
+/// which moves optimised forecasts by more than the parity tolerance.
+///
+/// Returns `(x, f(x), iterations)`.
+pub fn nelder_mead_sf(f: &mut impl FnMut(&[f64]) -> f64, x0: &[f64], lower: &[f64], upper: &[f64], opts: &SfNelderMead) -> (Vec<f64>, f64, usize) {
+    let n = x0.len();
+    let mut start = x0.to_vec();
+    clamp_bounds(&mut start, lower, upper);
+    if n == 0 {
+        let v = f(&start);
+        return (start, v, 0);
+    }
+    let (alpha, mut gamma, mut rho, mut sigma) = (opts.alpha, opts.gamma, opts.rho, opts.sigma);
+    if opts.adaptive {
+        let nf = n as f64;
+        gamma = 1.0 + 2.0 / nf;
+        rho = 0.75 - 1.0 / (2.0 * nf);
+        sigma = 1.0 - 1.0 / nf;
+    }
+    let mut simplex: Vec<Vec<f64>> = vec![start.clone(); n + 1];
+    for (i, row) in simplex.iter_mut().enumerate().take(n) {
+        let v = row[i];
+        let v = if v == 0.0 { opts.zero_pert } else { v * (1.0 + opts.init_step) };
+        row[i] = v.max(lower[i]).min(upper[i]);
+    }
+    let mut fs: Vec<f64> = simplex.iter().map(|r| f(r)).collect();
+    let mut best = 0usize;
+    let mut it = 0usize;
+    let mut order: Vec<usize> = (0..=n).collect();
+    let mut x_o = vec![0.0; n];
+    let mut trial = vec![0.0; n];
+    while it < opts.max_iter {
+        if population_sd(&fs) < opts.tol_std {
+            break;
+        }
+        order.iter_mut().enumerate().for_each(|(k, o)| *o = k);
+        order.sort_by(|&a, &b| fs[a].partial_cmp(&fs[b]).unwrap_or(std::cmp::Ordering::Equal));
+        best = order[0];
+        let worst = order[n];
+        let second = order[n - 1];
+        for (k, c) in x_o.iter_mut().enumerate() {
+            let s: f64 = simplex.iter().map(|r| r[k]).sum();
+            *c = (s - simplex[worst][k]) / n as f64;
+        }
+        let x_r: Vec<f64> = {
+            let mut v: Vec<f64> = (0..n).map(|k| x_o[k] + alpha * (x_o[k] - simplex[worst][k])).collect();
+            clamp_bounds(&mut v, lower, upper);
+            v
+        };
+        let f_r = f(&x_r);
+        it += 1;
+        if fs[best] <= f_r && f_r < fs[second] {
+            simplex[worst].copy_from_slice(&x_r);
+            fs[worst] = f_r;
+            continue;
+        }
+        if f_r < fs[best] {
+            for k in 0..n {
+                trial[k] = x_o[k] + gamma * (x_r[k] - x_o[k]);
+            }
+            clamp_bounds(&mut trial, lower, upper);
+            let f_e = f(&trial);
+            if f_e < f_r {
+                simplex[worst].copy_from_slice(&trial);
+                fs[worst] = f_e;
+            } else {
+                simplex[worst].copy_from_slice(&x_r);
+                fs[worst] = f_r;
+            }
+            continue;
+        }
+        if fs[second] <= f_r && f_r < fs[worst] {
+            for k in 0..n {
+                trial[k] = x_o[k] + rho * (x_r[k] - x_o[k]);
+            }
+            clamp_bounds(&mut trial, lower, upper);
+            let f_oc = f(&trial);
+            if f_oc <= f_r {
+                simplex[worst].copy_from_slice(&trial);
+                fs[worst] = f_oc;
+                continue;
+            }
+        } else {
+            for k in 0..n {
+                trial[k] = x_o[k] - rho * (x_r[k] - x_o[k]);
+            }
+            clamp_bounds(&mut trial, lower, upper);
+            let f_ic = f(&trial);
+            if f_ic < fs[worst] {
+                simplex[worst].copy_from_slice(&trial);
+                fs[worst] = f_ic;
+                continue;
+            }
+        }
+        // Shrink towards the best vertex (statsforecast leaves row 0 where it is).
+        let b = simplex[best].clone();
+        for j in 1..=n {
+            for k in 0..n {
+                simplex[j][k] = b[k] + sigma * (simplex[j][k] - b[k]);
+            }
+            clamp_bounds(&mut simplex[j], lower, upper);
+            fs[j] = f(&simplex[j]);
+        }
+    }
+    (simplex[best].clone(), fs[best], it + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_bounded_minimum() {
+        let f = |p: &[f64]| (p[0] - 0.3).powi(2) + (p[1] + 2.0).powi(2);
+        let (p, v) = nelder_mead(&f, &[0.5, 0.5], &[(0.0, 1.0), (-1.0, 1.0)], 500, 1e-10);
+        assert!((p[0] - 0.3).abs() < 1e-4, "{p:?}");
+        assert_eq!(p[1], -1.0);
+        assert!((v - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn statsforecast_nelder_mead_finds_a_bounded_minimum() {
+        let mut f = |p: &[f64]| (p[0] - 0.3).powi(2) + (p[1] + 2.0).powi(2) + 1.0;
+        let opts = SfNelderMead { tol_std: 1e-12, ..SfNelderMead::default() };
+        let (p, v, _) = nelder_mead_sf(&mut f, &[0.5, 0.5], &[0.0, -1.0], &[1.0, 1.0], &opts);
+        assert!((p[0] - 0.3).abs() < 1e-4, "{p:?}");
+        assert_eq!(p[1], -1.0);
+        assert!((v - 2.0).abs() < 1e-6);
+    }
+}

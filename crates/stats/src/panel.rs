@@ -1,0 +1,118 @@
+//! Runs a per-series model over every series of a panel, in parallel, with a named
+//! fallback for series the model cannot fit.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use tsforge_core::model::ModelError;
+use tsforge_core::{FittedForecaster, Forecast, Forecaster, Panel};
+
+use crate::model::{FittedSeries, SeriesModel};
+
+/// Which part of each series' history the model sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    /// Everything observed.
+    Full,
+    /// From the first non-zero value on (the M5 benchmarks' rule for products not yet
+    /// on sale); an all-zero series keeps its full history.
+    FromFirstNonZero,
+}
+
+/// A [`SeriesModel`] applied to every series of a panel.
+#[derive(Clone)]
+pub struct PerSeries {
+    pub model: Arc<dyn SeriesModel>,
+    pub family: String,
+    pub history: History,
+    /// Used where `model` fails on a series (too short, all zeros, no convergence).
+    pub fallback: Arc<dyn SeriesModel>,
+    alias: String,
+}
+
+impl PerSeries {
+    pub fn new(model: Arc<dyn SeriesModel>, family: &str, history: History, fallback: Arc<dyn SeriesModel>) -> PerSeries {
+        let alias = model.alias();
+        PerSeries { model, family: family.into(), history, fallback, alias }
+    }
+}
+
+/// The history a model sees for series `i`.
+pub fn series_history(panel: &Panel, i: usize, history: History) -> Vec<f64> {
+    let obs = panel.observed(i);
+    let start = match history {
+        History::Full => 0,
+        History::FromFirstNonZero => obs.iter().position(|&v| v != 0.0).unwrap_or(0),
+    };
+    obs[start..].iter().map(|&v| f64::from(v)).collect()
+}
+
+struct FittedPanel {
+    alias: String,
+    fallback_alias: String,
+    fitted: Vec<Option<Box<dyn FittedSeries>>>,
+    fallbacks: usize,
+    first_failure: Option<String>,
+}
+
+impl Forecaster for PerSeries {
+    fn alias(&self) -> &str {
+        &self.alias
+    }
+
+    fn family(&self) -> &str {
+        &self.family
+    }
+
+    fn fit(&self, train: &Panel) -> Result<Box<dyn FittedForecaster>, ModelError> {
+        let results: Vec<(Option<Box<dyn FittedSeries>>, Option<String>)> = (0..train.n_series())
+            .into_par_iter()
+            .map(|i| {
+                let y = series_history(train, i, self.history);
+                match self.model.fit(&y) {
+                    Ok(f) => (Some(f), None),
+                    Err(e) => {
+                        let why = format!("{}: {e}", train.ids[i]);
+                        // The fallback sees the full history: it must work where the model could not.
+                        let full = series_history(train, i, History::Full);
+                        (self.fallback.fit(&full).ok(), Some(why))
+                    }
+                }
+            })
+            .collect();
+        let fallbacks = results.iter().filter(|r| r.1.is_some()).count();
+        let first_failure = results.iter().find_map(|r| r.1.clone());
+        Ok(Box::new(FittedPanel {
+            alias: self.alias.clone(),
+            fallback_alias: self.fallback.alias(),
+            fitted: results.into_iter().map(|r| r.0).collect(),
+            fallbacks,
+            first_failure,
+        }))
+    }
+}
+
+impl FittedForecaster for FittedPanel {
+    fn predict(&self, horizon: usize) -> Result<Forecast, ModelError> {
+        let values = self
+            .fitted
+            .iter()
+            .flat_map(|f| match f {
+                Some(f) => f.predict(horizon).mean,
+                None => vec![0.0; horizon],
+            })
+            .collect();
+        Ok(Forecast::new(self.alias.clone(), self.fitted.len(), horizon, 0, values)?)
+    }
+
+    fn notes(&self) -> Vec<String> {
+        if self.fallbacks == 0 {
+            return Vec::new();
+        }
+        let mut note = format!("{} series fell back to {}", self.fallbacks, self.fallback_alias);
+        if let Some(first) = &self.first_failure {
+            note += &format!(" (first: {first})");
+        }
+        vec![note]
+    }
+}
