@@ -24,6 +24,8 @@ pub struct Recipe {
     pub season_length: Option<usize>,
     /// Models to run, by statsforecast alias (default: every model in the catalog).
     pub models: Option<Vec<String>>,
+    /// Prediction-interval levels in percent for long-format output (default 80 and 95).
+    pub levels: Option<Vec<u8>>,
     /// Column names of long-format data.
     #[serde(default)]
     pub columns: Columns,
@@ -59,6 +61,9 @@ impl Recipe {
         }
         if self.horizon == Some(0) {
             return Err(usage(format!("{label}: horizon: must be at least 1")));
+        }
+        if let Some(bad) = self.levels.iter().flatten().find(|l| !(1..=99).contains(*l)) {
+            return Err(usage(format!("{label}: levels: {bad} is not a percentage between 1 and 99")));
         }
         if self.season_length == Some(0) {
             return Err(usage(format!("{label}: season_length: must be at least 1")));

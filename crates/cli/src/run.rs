@@ -34,6 +34,8 @@ pub struct Settings {
     pub season_length: Option<usize>,
     pub models: Vec<String>,
     pub columns: crate::recipe::Columns,
+    /// Prediction-interval levels (percent) written with long-format forecasts.
+    pub levels: Vec<u8>,
     pub out: PathBuf,
 }
 
@@ -66,6 +68,7 @@ impl Settings {
                 .or_else(|| recipe.models.clone())
                 .unwrap_or_else(|| tsforge_stats::catalog::names().into_iter().map(String::from).collect()),
             columns: recipe.columns.clone(),
+            levels: recipe.levels.clone().unwrap_or_else(|| vec![80, 95]),
         })
     }
 }
@@ -228,12 +231,14 @@ struct Fit {
     notes: Vec<String>,
 }
 
-fn fit_predict(model: &dyn Forecaster, train: &Panel, horizon: usize) -> anyhow::Result<Fit> {
+fn fit_predict(model: &dyn Forecaster, train: &Panel, horizon: usize, levels: &[u8]) -> anyhow::Result<Fit> {
     let t = Instant::now();
     let fitted = model.fit(train).map_err(|e| anyhow::anyhow!("{} failed to fit: {e}", model.alias()))?;
     let fit_seconds = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let mut forecast = fitted.predict(horizon).map_err(|e| anyhow::anyhow!("{} failed to predict: {e}", model.alias()))?;
+    let mut forecast = fitted
+        .predict_with_intervals(horizon, levels)
+        .map_err(|e| anyhow::anyhow!("{} failed to predict: {e}", model.alias()))?;
     forecast.start = train.n_time();
     Ok(Fit { forecast, fit_seconds, predict_seconds: t.elapsed().as_secs_f64(), notes: fitted.notes() })
 }
@@ -259,7 +264,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
     let mut forecasts = Vec::new();
     for model in build_models(&s, plan.season, input.is_m5)? {
         let alias = model.alias().to_string();
-        let fit = progress.step(&format!("fitting {alias}"), || fit_predict(model.as_ref(), &plan.train, plan.horizon))?;
+        let fit = progress.step(&format!("fitting {alias}"), || fit_predict(model.as_ref(), &plan.train, plan.horizon, &s.levels))?;
         let forecast = fit.forecast;
         let scores = match &plan.truth {
             Some(actual) => Truth { train: &plan.train, actual: actual.clone(), horizon: plan.horizon, season: plan.season, m5: scored_ev.as_ref() }.score(&forecast)?,
@@ -267,7 +272,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
         };
         let valid = match &plan.valid {
             Some((vtrain, vtruth)) => {
-                let vf = progress.step(&format!("validating {alias}"), || fit_predict(model.as_ref(), vtrain, plan.horizon))?;
+                let vf = progress.step(&format!("validating {alias}"), || fit_predict(model.as_ref(), vtrain, plan.horizon, &[]))?;
                 let truth = Truth { train: vtrain, actual: vtruth.clone(), horizon: plan.horizon, season: plan.season, m5: valid_ev.as_ref() };
                 metric.of(&truth.score(&vf.forecast)?)
             }

@@ -11,6 +11,17 @@ pub struct Forecast {
     pub horizon: usize,
     pub start: usize,
     pub values: Vec<f64>,
+    /// Prediction intervals, where the model defines them (empty otherwise).
+    pub intervals: Vec<Interval>,
+}
+
+/// A central prediction interval at `level` percent; `lo`/`hi` are laid out like
+/// `Forecast::values`, NaN for series where the model gives none (fallbacks).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interval {
+    pub level: u8,
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
 }
 
 impl Forecast {
@@ -18,7 +29,7 @@ impl Forecast {
         if values.len() != n_series * horizon {
             return Err(CoreError::Shape { what: "forecast values".into(), expected: n_series * horizon, got: values.len() });
         }
-        Ok(Forecast { alias: alias.into(), n_series, horizon, start, values })
+        Ok(Forecast { alias: alias.into(), n_series, horizon, start, values, intervals: Vec::new() })
     }
 
     pub fn row(&self, i: usize) -> &[f64] {

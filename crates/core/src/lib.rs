@@ -22,7 +22,7 @@ pub mod time;
 
 pub use backtest::{Phase, Window};
 pub use error::CoreError;
-pub use forecast::Forecast;
+pub use forecast::{Forecast, Interval};
 pub use hierarchy::{Hierarchy, Level, SeriesAttrs};
 pub use model::{FittedForecaster, Forecaster};
 pub use panel::{Calendar, Panel};

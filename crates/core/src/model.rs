@@ -21,6 +21,13 @@ pub trait Forecaster: Send + Sync {
 pub trait FittedForecaster: Send + Sync {
     fn predict(&self, horizon: usize) -> Result<Forecast, ModelError>;
 
+    /// The forecast with prediction intervals at `levels` (percent) where the model
+    /// defines them; models without intervals return the point forecast.
+    fn predict_with_intervals(&self, horizon: usize, levels: &[u8]) -> Result<Forecast, ModelError> {
+        let _ = levels;
+        self.predict(horizon)
+    }
+
     /// Things the leaderboard should say about this fit (fallbacks used, warnings).
     fn notes(&self) -> Vec<String> {
         Vec::new()

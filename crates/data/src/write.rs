@@ -27,14 +27,26 @@ pub fn m5_submission(panel: &Panel, forecast: &Forecast, suffix: &str) -> String
     out
 }
 
-/// Long layout (statsforecast style): `unique_id,ds,ALIAS`, the forecast of each series
-/// starting right after the end of its own history.
+/// Long layout (statsforecast style): `unique_id,ds,ALIAS` plus `ALIAS-lo-80,ALIAS-hi-80`
+/// style columns for each prediction interval; each series' forecast starts right after
+/// the end of its own history. A missing interval bound is an empty cell.
 pub fn long_forecast(panel: &Panel, forecast: &Forecast) -> String {
-    let mut out = format!("unique_id,ds,{}\n", forecast.alias);
+    let alias = &forecast.alias;
+    let mut out = format!("unique_id,ds,{alias}");
+    for iv in &forecast.intervals {
+        let _ = write!(out, ",{alias}-lo-{0},{alias}-hi-{0}", iv.level);
+    }
+    out.push('\n');
+    let cell = |v: f64| if v.is_nan() { String::new() } else { fmt_value(v) };
     for (i, id) in panel.ids.iter().enumerate() {
         let end = panel.spans[i].1;
         for (k, v) in forecast.row(i).iter().enumerate() {
-            let _ = writeln!(out, "{id},{},{}", panel.index.label(end + k), fmt_value(*v));
+            let _ = write!(out, "{id},{},{}", panel.index.label(end + k), fmt_value(*v));
+            let at = i * forecast.horizon + k;
+            for iv in &forecast.intervals {
+                let _ = write!(out, ",{},{}", cell(iv.lo[at]), cell(iv.hi[at]));
+            }
+            out.push('\n');
         }
     }
     out

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use tsforge_core::model::ModelError;
-use tsforge_core::{FittedForecaster, Forecast, Forecaster, Panel};
+use tsforge_core::{FittedForecaster, Forecast, Forecaster, Interval, Panel};
 
-use crate::model::{FittedSeries, SeriesModel};
+use crate::model::{FittedSeries, SeriesForecast, SeriesModel};
 
 /// Which part of each series' history the model sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,15 +94,41 @@ impl Forecaster for PerSeries {
 
 impl FittedForecaster for FittedPanel {
     fn predict(&self, horizon: usize) -> Result<Forecast, ModelError> {
-        let values = self
+        self.predict_with_intervals(horizon, &[])
+    }
+
+    fn predict_with_intervals(&self, horizon: usize, levels: &[u8]) -> Result<Forecast, ModelError> {
+        let per_series: Vec<SeriesForecast> = self
             .fitted
             .iter()
-            .flat_map(|f| match f {
-                Some(f) => f.predict(horizon).mean,
-                None => vec![0.0; horizon],
+            .map(|f| match f {
+                Some(f) => f.forecast(horizon, levels),
+                None => SeriesForecast::flat(0.0, horizon),
             })
             .collect();
-        Ok(Forecast::new(self.alias.clone(), self.fitted.len(), horizon, 0, values)?)
+        let values = per_series.iter().flat_map(|f| f.mean.iter().copied()).collect();
+        let mut forecast = Forecast::new(self.alias.clone(), self.fitted.len(), horizon, 0, values)?;
+        // Keep a level only if the model gave it for at least one series.
+        for &level in levels {
+            if !per_series.iter().any(|f| f.intervals.iter().any(|iv| iv.0 == level)) {
+                continue;
+            }
+            let (mut lo, mut hi) = (Vec::with_capacity(forecast.values.len()), Vec::with_capacity(forecast.values.len()));
+            for f in &per_series {
+                match f.intervals.iter().find(|iv| iv.0 == level) {
+                    Some((_, l, h)) => {
+                        lo.extend_from_slice(l);
+                        hi.extend_from_slice(h);
+                    }
+                    None => {
+                        lo.extend(std::iter::repeat_n(f64::NAN, horizon));
+                        hi.extend(std::iter::repeat_n(f64::NAN, horizon));
+                    }
+                }
+            }
+            forecast.intervals.push(Interval { level, lo, hi });
+        }
+        Ok(forecast)
     }
 
     fn notes(&self) -> Vec<String> {
