@@ -4,8 +4,11 @@
 use std::sync::Arc;
 
 use crate::baseline::{Naive, SeasonalNaive};
+use crate::intermittent::{Adida, CrostonClassic, CrostonOptimized, CrostonSBA, Imapa, Tsb};
 use crate::model::SeriesModel;
 use crate::panel::{History, PerSeries};
+use crate::ses::{SimpleExponentialSmoothing, SimpleExponentialSmoothingOptimized};
+use crate::window::{SeasonalWindowAverage, WindowAverage};
 
 /// What the catalog needs to know about the data.
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +34,22 @@ fn entries() -> Vec<(&'static str, &'static str, Build)> {
         // with alpha 0.1 (Croston's classic constant; the M5 benchmark "SES" optimised
         // alpha in [0.1, 0.3], which SESOpt covers with statsforecast's [0.01, 0.99]),
         // TSB with alpha_d = alpha_p = 0.1 (the M5 benchmark grid-searched them).
+        ("WindowAverage", "stats", |_| Arc::new(WindowAverage { window_size: 28 })),
+        ("SeasWA", "stats", |o| Arc::new(SeasonalWindowAverage { season_length: o.season.max(1), window_size: 4 })),
+        ("SES", "stats", |_| Arc::new(SimpleExponentialSmoothing { alpha: 0.1 })),
+        ("SESOpt", "stats", |_| Arc::new(SimpleExponentialSmoothingOptimized)),
+        ("CrostonClassic", "intermittent", |_| Arc::new(CrostonClassic)),
+        ("CrostonSBA", "intermittent", |_| Arc::new(CrostonSBA)),
+        ("CrostonOptimized", "intermittent", |_| Arc::new(CrostonOptimized)),
+        ("TSB", "intermittent", |_| Arc::new(Tsb { alpha_d: 0.1, alpha_p: 0.1 })),
+        ("ADIDA", "intermittent", |_| Arc::new(Adida)),
+        ("IMAPA", "intermittent", |_| Arc::new(Imapa)),
         // ETS and Theta (ets.rs, theta.rs)
+        ("AutoETS", "stats", |o| Arc::new(crate::ets::AutoEts::new(o.season))),
+        ("Holt", "stats", |o| Arc::new(crate::ets::AutoEts::holt(o.season))),
+        ("Theta", "stats", |o| Arc::new(crate::theta::Theta::new(o.season, Some(crate::theta::ThetaVariant::Standard)))),
+        ("OptimizedTheta", "stats", |o| Arc::new(crate::theta::Theta::new(o.season, Some(crate::theta::ThetaVariant::Optimized)))),
+        ("AutoTheta", "stats", |o| Arc::new(crate::theta::Theta::new(o.season, None))),
     ]
 }
 

@@ -15,9 +15,14 @@
 pub mod baseline;
 pub mod catalog;
 pub mod error;
+pub mod ets;
+pub mod intermittent;
 pub mod model;
 pub mod optim;
 pub mod panel;
+pub mod theta;
+pub mod ses;
+pub mod window;
 
 pub use error::StatsError;
 pub use model::{FittedSeries, SeriesForecast, SeriesModel};
