@@ -65,7 +65,9 @@ impl Forecaster for PerSeries {
     }
 
     fn fit(&self, train: &Panel) -> Result<Box<dyn FittedForecaster>, ModelError> {
-        let results: Vec<(Option<Box<dyn FittedSeries>>, Option<String>)> = (0..train.n_series())
+        // Per series: the fitted model (the fallback's where the model failed) and why it failed.
+        type SeriesFit = (Option<Box<dyn FittedSeries>>, Option<String>);
+        let results: Vec<SeriesFit> = (0..train.n_series())
             .into_par_iter()
             .map(|i| {
                 let y = series_history(train, i, self.history);
