@@ -23,6 +23,7 @@ bench/RESULTS.md is rewritten; the rest of that file is left as it is.
 
 from __future__ import annotations
 
+from results_md import RESULTS, write_section
 import datetime as _dt
 import json
 import os
@@ -37,9 +38,6 @@ from pathlib import Path
 REPEATS = 3
 ROOT = Path(__file__).resolve().parent.parent
 TSFORGE = ROOT / "target" / "release" / "tsforge"
-RESULTS = ROOT / "bench" / "RESULTS.md"
-BEGIN = "<!-- load-bench:begin -->"
-END = "<!-- load-bench:end -->"
 TITLE = "## Loading the full-scale M5 files (30,490 series)"
 FILES = ["calendar.csv", "sell_prices.csv", "sales_train_validation.csv", "sales_train_evaluation.csv"]
 
@@ -235,7 +233,6 @@ def main() -> None:
     rel = os.path.relpath(data, ROOT)
     synth_note = " (`tsforge data synth --stores 10 --items 3049 --seed 0`)" if rel == "bench/data/m5-full" else ""
     section = "\n".join([
-        BEGIN,
         TITLE,
         "",
         f"- Date: {now:%Y-%m-%d %H:%M %Z}",
@@ -266,7 +263,6 @@ def main() -> None:
         *details,
         "",
         "</details>",
-        END,
     ])
 
     print()
@@ -274,17 +270,7 @@ def main() -> None:
     print()
     print("\n".join(ratio_lines))
 
-    if RESULTS.exists():
-        text = RESULTS.read_text()
-    else:
-        text = "# Benchmark results\n\nWritten by the scripts in `bench/`; each script owns the section between its markers.\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    write_section("load-bench", section)
     print(f"\nload_bench: wrote the section to {os.path.relpath(RESULTS, Path.cwd())}")
 
 

@@ -27,6 +27,7 @@ m5-tiny series, with their trimmed histories).
 
 from __future__ import annotations
 
+from results_md import RESULTS, write_section
 import argparse
 import datetime as dt
 import json
@@ -59,9 +60,7 @@ from statsforecast.models import (
 ROOT = Path(__file__).resolve().parent.parent
 M5_DIR = ROOT / "datasets" / "m5-tiny"
 M1_DIR = ROOT.parent / "shared" / "datasets" / "m1"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 GOLDEN = ROOT / "crates" / "stats" / "tests" / "golden" / "intermittent.json"
-START, END = "<!-- stats-parity:start -->", "<!-- stats-parity:end -->"
 
 # The catalog's defaults (crates/stats/src/catalog.rs).
 WINDOW, SEAS_WINDOW, SES_ALPHA, TSB_ALPHA = 28, 4, 0.1, 0.1
@@ -337,17 +336,6 @@ def git_rev() -> str:
         return "unknown"
 
 
-def write_section(text: str) -> None:
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nWritten by the scripts in `bench/`; each script owns the section between its markers.\n"
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    if START in old and END in old:
-        a, b = old.index(START), old.index(END) + len(END)
-        new = old[:a] + block + old[b:]
-    else:
-        new = old.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(new)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-build", action="store_true", help="use target/debug/tsforge as it is")
@@ -391,7 +379,7 @@ M1 sMAPE (0..200), mean over the series statsforecast could forecast:
 
 {"All rows within tolerance." if not failed else "Not within tolerance: " + ", ".join(failed)}
 """
-    write_section(text)
+    write_section("stats-parity", text)
     print(f"\nwrote {RESULTS.relative_to(ROOT)} and {GOLDEN.relative_to(ROOT)}")
     return 1 if failed else 0
 

@@ -27,6 +27,7 @@ smaller).
 
 from __future__ import annotations
 
+from results_md import RESULTS, write_section
 import argparse
 import datetime as dt
 import json
@@ -41,9 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data" / "m5-full"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 BIN = ROOT / "target" / "release" / "tsforge"
-START, END = "<!-- stats-speed:start -->", "<!-- stats-speed:end -->"
 MODELS = ["CrostonClassic", "CrostonSBA", "CrostonOptimized", "TSB", "ADIDA", "IMAPA"]
 TSB_ALPHA = 0.1
 LOADS: list[float] = []
@@ -268,17 +267,6 @@ def report(ts: dict[int, dict], sf: dict[int, dict], threads: list[int], subset:
 """
 
 
-def write_section(text: str) -> None:
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nWritten by the scripts in `bench/`; each script owns the section between its markers.\n"
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    if START in old and END in old:
-        a, b = old.index(START), old.index(END) + len(END)
-        new = old[:a] + block + old[b:]
-    else:
-        new = old.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(new)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -309,7 +297,7 @@ def main() -> int:
     text = report(ts, sf, threads, "all series")
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section("stats-speed", text)
         print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0
 

@@ -277,16 +277,13 @@ mod tests {
         assert!(close(one(&Adida, &y), ses_forecast(&y, a).unwrap()));
     }
 
+    fn all_models() -> Vec<Box<dyn SeriesModel>> {
+        vec![Box::new(CrostonClassic), Box::new(CrostonSBA), Box::new(CrostonOptimized), Box::new(Tsb::default()), Box::new(Adida), Box::new(Imapa)]
+    }
+
     #[test]
     fn refuses_empty_zero_and_negative_only() {
-        let models: Vec<Box<dyn SeriesModel>> = vec![
-            Box::new(CrostonClassic),
-            Box::new(CrostonSBA),
-            Box::new(CrostonOptimized),
-            Box::new(Tsb::default()),
-            Box::new(Adida),
-            Box::new(Imapa),
-        ];
+        let models = all_models();
         for m in &models {
             assert!(matches!(m.fit(&[]), Err(StatsError::TooShort { .. })), "{}", m.alias());
             assert!(matches!(m.fit(&[0.0, 0.0, 0.0]), Err(StatsError::AllZero { .. })), "{}", m.alias());
@@ -307,14 +304,7 @@ mod tests {
             vec![0.0; 1000].into_iter().chain([1.0]).collect(),
             vec![f64::MAX, f64::MAX],
         ];
-        let models: Vec<Box<dyn SeriesModel>> = vec![
-            Box::new(CrostonClassic),
-            Box::new(CrostonSBA),
-            Box::new(CrostonOptimized),
-            Box::new(Tsb::default()),
-            Box::new(Adida),
-            Box::new(Imapa),
-        ];
+        let models = all_models();
         for y in &odd {
             for m in &models {
                 if let Ok(f) = m.fit(y) {
