@@ -17,6 +17,7 @@ times AutoETS on a subset of bench/data/m5-full when it exists.
 
 from __future__ import annotations
 
+from results_md import RESULTS, write_section
 import argparse
 import datetime as dt
 import json
@@ -41,8 +42,6 @@ ROOT = Path(__file__).resolve().parent.parent
 M5 = ROOT / "datasets" / "m5-tiny"
 M1 = ROOT.parent / "shared" / "datasets" / "m1"
 GOLDEN = ROOT / "crates" / "stats" / "tests" / "golden" / "ets_theta.json"
-RESULTS = ROOT / "bench" / "RESULTS.md"
-START, END = "<!-- ets-theta-parity:start -->", "<!-- ets-theta-parity:end -->"
 MODELS = ["AutoETS", "AutoTheta", "Theta", "OptimizedTheta", "Holt"]
 RTOL, ATOL = 1e-3, 1e-6
 TSFORGE_DEBUG = ROOT / "target" / "debug" / "tsforge"
@@ -350,16 +349,7 @@ def timing(n_series: int):
 
 
 def write_results(lines):
-    block = START + "\n" + "\n".join(lines) + "\n" + END
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nWritten by the scripts in `bench/`; each script owns the section between its markers.\n"
-    if START in text and END in text:
-        pre, rest = text.split(START, 1)
-        _, post = rest.split(END, 1)
-        text = pre + block + post
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(text)
-
+    write_section("ets-theta-parity", "\n".join(lines))
 
 def git_rev():
     try:
