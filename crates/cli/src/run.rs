@@ -122,9 +122,10 @@ pub(crate) fn load_input(s: &Settings) -> anyhow::Result<Input> {
                 dynamic_cols: None,
                 freq,
             };
+            let bytes = std::fs::read(path).map_err(|source| tsforge_data::DataError::Io { file: path.display().to_string(), source })?;
             let mut fp = Fingerprint::default();
-            fp.add(&std::fs::read(path).with_context(|| format!("reading {}", path.display()))?);
-            let panel = tsforge_data::long::load(path, &spec)?;
+            fp.add(&bytes);
+            let panel = tsforge_data::long::load_bytes(path, bytes, &spec)?;
             Ok(Input { panel, validation_days: None, is_m5: false, fingerprint: fp.hex() })
         }
     }
@@ -267,13 +268,13 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
         let fit = progress.step(&format!("fitting {alias}"), || fit_predict(model.as_ref(), &plan.train, plan.horizon, &s.levels))?;
         let forecast = fit.forecast;
         let scores = match &plan.truth {
-            Some(actual) => Truth { train: &plan.train, actual: actual.clone(), horizon: plan.horizon, season: plan.season, m5: scored_ev.as_ref() }.score(&forecast)?,
+            Some(actual) => Truth { train: &plan.train, actual, horizon: plan.horizon, season: plan.season, m5: scored_ev.as_ref() }.score(&forecast)?,
             None => Default::default(),
         };
         let valid = match &plan.valid {
             Some((vtrain, vtruth)) => {
                 let vf = progress.step(&format!("validating {alias}"), || fit_predict(model.as_ref(), vtrain, plan.horizon, &[]))?;
-                let truth = Truth { train: vtrain, actual: vtruth.clone(), horizon: plan.horizon, season: plan.season, m5: valid_ev.as_ref() };
+                let truth = Truth { train: vtrain, actual: vtruth, horizon: plan.horizon, season: plan.season, m5: valid_ev.as_ref() };
                 metric.of(&truth.score(&vf.forecast)?)
             }
             None => None,

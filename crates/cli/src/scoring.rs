@@ -22,7 +22,7 @@ pub struct Scores {
 pub struct Truth<'a> {
     pub train: &'a Panel,
     /// `n × horizon` actual values, series-major.
-    pub actual: Vec<f64>,
+    pub actual: &'a [f64],
     pub horizon: usize,
     pub season: usize,
     pub m5: Option<&'a M5Evaluator>,
@@ -32,7 +32,7 @@ impl Truth<'_> {
     pub fn score(&self, forecast: &Forecast) -> Result<Scores, tsforge_core::CoreError> {
         let mut scores = self.series_scores(forecast);
         if let Some(ev) = self.m5 {
-            let s = ev.wrmsse(&self.actual, &forecast.values)?;
+            let s = ev.wrmsse(self.actual, &forecast.values)?;
             scores.wrmsse = Some(s.total);
             scores.levels = s.levels;
         }

@@ -43,14 +43,21 @@ impl Default for LongSpec {
 /// Reads a CSV (plain or gzip) or Parquet (by the `.parquet` extension) long-format file.
 pub fn load(path: &Path, spec: &LongSpec) -> Result<Panel> {
     let label = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io { file: label.clone(), source })?;
+    load_bytes(path, bytes, spec)
+}
+
+/// The same from the file's bytes, already read (the caller may fingerprint them).
+/// `path` names the file in messages and tells Parquet (by extension) from CSV.
+pub fn load_bytes(path: &Path, bytes: Vec<u8>, spec: &LongSpec) -> Result<Panel> {
+    let label = path.display().to_string();
     let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     let df = if is_parquet {
-        let file = std::fs::File::open(path).map_err(|source| DataError::Io { file: label.clone(), source })?;
-        ParquetReader::new(file)
+        ParquetReader::new(std::io::Cursor::new(bytes))
             .finish()
             .map_err(|e| DataError::invalid(&label, Location::File, format!("cannot read as Parquet: {e}")))?
     } else {
-        let src = Source::read(path)?;
+        let src = Source::from_bytes(label.clone(), bytes)?;
         let dtypes = vec![(spec.id_col.clone(), DataType::String), (spec.target_col.clone(), DataType::Float64)];
         csv::read(&src, &dtypes)?
     };
