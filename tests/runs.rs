@@ -83,7 +83,9 @@ fn runs_on_an_m5_folder_of_plain_csv() {
     TinyM5::new().write(&dir.path().join("m5"));
     ok(&tsforge(&["run", "--data", "m5", "--out", "r", "--quiet"], dir.path()));
     let board = read_csv(&dir.path().join("r/leaderboard.csv"));
-    assert_eq!(board.len(), tsforge_stats::catalog::names().len());
+    // every statistical model plus the GBDT
+    assert_eq!(board.len(), tsforge_stats::catalog::names().len() + 1);
+    assert!(board.iter().any(|r| r["alias"] == "GBDT-Tweedie-direct"));
     // validation file has 32 days: forecast d_33..d_60 from the evaluation file
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("r/manifest.json")).unwrap_or_default()).unwrap_or_default();
     assert_eq!(manifest["train_end"], "2011-03-01");
@@ -187,4 +189,22 @@ fn inspect_counts_demand_classes_of_m5_tiny() {
     let classes = &v["demand_classes"];
     let total: u64 = ["smooth", "erratic", "intermittent", "lumpy", "all_zero"].iter().map(|c| classes[c].as_u64().unwrap_or(0)).sum();
     assert_eq!(total, 280);
+}
+
+/// The global GBDT (Tweedie, direct features) beats SeasonalNaive on m5-tiny and is
+/// deterministic for a seed.
+#[test]
+fn gbdt_tweedie_beats_seasonal_naive_and_is_deterministic() {
+    let dir = tempdir();
+    let models = "GBDT-Tweedie-direct,SeasonalNaive";
+    ok(&tsforge(&["run", "--out", "a", "--quiet", "--models", models, "--seed", "3"], dir.path()));
+    ok(&tsforge(&["run", "--out", "b", "--quiet", "--models", models, "--seed", "3"], dir.path()));
+    let board = read_csv(&dir.path().join("a/leaderboard.csv"));
+    let score = |alias: &str| -> f64 {
+        board.iter().find(|r| r["alias"] == alias).and_then(|r| r["wrmsse"].parse().ok()).unwrap_or(f64::NAN)
+    };
+    assert!(score("GBDT-Tweedie-direct") < score("SeasonalNaive"), "{} vs {}", score("GBDT-Tweedie-direct"), score("SeasonalNaive"));
+    let f = "forecasts/GBDT-Tweedie-direct.csv";
+    let a = std::fs::read(dir.path().join("a").join(f)).unwrap_or_default();
+    assert!(!a.is_empty() && a == std::fs::read(dir.path().join("b").join(f)).unwrap_or_default(), "GBDT forecasts differ between runs");
 }

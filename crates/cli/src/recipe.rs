@@ -74,7 +74,7 @@ impl Recipe {
 
 /// Every name must be a model of the catalog; the list must not be empty.
 pub fn check_models(models: &[String], what: &str) -> anyhow::Result<()> {
-    let known = tsforge_stats::catalog::names();
+    let known = crate::run::model_names();
     if models.is_empty() {
         return Err(usage(format!("{what}: the list is empty; choose from {}", known.join(", "))));
     }

@@ -11,6 +11,7 @@ use tsforge_core::{Forecast, Forecaster, Freq, Hierarchy, Panel, Phase};
 use tsforge_data::long::LongSpec;
 use tsforge_data::write::{long_forecast, m5_submission, write_atomic};
 use tsforge_data::{m5, registry};
+use tsforge_gbdt::GbdtForecaster;
 use tsforge_stats::catalog::{self, CatalogOptions};
 
 use crate::args::{PhaseArg, RunArgs};
@@ -33,6 +34,8 @@ pub struct Settings {
     pub freq: Option<String>,
     pub season_length: Option<usize>,
     pub models: Vec<String>,
+    /// Whether the models were named (flag or recipe) rather than defaulted.
+    pub models_given: bool,
     pub columns: crate::recipe::Columns,
     /// Prediction-interval levels (percent) written with long-format forecasts.
     pub levels: Vec<u8>,
@@ -62,11 +65,12 @@ impl Settings {
             horizon: args.horizon.or(recipe.horizon),
             freq: args.freq.clone().or_else(|| recipe.freq.clone()),
             season_length: args.season_length.or(recipe.season_length),
+            models_given: args.models.is_some() || recipe.models.is_some(),
             models: args
                 .models
                 .clone()
                 .or_else(|| recipe.models.clone())
-                .unwrap_or_else(|| tsforge_stats::catalog::names().into_iter().map(String::from).collect()),
+                .unwrap_or_else(|| model_names().into_iter().map(String::from).collect()),
             columns: recipe.columns.clone(),
             levels: recipe.levels.clone().unwrap_or_else(|| vec![80, 95]),
         })
@@ -206,11 +210,25 @@ fn plan(input: &Input, s: &Settings) -> anyhow::Result<Plan> {
     Ok(Plan { horizon, season, train, truth, valid, notes })
 }
 
-fn build_models(s: &Settings, season: usize, is_m5: bool) -> anyhow::Result<Vec<Box<dyn Forecaster>>> {
+/// Global GBDT models, beside the statistical catalog.
+const GBDT_MODELS: [&str; 1] = ["GBDT-Tweedie-direct"];
+
+/// Every model a run can fit: the statistical catalog, then the GBDT models.
+pub fn model_names() -> Vec<&'static str> {
+    catalog::names().into_iter().chain(GBDT_MODELS).collect()
+}
+
+fn build_models(s: &Settings, season: usize, horizon: usize, is_m5: bool) -> anyhow::Result<Vec<Box<dyn Forecaster>>> {
     let opts = CatalogOptions { season, trim_leading_zeros: is_m5 };
+    // The GBDT's features need the M5 hierarchy and calendar: by default it runs on M5 data only.
     s.models
         .iter()
+        .filter(|m| is_m5 || s.models_given || !GBDT_MODELS.contains(&m.as_str()))
         .map(|m| -> anyhow::Result<Box<dyn Forecaster>> {
+            if m == GBDT_MODELS[0] {
+                let model = GbdtForecaster::tweedie_direct(horizon, s.seed).map_err(|e| anyhow::anyhow!("{m}: {e}"))?;
+                return Ok(Box::new(model));
+            }
             let model = catalog::build(m, &opts).ok_or_else(|| usage(format!("unknown model '{m}'")))?;
             Ok(Box::new(model))
         })
@@ -263,7 +281,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
     };
     let mut rows = Vec::new();
     let mut forecasts = Vec::new();
-    for model in build_models(&s, plan.season, input.is_m5)? {
+    for model in build_models(&s, plan.season, plan.horizon, input.is_m5)? {
         let alias = model.alias().to_string();
         let fit = progress.step(&format!("fitting {alias}"), || fit_predict(model.as_ref(), &plan.train, plan.horizon, &s.levels))?;
         let forecast = fit.forecast;

@@ -40,6 +40,7 @@
 
 mod binning;
 pub mod error;
+pub mod forecaster;
 mod objective;
 mod params;
 mod train;
@@ -51,6 +52,7 @@ use serde::{Deserialize, Serialize};
 pub use error::{GbdtError, Result};
 pub use params::{GbdtParams, Objective, ValidGbdtParams};
 pub use tree::Tree;
+pub use forecaster::GbdtForecaster;
 
 use objective::Loss;
 
