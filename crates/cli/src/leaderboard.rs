@@ -134,7 +134,7 @@ impl Leaderboard {
         let mut out = line(&head) + "\n";
         if markdown {
             let rule: Vec<String> = widths.iter().enumerate().map(|(c, w)| if c < 3 { "-".repeat(*w) } else { format!("{}:", "-".repeat(w.saturating_sub(1))) }).collect();
-            out += &format!("|-{}-|\n", rule.join("-|-"));
+            out += &format!("| {} |\n", rule.join(" | "));
         }
         for r in &body {
             out += &line(r);
