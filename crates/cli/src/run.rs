@@ -190,8 +190,9 @@ fn plan(input: &Input, s: &Settings) -> anyhow::Result<Plan> {
                 return Err(usage(format!("the evaluation file has {} days: too few to score a {horizon}-day forecast after d_{vd}", p.n_time())));
             }
             (phase, _) => {
-                if phase == Phase::Evaluation && input.validation_days.is_none() && p.n_time() <= 1913 {
-                    notes.push("No evaluation file: forecasting after the last day of the validation file.".into());
+                // Validation phase lands here only without both sales files: nothing to score against.
+                if phase == Phase::Validation {
+                    notes.push("Only one sales file: forecasting after its last day.".into());
                 }
                 notes.push(format!("Submission only: forecasting d_{}..d_{} (no truth to score against).", p.n_time() + 1, p.n_time() + horizon));
                 (horizon, p.clone(), None)
@@ -203,6 +204,9 @@ fn plan(input: &Input, s: &Settings) -> anyhow::Result<Plan> {
         notes.push(format!("The last {horizon} periods of each series are held out and scored (RMSSE, MASE, sMAPE)."));
         (horizon, train, Some(truth))
     };
+    if input.is_m5 && p.prices.is_none() {
+        notes.push("No sell_prices file: WRMSSE weights use unit sales instead of dollar sales.".into());
+    }
     let valid = train.holdout(horizon).ok();
     if valid.is_none() {
         notes.push("Some series are too short for a validation window: the submission is chosen by the scored window.".into());
