@@ -17,7 +17,7 @@ times AutoETS on a subset of bench/data/m5-full when it exists.
 
 from __future__ import annotations
 
-from results_md import RESULTS, write_section
+from results_md import RESULTS, git_rev, write_section
 import argparse
 import datetime as dt
 import json
@@ -350,15 +350,6 @@ def timing(n_series: int):
 
 def write_results(lines):
     write_section("ets-theta-parity", "\n".join(lines))
-
-def git_rev():
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "crates/stats"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        return rev + (" (uncommitted changes under crates/stats)" if dirty else "")
-    except OSError:
-        return "unknown"
-
 
 def main():
     ap = argparse.ArgumentParser()

@@ -23,7 +23,7 @@ bench/RESULTS.md is rewritten; the rest of that file is left as it is.
 
 from __future__ import annotations
 
-from results_md import RESULTS, write_section
+from results_md import RESULTS, git_rev, write_section
 import datetime as _dt
 import json
 import os
@@ -111,15 +111,6 @@ def machine() -> dict:
     except OSError:
         pass
     return {"nproc": os.cpu_count(), "cpu": model, "mem_gib": mem_gib, "os": platform.platform()}
-
-
-def git_state() -> str:
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "crates", "Cargo.toml", "Cargo.lock"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        return f"{rev} (uncommitted changes under crates/)" if dirty else rev
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def warm_cache(data: Path) -> None:
@@ -241,7 +232,7 @@ def main() -> None:
         f"- Data: `{rel}`{synth_note}, "
         f"{ts_rep['series']:,} series × {ts_rep['time_points']:,} days; "
         + ", ".join(f"{n} {sizes[n] / 2**20:,.1f} MiB" for n in FILES),
-        f"- tsforge: `target/release/tsforge data inspect DIR --json --quiet` at git {git_state()}, "
+        f"- tsforge: `target/release/tsforge data inspect DIR --json --quiet` at git {git_rev()}, "
         "threads set with POLARS_MAX_THREADS and RAYON_NUM_THREADS. It reads all four files "
         "(the validation file only for its header and ids), builds the dense panel with daily prices, "
         "and classifies the series; *load s* is its own `load_seconds` (loading only).",

@@ -19,3 +19,20 @@ def write_section(name: str, body: str) -> Path:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     RESULTS.write_text(text)
     return RESULTS
+
+
+def git_rev() -> str:
+    """The commit the measured code comes from, flagged when the Rust sources differ from it."""
+    import subprocess
+
+    root = RESULTS.parent.parent
+
+    def run(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+
+    try:
+        rev = run("rev-parse", "--short", "HEAD")
+        dirty = run("status", "--porcelain", "--", "crates", "Cargo.toml", "Cargo.lock")
+        return f"{rev} (uncommitted changes under crates/)" if dirty else rev
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"

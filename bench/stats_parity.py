@@ -27,7 +27,7 @@ m5-tiny series, with their trimmed histories).
 
 from __future__ import annotations
 
-from results_md import RESULTS, write_section
+from results_md import RESULTS, git_rev, write_section
 import argparse
 import datetime as dt
 import json
@@ -325,15 +325,6 @@ def smape_table(smapes: list[dict]) -> str:
             cells += [fmt(r["smape_ts"], ".2f"), fmt(r["smape_sf"], ".2f") + note]
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-def git_rev() -> str:
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "crates"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        return rev + (" (uncommitted changes under crates/)" if dirty else "")
-    except Exception:
-        return "unknown"
 
 
 def main() -> int:

@@ -27,7 +27,7 @@ smaller).
 
 from __future__ import annotations
 
-from results_md import RESULTS, write_section
+from results_md import RESULTS, git_rev, write_section
 import argparse
 import datetime as dt
 import json
@@ -213,15 +213,6 @@ def ensure_data() -> None:
 
 def fmt(v: float, spec: str = ".2f") -> str:
     return "—" if v != v else format(v, spec)
-
-
-def git_rev() -> str:
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "crates"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        return rev + (" (uncommitted changes under crates/)" if dirty else "")
-    except Exception:
-        return "unknown"
 
 
 def report(ts: dict[int, dict], sf: dict[int, dict], threads: list[int], subset: str) -> str:
