@@ -25,5 +25,5 @@ pub use error::CoreError;
 pub use forecast::{Forecast, Interval};
 pub use hierarchy::{Hierarchy, Level, SeriesAttrs};
 pub use model::{FittedForecaster, Forecaster};
-pub use panel::{Calendar, Panel};
+pub use panel::{Calendar, Panel, Prices};
 pub use time::{Freq, TimeIndex};

@@ -32,6 +32,30 @@ impl Calendar {
     }
 }
 
+/// Daily sell prices, known in advance: each series' row covers `days` positions from
+/// position 0 of the panel's index, which may run past the observed sales (M5 gives
+/// prices for the forecast days). Series-major; NaN before an item's first price.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prices {
+    pub days: usize,
+    pub values: Vec<f32>,
+}
+
+impl Prices {
+    /// Checks that `values` holds `n_series × days` prices.
+    pub fn new(n_series: usize, days: usize, values: Vec<f32>) -> Result<Prices> {
+        if values.len() != n_series * days {
+            return Err(CoreError::Shape { what: "prices".into(), expected: n_series * days, got: values.len() });
+        }
+        Ok(Prices { days, values })
+    }
+
+    /// The price row of series `i`.
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.values[i * self.days..(i + 1) * self.days]
+    }
+}
+
 /// A named dynamic covariate: one value per series and time position (series-major, NaN = unknown).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Covariate {
@@ -61,8 +85,8 @@ pub struct Panel {
     pub spans: Vec<(usize, usize)>,
     /// Daily calendar aligned with position 0 of `index` (M5 data).
     pub calendar: Option<Calendar>,
-    /// Daily sell price per series (series-major, NaN before an item's first price).
-    pub prices: Option<Vec<f32>>,
+    /// Daily sell prices; unlike `y` they may cover days past the grid (the forecast days).
+    pub prices: Option<Prices>,
     pub dynamic: Vec<Covariate>,
     pub statics: Vec<StaticCovariate>,
 }
@@ -98,14 +122,13 @@ impl Panel {
         &self.row(i)[s..e]
     }
 
-    /// The price row of series `i`, if prices are known.
+    /// The price row of series `i` (`prices.days` long), if prices are known.
     pub fn price_row(&self, i: usize) -> Option<&[f32]> {
-        let t = self.n_time();
-        self.prices.as_ref().map(|p| &p[i * t..(i + 1) * t])
+        self.prices.as_ref().map(|p| p.row(i))
     }
 
     /// A copy holding only positions before `cutoff`: what a model may see when it
-    /// forecasts from `cutoff` on. Calendar information is known in advance and kept whole.
+    /// forecasts from `cutoff` on. The calendar and prices are known in advance and kept whole.
     pub fn truncated(&self, cutoff: usize) -> Result<Panel> {
         let t = self.n_time();
         if cutoff == 0 || cutoff > t {
@@ -119,7 +142,7 @@ impl Panel {
             y: cut(&self.y),
             spans: self.spans.iter().map(|&(s, e)| (s.min(cutoff), e.min(cutoff))).collect(),
             calendar: self.calendar.clone(),
-            prices: self.prices.as_deref().map(cut),
+            prices: self.prices.clone(),
             dynamic: self.dynamic.iter().map(|c| Covariate { name: c.name.clone(), values: cut(&c.values) }).collect(),
             statics: self.statics.clone(),
         })
@@ -178,7 +201,8 @@ mod tests {
         let ids = (0..n).map(|i| format!("s{i}")).collect();
         let index = TimeIndex::Dates { start_days: 0, freq: Freq::Daily, len: t };
         let mut p = Panel::dense(ids, index, vals).unwrap_or_else(|e| panic!("{e}"));
-        p.prices = Some(p.y.iter().map(|v| v * 2.0).collect());
+        // prices are known in advance: independent of y and kept whole by truncation
+        p.prices = Some(Prices { days: t + 3, values: (0..n * (t + 3)).map(|k| 1.0 + (k % 5) as f32).collect() });
         p
     }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use rayon::prelude::*;
 use tsforge_core::time::{parse_date, Freq, TimeIndex};
-use tsforge_core::{Calendar, Panel, SeriesAttrs};
+use tsforge_core::{Calendar, Panel, Prices, SeriesAttrs};
 
 use crate::csv;
 use crate::error::{DataError, Location, Result};
@@ -90,15 +90,23 @@ pub fn load(src: &M5Sources) -> Result<M5Dataset> {
     }
     let evaluation_days = src.evaluation.as_ref().map(|_| n_days);
     let prices = match &src.prices {
-        Some(p) => Some(read_prices(p, &sales.attrs, &cal, n_days)?),
+        // prices are known in advance: keep every calendar day (the forecast days too)
+        Some(p) => Some(read_prices(p, &sales.attrs, &cal, cal.calendar.len())?),
         None => None,
     };
     let index = TimeIndex::Dates { start_days: cal.start_days, freq: Freq::Daily, len: n_days };
     let mut panel = Panel::dense(sales.ids, index, sales.y)
         .map_err(|e| DataError::invalid(&main.label, Location::File, e.to_string()))?;
     panel.attrs = Some(sales.attrs);
+    let calendar_days = cal.calendar.len();
     panel.calendar = Some(cal.calendar);
-    panel.prices = prices;
+    panel.prices = match prices {
+        Some(values) => Some(
+            Prices::new(panel.n_series(), calendar_days, values)
+                .map_err(|e| DataError::invalid(&main.label, Location::File, e.to_string()))?,
+        ),
+        None => None,
+    };
     Ok(M5Dataset { panel, validation_days, evaluation_days })
 }
 

@@ -35,3 +35,23 @@ pub fn shipped(name: &str) -> Option<Result<M5Sources>> {
 pub fn m5_calendar() -> Result<Source> {
     Source::from_bytes("datasets/m5-tiny/calendar.csv.gz".into(), M5_TINY[0].1.to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Prices are known in advance: the loaded panel carries them over every calendar
+    /// day (d_1..d_1969), past the last day of sales (d_1941).
+    #[test]
+    fn shipped_prices_cover_the_forecast_days() {
+        let src = shipped(DEFAULT_DATASET).and_then(|r| r.ok()).unwrap_or_else(|| panic!("m5-tiny is shipped"));
+        let data = crate::m5::load(&src).unwrap_or_else(|e| panic!("{e}"));
+        let p = &data.panel;
+        assert_eq!(p.n_time(), 1941);
+        let prices = p.prices.as_ref().unwrap_or_else(|| panic!("m5-tiny has prices"));
+        assert_eq!(prices.days, 1969);
+        // every item sold in the last week of sales has a price on the last forecast day
+        let priced = (0..p.n_series()).filter(|&i| p.row(i)[1934..].iter().any(|&v| v > 0.0)).all(|i| !prices.row(i)[1968].is_nan());
+        assert!(priced);
+    }
+}

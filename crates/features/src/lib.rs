@@ -27,9 +27,10 @@
 //! Strategies: [`Strategy::Recursive`] allows any shift ≥ 1; to forecast day by day the
 //! caller writes its prediction for each day into `y` and rebuilds the next day's row.
 //! The simplest layout is a grid that already covers the forecast days (`y` NaN there,
-//! spans ending at the last observation, prices known): [`forecast_rows`] then names
-//! the days after each span, and price features are defined on them. Rows past the
-//! grid still get date and calendar features, but their prices are NaN. [`Strategy::Direct`] with horizon `H` requires every shift ≥ `H`
+//! spans ending at the last observation): [`forecast_rows`] then names the days after
+//! each span. Prices are known in advance and may run past the grid (`Prices::days`),
+//! so rows past the grid get date, calendar and price features as far as those reach.
+//! [`Strategy::Direct`] with horizon `H` requires every shift ≥ `H`
 //! ([`FeatureSpec::validate`] names the offending feature), so rows for all `H`
 //! forecast days are built at once from the observed history.
 

@@ -126,7 +126,7 @@ pub fn build_with(panel: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, ro
     };
     shape("y", n_series * n_time, panel.y.len())?;
     if let Some(p) = &panel.prices {
-        shape("prices", n_series * n_time, p.len())?;
+        shape("prices", n_series * p.days, p.values.len())?;
     }
     if let Some(a) = &panel.attrs {
         shape("attrs", n_series, a.len())?;
@@ -166,10 +166,10 @@ pub fn build_with(panel: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, ro
                 Plan::Time(time_feats.len() - 1)
             }
             Column::Price(PriceFeature::PriceRankDeptStore) => {
-                let (Some(p), Some(a)) = (panel.prices.as_deref(), panel.attrs.as_deref()) else {
+                let (Some(p), Some(a)) = (panel.prices.as_ref(), panel.attrs.as_deref()) else {
                     return Err(missing(&name, "prices and series attributes (dept, store)"));
                 };
-                rank = Some(dept_store_rank(p, a, n_time));
+                rank = Some(dept_store_rank(&p.values, a, p.days));
                 Plan::Rank
             }
             Column::Price(f) => {
@@ -226,7 +226,8 @@ pub fn build_with(panel: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, ro
                     Plan::Snap => snap_rows[i].and_then(|s| s.get(t)).map_or(f32::NAN, |&v| f32::from(v)),
                     Plan::Price(f) => prices.map_or(f32::NAN, |p| p.feature(f, t)),
                     Plan::Rank => {
-                        rank.as_ref().and_then(|rk| (t < n_time).then(|| rk.get(i * n_time + t).copied()).flatten()).unwrap_or(f32::NAN)
+                        let days = panel.prices.as_ref().map_or(0, |p| p.days);
+                        rank.as_ref().and_then(|rk| (t < days).then(|| rk.get(i * days + t).copied()).flatten()).unwrap_or(f32::NAN)
                     }
                     Plan::Id(m) => ids[m].get(i).copied().unwrap_or(f32::NAN),
                 };

@@ -21,8 +21,8 @@ pub struct GbdtForecaster {
 }
 
 impl GbdtForecaster {
-    /// Tweedie GBDT with M5-style features for daily retail data. Prices are left out
-    /// until the panel carries them past the training grid (the forecast days).
+    /// Tweedie GBDT with M5-style features for daily retail data (price features
+    /// when the panel has prices; they are known for the forecast days).
     pub fn tweedie_direct(horizon: usize, seed: u64) -> Result<GbdtForecaster, ModelError> {
         let h = horizon.max(1);
         let features: FeatureSpec = serde_json::from_value(json!({
@@ -38,6 +38,7 @@ impl GbdtForecaster {
             "intermittency": {"shift": h, "window": 56},
             "calendar": ["day_of_week", "day_of_month", "week_of_year", "month", "weekend"],
             "events": ["event_name_1", "event_type_1", "days_to_event", "days_since_event", "snap"],
+            "prices": ["sell_price", "price_norm", "price_rel_mean", "price_change_week", "price_momentum", "price_rank_dept_store"],
             "ids": ["item", "dept", "cat", "store", "state"]
         }))?;
         let params: GbdtParams = serde_json::from_value(json!({
@@ -72,7 +73,13 @@ impl Forecaster for GbdtForecaster {
     }
 
     fn fit(&self, train: &Panel) -> Result<Box<dyn FittedForecaster>, ModelError> {
-        let spec = self.features.validate()?;
+        let mut features = self.features.clone();
+        let mut notes = Vec::new();
+        if train.prices.is_none() && !features.prices.is_empty() {
+            features.prices.clear();
+            notes.push("no prices: price features left out".to_string());
+        }
+        let spec = features.validate()?;
         let mut params = self.params.clone();
         params.categorical_features = spec.categorical();
         let params = params.validate()?;
@@ -101,7 +108,7 @@ impl Forecaster for GbdtForecaster {
         let mut ranked: Vec<(usize, f64)> = gain.into_iter().enumerate().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let top: Vec<String> = ranked.iter().take(5).map(|(j, g)| format!("{} {:.0}%", x.names[*j], 100.0 * g / total.max(f64::MIN_POSITIVE))).collect();
-        let notes = vec![format!("{} rows × {} features; gain importance: {}", x.n_rows, x.n_cols(), top.join(", "))];
+        notes.insert(0, format!("{} rows × {} features; gain importance: {}", x.n_rows, x.n_cols(), top.join(", ")));
         Ok(Box::new(FittedGbdt { forecast, notes }))
     }
 }

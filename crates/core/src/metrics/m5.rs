@@ -52,7 +52,7 @@ impl M5Evaluator {
         for i in 0..n {
             let units = &train.row(i)[t - k..];
             match train.price_row(i) {
-                Some(p) => sales.extend(units.iter().zip(&p[t - k..]).map(|(&u, &pr)| dollar(u, pr))),
+                Some(p) => sales.extend(units.iter().enumerate().map(|(d, &u)| dollar(u, p.get(t - k + d).copied().unwrap_or(f32::NAN)))),
                 None => sales.extend(units.iter().map(|&u| if u.is_nan() { 0.0 } else { f64::from(u) })),
             }
         }

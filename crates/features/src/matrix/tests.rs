@@ -1,5 +1,5 @@
 use proptest::prelude::*;
-use tsforge_core::{Calendar, Freq, TimeIndex};
+use tsforge_core::{Calendar, Freq, Prices, TimeIndex};
 
 use super::*;
 use crate::spec::Strategy;
@@ -45,7 +45,7 @@ fn small() -> Panel {
     prices[8] = 4.0;
     prices[10] = NAN;
     prices[18] = 3.0;
-    p.prices = Some(prices);
+    p.prices = Some(Prices { days: 10, values: prices });
     p
 }
 
@@ -297,7 +297,7 @@ fn recursive_workflow_on_an_extended_grid() {
     let y = vec![1.0, 2.0, 3.0, 4.0, NAN, NAN];
     let mut p = Panel::dense(vec!["a".into()], index, y).unwrap_or_else(|e| panic!("{e}"));
     p.spans[0] = (0, 4);
-    p.prices = Some(vec![1.0, 1.0, 1.0, 1.0, 2.0, 2.0]);
+    p.prices = Some(Prices { days: 6, values: vec![1.0, 1.0, 1.0, 1.0, 2.0, 2.0] });
     let spec = FeatureSpec {
         lags: vec![1, 2],
         rolling: vec![Rolling { stat: RollingStat::Mean, shift: 1, window: 2 }],
