@@ -24,6 +24,6 @@ pub use backtest::{Phase, Window};
 pub use error::CoreError;
 pub use forecast::{Forecast, Interval};
 pub use hierarchy::{Hierarchy, Level, SeriesAttrs};
-pub use model::{FittedForecaster, Forecaster};
+pub use model::{FeatureImportance, FittedForecaster, Forecaster};
 pub use panel::{Calendar, Panel, Prices};
 pub use time::{Freq, TimeIndex};

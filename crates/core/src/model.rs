@@ -7,6 +7,15 @@ use crate::panel::Panel;
 /// Error type models report; each model crate maps its own errors into it.
 pub type ModelError = Box<dyn std::error::Error + Send + Sync>;
 
+/// How much a fitted model relied on one input feature (tree models: summed split
+/// gain and number of splits).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureImportance {
+    pub feature: String,
+    pub gain: f64,
+    pub splits: f64,
+}
+
 /// A model with its hyperparameters, not yet fitted.
 pub trait Forecaster: Send + Sync {
     /// Unique name on the leaderboard (statsforecast style, e.g. `SeasonalNaive`).
@@ -31,5 +40,17 @@ pub trait FittedForecaster: Send + Sync {
     /// Things the leaderboard should say about this fit (fallbacks used, warnings).
     fn notes(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// Per-feature importance, for models built on a feature matrix (empty otherwise).
+    fn feature_importance(&self) -> Vec<FeatureImportance> {
+        Vec::new()
+    }
+
+    /// The fitted model as a self-contained JSON document (its feature spec and
+    /// vocabulary, hyperparameters and learned parameters), for models that can be
+    /// saved; the run writes it to `models/ALIAS.json`.
+    fn to_json(&self) -> Option<String> {
+        None
     }
 }

@@ -1,13 +1,21 @@
 //! A global GBDT forecaster over a whole panel: features from a direct-strategy spec
 //! (every target feature at least one horizon old), one booster for all series, all
 //! horizon days predicted at once.
+//!
+//! The pieces ([`m5_direct_spec`], [`tweedie_params`], [`recent_rows`],
+//! [`importance_of`], [`ModelBundle`]) are public so that other forecasters built on
+//! boosters (the hurdle, partitioned and recursive variants) reuse them.
 
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tsforge_core::model::ModelError;
-use tsforge_core::{FittedForecaster, Forecast, Forecaster, Panel};
-use tsforge_features::{build, forecast_rows, FeatureSpec};
+use tsforge_core::{FeatureImportance, FittedForecaster, Forecast, Forecaster, Panel};
+use tsforge_features::{build_with, forecast_rows, FeatureSpec, Vocabulary};
 
-use crate::{Dataset, GbdtParams, ImportanceType};
+use crate::{Booster, Dataset, GbdtParams, ImportanceType};
+
+/// Version tag of the saved model bundle layout.
+pub const BUNDLE_FORMAT: &str = "tsforge-gbdt-bundle-1";
 
 /// A direct multi-horizon GBDT: trained on the last `train_days` of each series (from
 /// its first non-zero sale on), predicting positions `end .. end + horizon`.
@@ -20,40 +28,121 @@ pub struct GbdtForecaster {
     pub train_days: usize,
 }
 
+/// M5-style direct-strategy features for daily retail data with horizon `h`: lags and
+/// rolling/EWM/intermittency statistics at least `h` days old, calendar, events, SNAP,
+/// prices (known in advance) and hierarchy ids.
+pub fn m5_direct_spec(h: usize) -> Result<FeatureSpec, ModelError> {
+    let h = h.max(1);
+    Ok(serde_json::from_value(json!({
+        "strategy": {"kind": "direct", "horizon": h},
+        "lags": [h, h + 7, h + 14, h + 21, h + 28],
+        "rolling": [
+            {"stat": "mean", "shift": h, "window": 7},
+            {"stat": "mean", "shift": h, "window": 28},
+            {"stat": "mean", "shift": h, "window": 56},
+            {"stat": "std", "shift": h, "window": 28}
+        ],
+        "ewm_mean": [{"shift": h, "alpha": 0.1}],
+        "intermittency": {"shift": h, "window": 56},
+        "calendar": ["day_of_week", "day_of_month", "week_of_year", "month", "weekend"],
+        "events": ["event_name_1", "event_type_1", "days_to_event", "days_since_event", "snap"],
+        "prices": ["sell_price", "price_norm", "price_rel_mean", "price_change_week", "price_momentum", "price_rank_dept_store"],
+        "ids": ["item", "dept", "cat", "store", "state"]
+    }))?)
+}
+
+/// The Tweedie(1.1) booster settings of the default GBDT (200 trees, 63 leaves, 0.05
+/// learning rate, 0.8 bagging and feature fraction).
+pub fn tweedie_params(seed: u64) -> Result<GbdtParams, ModelError> {
+    Ok(serde_json::from_value(json!({
+        "objective": "tweedie",
+        "tweedie_variance_power": 1.1,
+        "num_iterations": 200,
+        "learning_rate": 0.05,
+        "num_leaves": 63,
+        "min_data_in_leaf": 50,
+        "feature_fraction": 0.8,
+        "bagging_fraction": 0.8,
+        "bagging_freq": 1,
+        "seed": seed
+    }))?)
+}
+
+/// Training rows: the last `train_days` positions of each series' span, from its first
+/// non-zero sale on (days before an item's launch say nothing about its demand).
+pub fn recent_rows(panel: &Panel, train_days: usize) -> Vec<(usize, usize)> {
+    let t = panel.n_time();
+    (0..panel.n_series())
+        .flat_map(|i| {
+            let (s, e) = panel.spans[i];
+            let first_sale = panel.row(i)[s..e].iter().position(|&v| v > 0.0).map_or(e, |k| s + k);
+            let from = first_sale.max(t.saturating_sub(train_days));
+            (from..e).map(move |p| (i, p))
+        })
+        .collect()
+}
+
+/// The feature spec to use on `panel`: price features are dropped (with a note) when
+/// the panel has no prices.
+pub fn usable_spec(spec: &FeatureSpec, panel: &Panel, notes: &mut Vec<String>) -> FeatureSpec {
+    let mut spec = spec.clone();
+    if panel.prices.is_none() && !spec.prices.is_empty() {
+        spec.prices.clear();
+        notes.push("no prices: price features left out".to_string());
+    }
+    spec
+}
+
+/// Gain and split importance of a booster's features, named.
+pub fn importance_of(booster: &Booster, names: &[String]) -> Vec<FeatureImportance> {
+    let gain = booster.feature_importance(ImportanceType::Gain);
+    let splits = booster.feature_importance(ImportanceType::Split);
+    names.iter().zip(gain.iter().zip(&splits)).map(|(n, (&g, &s))| FeatureImportance { feature: n.clone(), gain: g, splits: s }).collect()
+}
+
+/// "rows × features; gain importance: top five with their share" for a leaderboard note.
+pub fn importance_note(n_rows: usize, importance: &[FeatureImportance]) -> String {
+    let total: f64 = importance.iter().map(|f| f.gain).sum();
+    let mut ranked: Vec<&FeatureImportance> = importance.iter().collect();
+    ranked.sort_by(|a, b| b.gain.total_cmp(&a.gain).then(a.feature.cmp(&b.feature)));
+    let top: Vec<String> = ranked.iter().take(5).map(|f| format!("{} {:.0}%", f.feature, 100.0 * f.gain / total.max(f64::MIN_POSITIVE))).collect();
+    format!("{n_rows} rows × {} features; gain importance: {}", importance.len(), top.join(", "))
+}
+
+/// Everything needed to apply a fitted booster to new data: the feature spec as
+/// validated for this panel, the vocabulary that coded its categories, the
+/// hyperparameters and the trees. Saved as `models/ALIAS.json` by `tsforge run`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelBundle {
+    pub format: String,
+    pub alias: String,
+    pub features: FeatureSpec,
+    pub vocabulary: Vocabulary,
+    pub params: GbdtParams,
+    pub booster: Booster,
+}
+
+impl ModelBundle {
+    pub fn to_json(&self) -> Result<String, ModelError> {
+        Ok(serde_json::to_string(self)?)
+    }
+
+    pub fn from_json(s: &str) -> Result<ModelBundle, ModelError> {
+        let b: ModelBundle = serde_json::from_str(s)?;
+        if b.format != BUNDLE_FORMAT {
+            return Err(format!("model bundle format '{}', expected '{BUNDLE_FORMAT}'", b.format).into());
+        }
+        Ok(b)
+    }
+}
+
 impl GbdtForecaster {
     /// Tweedie GBDT with M5-style features for daily retail data (price features
     /// when the panel has prices; they are known for the forecast days).
     pub fn tweedie_direct(horizon: usize, seed: u64) -> Result<GbdtForecaster, ModelError> {
         let h = horizon.max(1);
-        let features: FeatureSpec = serde_json::from_value(json!({
-            "strategy": {"kind": "direct", "horizon": h},
-            "lags": [h, h + 7, h + 14, h + 21, h + 28],
-            "rolling": [
-                {"stat": "mean", "shift": h, "window": 7},
-                {"stat": "mean", "shift": h, "window": 28},
-                {"stat": "mean", "shift": h, "window": 56},
-                {"stat": "std", "shift": h, "window": 28}
-            ],
-            "ewm_mean": [{"shift": h, "alpha": 0.1}],
-            "intermittency": {"shift": h, "window": 56},
-            "calendar": ["day_of_week", "day_of_month", "week_of_year", "month", "weekend"],
-            "events": ["event_name_1", "event_type_1", "days_to_event", "days_since_event", "snap"],
-            "prices": ["sell_price", "price_norm", "price_rel_mean", "price_change_week", "price_momentum", "price_rank_dept_store"],
-            "ids": ["item", "dept", "cat", "store", "state"]
-        }))?;
-        let params: GbdtParams = serde_json::from_value(json!({
-            "objective": "tweedie",
-            "tweedie_variance_power": 1.1,
-            "num_iterations": 200,
-            "learning_rate": 0.05,
-            "num_leaves": 63,
-            "min_data_in_leaf": 50,
-            "feature_fraction": 0.8,
-            "bagging_fraction": 0.8,
-            "bagging_freq": 1,
-            "seed": seed
-        }))?;
-        Ok(GbdtForecaster { alias: "GBDT-Tweedie-direct".into(), features, params, horizon: h, train_days: 730 })
+        Ok(GbdtForecaster { alias: "GBDT-Tweedie-direct".into(), features: m5_direct_spec(h)?, params: tweedie_params(seed)?, horizon: h, train_days: 730 })
     }
 }
 
@@ -61,6 +150,8 @@ impl GbdtForecaster {
 struct FittedGbdt {
     forecast: Forecast,
     notes: Vec<String>,
+    importance: Vec<FeatureImportance>,
+    bundle: Option<String>,
 }
 
 impl Forecaster for GbdtForecaster {
@@ -73,57 +164,55 @@ impl Forecaster for GbdtForecaster {
     }
 
     fn fit(&self, train: &Panel) -> Result<Box<dyn FittedForecaster>, ModelError> {
-        let mut features = self.features.clone();
         let mut notes = Vec::new();
-        if train.prices.is_none() && !features.prices.is_empty() {
-            features.prices.clear();
-            notes.push("no prices: price features left out".to_string());
-        }
+        let features = usable_spec(&self.features, train, &mut notes);
         let spec = features.validate()?;
+        let vocabulary = Vocabulary::from_panel(train);
         let mut params = self.params.clone();
         params.categorical_features = spec.categorical();
-        let params = params.validate()?;
-        let t = train.n_time();
-        // Training rows: recent days of each series, from its first non-zero sale on.
-        let rows: Vec<(usize, usize)> = (0..train.n_series())
-            .flat_map(|i| {
-                let (s, e) = train.spans[i];
-                let first_sale = train.row(i)[s..e].iter().position(|&v| v > 0.0).map_or(e, |k| s + k);
-                let from = first_sale.max(t.saturating_sub(self.train_days));
-                (from..e).map(move |p| (i, p))
-            })
-            .collect();
+        let valid_params = params.clone().validate()?;
+        let rows = recent_rows(train, self.train_days);
         if rows.is_empty() {
             return Err("no training rows: every series is all zeros".into());
         }
-        let x = build(train, &spec, &rows)?;
+        let x = build_with(train, &spec, &vocabulary, &rows)?;
         let label: Vec<f64> = rows.iter().map(|&(i, p)| f64::from(train.row(i)[p])).collect();
-        let booster = params.fit(&Dataset::new(&x.columns, x.n_rows, x.n_cols(), &label)?, None)?;
+        let booster = valid_params.fit(&Dataset::new(&x.columns, x.n_rows, x.n_cols(), &label)?, None)?;
         let future = forecast_rows(train, self.horizon);
-        let fx = build(train, &spec, &future)?;
+        let fx = build_with(train, &spec, &vocabulary, &future)?;
         let values = booster.predict(&fx.columns, fx.n_rows, fx.n_cols())?;
-        let forecast = Forecast::new(self.alias.clone(), train.n_series(), self.horizon, t, values)?;
-        let gain = booster.feature_importance(ImportanceType::Gain);
-        let total: f64 = gain.iter().sum();
-        let mut ranked: Vec<(usize, f64)> = gain.into_iter().enumerate().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let top: Vec<String> = ranked.iter().take(5).map(|(j, g)| format!("{} {:.0}%", x.names[*j], 100.0 * g / total.max(f64::MIN_POSITIVE))).collect();
-        notes.insert(0, format!("{} rows × {} features; gain importance: {}", x.n_rows, x.n_cols(), top.join(", ")));
-        Ok(Box::new(FittedGbdt { forecast, notes }))
+        let forecast = Forecast::new(self.alias.clone(), train.n_series(), self.horizon, train.n_time(), values)?;
+        let importance = importance_of(&booster, &x.names);
+        notes.insert(0, importance_note(x.n_rows, &importance));
+        let bundle = ModelBundle { format: BUNDLE_FORMAT.into(), alias: self.alias.clone(), features, vocabulary, params, booster };
+        Ok(Box::new(FittedGbdt { forecast, notes, importance, bundle: Some(bundle.to_json()?) }))
     }
+}
+
+/// The first `horizon` days of a forecast made for a longer horizon.
+pub fn first_days(forecast: &Forecast, horizon: usize) -> Result<Forecast, ModelError> {
+    let h = forecast.horizon;
+    if horizon > h {
+        return Err(format!("trained for a {h}-day horizon, asked for {horizon}").into());
+    }
+    let values = (0..forecast.n_series).flat_map(|i| forecast.row(i)[..horizon].iter().copied()).collect();
+    Ok(Forecast::new(forecast.alias.clone(), forecast.n_series, horizon, forecast.start, values)?)
 }
 
 impl FittedForecaster for FittedGbdt {
     fn predict(&self, horizon: usize) -> Result<Forecast, ModelError> {
-        let h = self.forecast.horizon;
-        if horizon > h {
-            return Err(format!("trained for a {h}-day horizon, asked for {horizon}").into());
-        }
-        let values = (0..self.forecast.n_series).flat_map(|i| self.forecast.row(i)[..horizon].iter().copied()).collect();
-        Ok(Forecast::new(self.forecast.alias.clone(), self.forecast.n_series, horizon, self.forecast.start, values)?)
+        first_days(&self.forecast, horizon)
     }
 
     fn notes(&self) -> Vec<String> {
         self.notes.clone()
+    }
+
+    fn feature_importance(&self) -> Vec<FeatureImportance> {
+        self.importance.clone()
+    }
+
+    fn to_json(&self) -> Option<String> {
+        self.bundle.clone()
     }
 }
