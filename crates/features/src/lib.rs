@@ -35,6 +35,7 @@
 //! forecast days are built at once from the observed history.
 
 pub mod calendar;
+pub mod encoding;
 pub mod error;
 pub mod intermittency;
 pub mod matrix;
@@ -45,5 +46,5 @@ pub mod vocab;
 
 pub use error::FeatureError;
 pub use matrix::{FeatureMatrix, build, build_with, forecast_rows, training_rows};
-pub use spec::{FeatureSpec, Strategy, ValidFeatureSpec};
+pub use spec::{FeatureSpec, GroupKey, Strategy, TargetEncoding, ValidFeatureSpec};
 pub use vocab::Vocabulary;

@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use tsforge_core::{Panel, SeriesAttrs};
 
 use crate::calendar::{TimeFeature, TimeTable, day_of};
+use crate::encoding::GroupMeans;
 use crate::error::{FeatureError, Result};
 use crate::intermittency;
 use crate::price::{PriceRow, dept_store_rank};
@@ -70,6 +71,8 @@ enum Plan {
     Price(PriceFeature),
     Rank,
     Id(usize),
+    /// Index into the group means, and the shift.
+    Encoding(usize, usize),
 }
 
 fn missing(feature: &str, needs: &str) -> FeatureError {
@@ -97,7 +100,7 @@ fn as_of<'a>(c: &Column, y: &'a [f32]) -> Cow<'a, [f32]> {
         Column::ZeroRun(_) => Cow::Owned(intermittency::zero_run(y)),
         Column::Adi { window, .. } => Cow::Owned(intermittency::adi(y, window)),
         Column::Cv2 { window, .. } => Cow::Owned(intermittency::cv2(y, window)),
-        Column::Calendar(_) | Column::Event(_) | Column::Price(_) | Column::Id(_) => Cow::Borrowed(&[]),
+        Column::TargetEncoding(_) | Column::Calendar(_) | Column::Event(_) | Column::Price(_) | Column::Id(_) => Cow::Borrowed(&[]),
     }
 }
 
@@ -142,6 +145,7 @@ pub fn build_with(panel: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, ro
     let mut time_feats: Vec<TimeFeature> = Vec::new();
     let mut ids: Vec<Vec<f32>> = Vec::new();
     let mut rank: Option<Vec<f32>> = None;
+    let mut encodings: Vec<GroupMeans> = Vec::new();
     for c in spec.columns() {
         let name = c.name();
         let plan = match *c {
@@ -177,6 +181,13 @@ pub fn build_with(panel: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, ro
                     return Err(missing(&name, "prices"));
                 }
                 Plan::Price(f)
+            }
+            Column::TargetEncoding(e) => {
+                let Some(a) = panel.attrs.as_deref() else {
+                    return Err(missing(&name, "series attributes (item, dept, cat, store, state)"));
+                };
+                encodings.push(GroupMeans::new(panel, a, e));
+                Plan::Encoding(encodings.len() - 1, e.shift)
             }
             Column::Id(f) => {
                 let Some(a) = panel.attrs.as_deref() else {
@@ -230,6 +241,7 @@ pub fn build_with(panel: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, ro
                         rank.as_ref().and_then(|rk| (t < days).then(|| rk.get(i * days + t).copied()).flatten()).unwrap_or(f32::NAN)
                     }
                     Plan::Id(m) => ids[m].get(i).copied().unwrap_or(f32::NAN),
+                    Plan::Encoding(m, s) => encodings[m].at(i, t, s),
                 };
             }
         }

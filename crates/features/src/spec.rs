@@ -14,10 +14,12 @@
 //!     "calendar": ["day_of_week", "day_of_month", "week_of_year", "month", "year", "quarter", "weekend"],
 //!     "events": ["event_name_1", "event_type_1", "event_name_2", "event_type_2", "days_to_event", "days_since_event", "snap"],
 //!     "prices": ["sell_price", "price_norm", "price_rel_mean", "price_change_week", "price_momentum", "price_rank_dept_store"],
-//!     "ids": ["item", "dept", "cat", "store", "state"]
+//!     "ids": ["item", "dept", "cat", "store", "state"],
+//!     "target_encodings": [{"by": "store_dept", "shift": 28, "window": 28}, {"by": "item", "shift": 28}]
 //! }"#).unwrap();
 //! let valid = spec.validate().unwrap();
-//! assert_eq!(valid.names().len(), 2 + 2 + 1 + 1 + 4 + 7 + 7 + 6 + 5);
+//! assert_eq!(valid.names().len(), 2 + 2 + 1 + 1 + 4 + 2 + 7 + 7 + 6 + 5);
+//! assert_eq!(valid.names()[10], "target_mean_by_store_dept_lag28_window28");
 //! assert_eq!(valid.names()[5], "ewm_mean_lag28_alpha0.1");
 //! // a direct model may not read inside its own horizon
 //! let bad: tsforge_features::FeatureSpec =
@@ -27,6 +29,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::encoding::{GroupKey, TargetEncoding};
 use crate::error::{FeatureError, Result};
 
 /// How a model uses the target's own history.
@@ -221,7 +224,7 @@ impl IdFeature {
 /// The declarative feature spec. Every field defaults to "none"; unknown keys are errors.
 ///
 /// Columns come out in this order: lags, rolling, expanding means, EWM means,
-/// intermittency, calendar, events, prices, ids (each in the order declared).
+/// intermittency, target encodings, calendar, events, prices, ids (each in the order declared).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct FeatureSpec {
@@ -236,6 +239,8 @@ pub struct FeatureSpec {
     pub events: Vec<EventFeature>,
     pub prices: Vec<PriceFeature>,
     pub ids: Vec<IdFeature>,
+    /// Group means of the target as of `shift` days before (see [`crate::encoding`]).
+    pub target_encodings: Vec<TargetEncoding>,
 }
 
 /// One column of a checked spec.
@@ -249,6 +254,7 @@ pub enum Column {
     ZeroRun(usize),
     Adi { shift: usize, window: usize },
     Cv2 { shift: usize, window: usize },
+    TargetEncoding(TargetEncoding),
     Calendar(CalendarFeature),
     Event(EventFeature),
     Price(PriceFeature),
@@ -267,6 +273,7 @@ impl Column {
             Column::ZeroRun(s) => format!("zero_run_lag{s}"),
             Column::Adi { shift, window } => format!("adi_lag{shift}_window{window}"),
             Column::Cv2 { shift, window } => format!("cv2_lag{shift}_window{window}"),
+            Column::TargetEncoding(e) => e.name(),
             Column::Calendar(c) => c.name().to_string(),
             Column::Event(e) => e.name().to_string(),
             Column::Price(p) => p.name().to_string(),
@@ -295,6 +302,7 @@ impl Column {
             | Column::Cv2 { shift: s, .. } => Some(s),
             Column::Rolling(r) => Some(r.shift),
             Column::Ewm(e) => Some(e.shift),
+            Column::TargetEncoding(e) => Some(e.shift),
             Column::Calendar(_) | Column::Event(_) | Column::Price(_) | Column::Id(_) => None,
         }
     }
@@ -368,6 +376,12 @@ impl FeatureSpec {
                 Column::Cv2 { shift, window },
             ]);
         }
+        for e in &self.target_encodings {
+            if e.window == Some(0) {
+                return Err(invalid(e.name(), "window must be at least 1"));
+            }
+            columns.push(Column::TargetEncoding(*e));
+        }
         let min_shift = self.strategy.min_shift();
         for c in &columns {
             if let Some(s) = c.shift()
@@ -419,6 +433,7 @@ mod tests {
             events: vec![EventFeature::EventName1, EventFeature::Snap],
             prices: vec![PriceFeature::SellPrice],
             ids: vec![IdFeature::Item, IdFeature::Store],
+            target_encodings: vec![TargetEncoding { by: GroupKey::StoreDept, shift: 28, window: Some(28) }],
         }
     }
 
@@ -436,6 +451,7 @@ mod tests {
             "zero_run_lag28",
             "adi_lag28_window56",
             "cv2_lag28_window56",
+            "target_mean_by_store_dept_lag28_window28",
             "day_of_week",
             "weekend",
             "event_name_1",
@@ -445,7 +461,7 @@ mod tests {
             "store_id",
         ];
         assert_eq!(v.names(), expected);
-        assert_eq!(v.categorical(), [12, 15, 16]);
+        assert_eq!(v.categorical(), [13, 16, 17]);
     }
 
     proptest::proptest! {

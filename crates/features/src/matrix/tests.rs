@@ -3,6 +3,7 @@ use tsforge_core::{Calendar, Freq, Prices, TimeIndex};
 
 use super::*;
 use crate::spec::Strategy;
+use crate::encoding::{GroupKey, TargetEncoding};
 use crate::spec::*;
 use crate::vocab::Vocabulary;
 
@@ -174,6 +175,10 @@ fn all_target_spec(strategy: Strategy, s: usize) -> FeatureSpec {
         expanding_mean: vec![s],
         ewm_mean: vec![Ewm { shift: s, alpha: 0.5 }],
         intermittency: Some(IntermittencySpec { shift: s, window: 4 }),
+        target_encodings: vec![
+            TargetEncoding { by: GroupKey::Store, shift: s, window: Some(3) },
+            TargetEncoding { by: GroupKey::Item, shift: s, window: None },
+        ],
         ..FeatureSpec::default()
     }
 }
@@ -200,8 +205,11 @@ proptest! {
             }
         }
         let index = TimeIndex::Dates { start_days: 15_003, freq: Freq::Daily, len: t };
-        let a = Panel::dense(vec!["a".into(), "b".into()], index.clone(), y).unwrap_or_else(|e| panic!("{e}"));
-        let b = Panel::dense(vec!["a".into(), "b".into()], index, changed).unwrap_or_else(|e| panic!("{e}"));
+        // one store, two items: the store's target encoding mixes both series
+        let mut a = Panel::dense(vec!["a".into(), "b".into()], index.clone(), y).unwrap_or_else(|e| panic!("{e}"));
+        let mut b = Panel::dense(vec!["a".into(), "b".into()], index, changed).unwrap_or_else(|e| panic!("{e}"));
+        a.attrs = Some(vec![attrs("I1", "D1", "S1", "CA"), attrs("I2", "D1", "S1", "CA")]);
+        b.attrs = a.attrs.clone();
         let (strategy, last) = if direct {
             (Strategy::Direct { horizon }, cutoff + horizon)
         } else {
