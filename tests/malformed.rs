@@ -244,6 +244,25 @@ fn unknown_model_in_recipe() {
     check(&tsforge(&["run", "r.toml", "--quiet"], dir.path()), &["r.toml", "unknown model 'Prophet'"]);
 }
 
+/// `[gbdt]` settings are checked when the recipe loads, naming the key.
+#[test]
+fn bad_gbdt_section_in_recipe() {
+    let dir = tempdir();
+    let cases = [
+        ("[gbdt.params]\nnum_leafs = 31\n", "gbdt.params: unknown key 'num_leafs'"),
+        ("[gbdt.params]\nlearning_rate = -1.0\n", "gbdt.params"),
+        ("[gbdt.features]\nstrategy = { kind = \"direct\", horizon = 28 }\nlags = [7]\n", "gbdt.features"),
+        ("[gbdt.features]\nlagz = [28]\n", "unknown field `lagz`"),
+        ("[gbdt]\ntrain_days = 0\n", "gbdt.train_days"),
+    ];
+    for (k, (body, needle)) in cases.iter().enumerate() {
+        let name = format!("g{k}.toml");
+        std::fs::write(dir.path().join(&name), body).unwrap_or(());
+        check(&tsforge(&["run", &name, "--quiet", "--out", "r"], dir.path()), &[&name, needle]);
+        assert!(!dir.path().join("r").exists());
+    }
+}
+
 #[test]
 fn unknown_dataset_name() {
     let dir = tempdir();

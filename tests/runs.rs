@@ -204,7 +204,52 @@ fn gbdt_tweedie_beats_seasonal_naive_and_is_deterministic() {
         board.iter().find(|r| r["alias"] == alias).and_then(|r| r["wrmsse"].parse().ok()).unwrap_or(f64::NAN)
     };
     assert!(score("GBDT-Tweedie-direct") < score("SeasonalNaive"), "{} vs {}", score("GBDT-Tweedie-direct"), score("SeasonalNaive"));
-    let f = "forecasts/GBDT-Tweedie-direct.csv";
-    let a = std::fs::read(dir.path().join("a").join(f)).unwrap_or_default();
-    assert!(!a.is_empty() && a == std::fs::read(dir.path().join("b").join(f)).unwrap_or_default(), "GBDT forecasts differ between runs");
+    for f in ["forecasts/GBDT-Tweedie-direct.csv", "models/GBDT-Tweedie-direct.json", "feature_importance.csv"] {
+        let a = std::fs::read(dir.path().join("a").join(f)).unwrap_or_default();
+        assert!(!a.is_empty() && a == std::fs::read(dir.path().join("b").join(f)).unwrap_or_default(), "{f} differs between runs");
+    }
+    // another seed changes the bagging, hence the model file
+    ok(&tsforge(&["run", "--out", "c", "--quiet", "--models", "GBDT-Tweedie-direct", "--seed", "4"], dir.path()));
+    let model = |run: &str| std::fs::read(dir.path().join(run).join("models/GBDT-Tweedie-direct.json")).unwrap_or_default();
+    assert_ne!(model("a"), model("c"), "seed 3 and seed 4 gave the same model");
+}
+
+/// The saved model carries its feature spec (prices included: they are known for the
+/// forecast days) and the importance file ranks exactly the model's features.
+#[test]
+fn gbdt_saves_its_spec_and_feature_importance() {
+    let dir = tempdir();
+    ok(&tsforge(&["run", "--out", "r", "--quiet", "--models", "GBDT-Tweedie-direct"], dir.path()));
+    let text = std::fs::read_to_string(dir.path().join("r/models/GBDT-Tweedie-direct.json")).unwrap_or_default();
+    let bundle: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bundle["features"]["strategy"]["horizon"], 28);
+    assert_eq!(bundle["features"]["prices"][0], "sell_price");
+    assert_eq!(bundle["vocabulary"]["stores"].as_array().map(Vec::len), Some(10));
+    let rows = read_csv(&dir.path().join("r/feature_importance.csv"));
+    let share: f64 = rows.iter().map(|r| r["gain_share"].parse::<f64>().unwrap_or(f64::NAN)).sum();
+    assert!((share - 1.0).abs() < 1e-9, "gain shares sum to {share}");
+    let names: Vec<&str> = rows.iter().map(|r| r["feature"].as_str()).collect();
+    assert!(names.contains(&"sell_price") && names.contains(&"lag28") && names.contains(&"snap"), "{names:?}");
+    let gains: Vec<f64> = rows.iter().map(|r| r["gain"].parse().unwrap_or(f64::NAN)).collect();
+    assert!(gains.windows(2).all(|w| w[0] >= w[1]), "not ranked by gain");
+}
+
+/// `[gbdt]` in a recipe replaces the feature spec and overrides booster parameters.
+#[test]
+fn recipe_gbdt_section_sets_features_and_params() {
+    let dir = tempdir();
+    let recipe = "models = [\"GBDT-Tweedie-direct\"]\n[gbdt]\ntrain_days = 200\n[gbdt.params]\nnum_iterations = 20\n\
+                  [gbdt.features]\nstrategy = { kind = \"direct\", horizon = 28 }\nlags = [28, 35]\ncalendar = [\"day_of_week\"]\n\
+                  target_encodings = [{ by = \"store_dept\", shift = 28, window = 28 }]\n";
+    std::fs::write(dir.path().join("g.toml"), recipe).unwrap_or_else(|e| panic!("{e}"));
+    ok(&tsforge(&["run", "g.toml", "--out", "r", "--quiet"], dir.path()));
+    let rows = read_csv(&dir.path().join("r/feature_importance.csv"));
+    let mut names: Vec<&str> = rows.iter().map(|r| r["feature"].as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["day_of_week", "lag28", "lag35", "target_mean_by_store_dept_lag28_window28"]);
+    let text = std::fs::read_to_string(dir.path().join("r/models/GBDT-Tweedie-direct.json")).unwrap_or_default();
+    let bundle: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bundle["params"]["num_iterations"], 20);
+    assert_eq!(bundle["params"]["objective"], "tweedie");
+    assert_eq!(bundle["booster"]["trees"].as_array().map(Vec::len), Some(20));
 }

@@ -3,6 +3,7 @@
 mod args;
 mod exit;
 mod inspect;
+mod importance;
 mod leaderboard;
 mod progress;
 mod recipe;

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use tsforge_core::Phase;
+use tsforge_features::FeatureSpec;
 
 use crate::exit::usage;
 
@@ -29,6 +30,23 @@ pub struct Recipe {
     /// Column names of long-format data.
     #[serde(default)]
     pub columns: Columns,
+    /// Settings of the GBDT models.
+    #[serde(default)]
+    pub gbdt: GbdtSettings,
+}
+
+/// `[gbdt]`: what the GBDT models train on and with.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GbdtSettings {
+    /// Days of history per series used for training (default 730).
+    pub train_days: Option<usize>,
+    /// The feature spec of the direct models, replacing the default M5 spec
+    /// (`[gbdt.features]`, the keys of `tsforge_features::FeatureSpec`).
+    pub features: Option<FeatureSpec>,
+    /// Booster hyperparameters overriding the defaults key by key (`[gbdt.params]`,
+    /// LightGBM names: `num_iterations`, `learning_rate`, `num_leaves`, …).
+    pub params: Option<toml::Table>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -68,8 +86,34 @@ impl Recipe {
         if self.season_length == Some(0) {
             return Err(usage(format!("{label}: season_length: must be at least 1")));
         }
+        if self.gbdt.train_days == Some(0) {
+            return Err(usage(format!("{label}: gbdt.train_days: must be at least 1")));
+        }
+        if let Some(f) = &self.gbdt.features {
+            f.validate().map_err(|e| usage(format!("{label}: gbdt.features: {e}")))?;
+        }
+        if let Some(p) = &self.gbdt.params {
+            gbdt_params(p, tsforge_gbdt::GbdtParams::default()).map_err(|e| usage(format!("{label}: gbdt.params: {e}")))?;
+        }
         Ok(())
     }
+}
+
+/// `base` with the keys of a `[gbdt.params]` table replaced, checked by `validate()`.
+pub fn gbdt_params(table: &toml::Table, base: tsforge_gbdt::GbdtParams) -> anyhow::Result<tsforge_gbdt::GbdtParams> {
+    let mut merged = serde_json::to_value(&base)?;
+    let overrides = serde_json::to_value(table)?;
+    if let (Some(m), Some(o)) = (merged.as_object_mut(), overrides.as_object()) {
+        for (k, v) in o {
+            if !m.contains_key(k) {
+                anyhow::bail!("unknown key '{k}'");
+            }
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    let params: tsforge_gbdt::GbdtParams = serde_json::from_value(merged)?;
+    params.validate()?;
+    Ok(params)
 }
 
 /// Every name must be a model of the catalog; the list must not be empty.

@@ -7,8 +7,9 @@ use anyhow::Context as _;
 use serde::Serialize;
 use serde_json::json;
 use tsforge_core::metrics::M5Evaluator;
-use tsforge_core::{Forecast, Forecaster, Freq, Hierarchy, Panel, Phase};
+use tsforge_core::{FeatureImportance, Forecast, Forecaster, Freq, Hierarchy, Panel, Phase};
 use tsforge_data::long::LongSpec;
+use tsforge_features::Strategy;
 use tsforge_data::write::{long_forecast, m5_submission, write_atomic};
 use tsforge_data::{m5, registry};
 use tsforge_gbdt::GbdtForecaster;
@@ -16,9 +17,10 @@ use tsforge_stats::catalog::{self, CatalogOptions};
 
 use crate::args::{PhaseArg, RunArgs};
 use crate::exit::usage;
+use crate::importance::ImportanceTable;
 use crate::leaderboard::{Leaderboard, Metric, Row};
 use crate::progress::Progress;
-use crate::recipe::{check_models, Recipe};
+use crate::recipe::{check_models, gbdt_params, GbdtSettings, Recipe};
 use crate::scoring::Truth;
 
 pub const M5_HORIZON: usize = 28;
@@ -39,6 +41,7 @@ pub struct Settings {
     pub columns: crate::recipe::Columns,
     /// Prediction-interval levels (percent) written with long-format forecasts.
     pub levels: Vec<u8>,
+    pub gbdt: crate::recipe::GbdtSettings,
     pub out: PathBuf,
 }
 
@@ -73,6 +76,7 @@ impl Settings {
                 .unwrap_or_else(|| model_names().into_iter().map(String::from).collect()),
             columns: recipe.columns.clone(),
             levels: recipe.levels.clone().unwrap_or_else(|| vec![80, 95]),
+            gbdt: recipe.gbdt.clone(),
         })
     }
 }
@@ -231,12 +235,29 @@ fn build_models(s: &Settings, season: usize, horizon: usize, is_m5: bool) -> any
         .map(|m| -> anyhow::Result<Box<dyn Forecaster>> {
             if m == GBDT_MODELS[0] {
                 let model = GbdtForecaster::tweedie_direct(horizon, s.seed).map_err(|e| anyhow::anyhow!("{m}: {e}"))?;
-                return Ok(Box::new(model));
+                return Ok(Box::new(with_gbdt_settings(model, &s.gbdt, horizon)?));
             }
             let model = catalog::build(m, &opts).ok_or_else(|| usage(format!("unknown model '{m}'")))?;
             Ok(Box::new(model))
         })
         .collect()
+}
+
+/// Applies the recipe's `[gbdt]` section to a direct GBDT model.
+fn with_gbdt_settings(mut model: GbdtForecaster, g: &GbdtSettings, horizon: usize) -> anyhow::Result<GbdtForecaster> {
+    if let Some(days) = g.train_days {
+        model.train_days = days;
+    }
+    if let Some(f) = &g.features {
+        if f.strategy != (Strategy::Direct { horizon }) {
+            return Err(usage(format!("gbdt.features: {}'s features need strategy = {{ kind = \"direct\", horizon = {horizon} }}", model.alias)));
+        }
+        model.features = f.clone();
+    }
+    if let Some(p) = &g.params {
+        model.params = gbdt_params(p, model.params.clone()).map_err(|e| usage(format!("gbdt.params: {e}")))?;
+    }
+    Ok(model)
 }
 
 fn evaluator(train: &Panel, horizon: usize) -> anyhow::Result<Option<M5Evaluator>> {
@@ -252,6 +273,8 @@ struct Fit {
     fit_seconds: f64,
     predict_seconds: f64,
     notes: Vec<String>,
+    importance: Vec<FeatureImportance>,
+    bundle: Option<String>,
 }
 
 fn fit_predict(model: &dyn Forecaster, train: &Panel, horizon: usize, levels: &[u8]) -> anyhow::Result<Fit> {
@@ -263,7 +286,8 @@ fn fit_predict(model: &dyn Forecaster, train: &Panel, horizon: usize, levels: &[
         .predict_with_intervals(horizon, levels)
         .map_err(|e| anyhow::anyhow!("{} failed to predict: {e}", model.alias()))?;
     forecast.start = train.n_time();
-    Ok(Fit { forecast, fit_seconds, predict_seconds: t.elapsed().as_secs_f64(), notes: fitted.notes() })
+    let predict_seconds = t.elapsed().as_secs_f64();
+    Ok(Fit { forecast, fit_seconds, predict_seconds, notes: fitted.notes(), importance: fitted.feature_importance(), bundle: fitted.to_json() })
 }
 
 pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
@@ -285,10 +309,16 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
     };
     let mut rows = Vec::new();
     let mut forecasts = Vec::new();
+    let mut importance = ImportanceTable::default();
+    let mut bundles: Vec<(String, String)> = Vec::new();
     for model in build_models(&s, plan.season, plan.horizon, input.is_m5)? {
         let alias = model.alias().to_string();
         let fit = progress.step(&format!("fitting {alias}"), || fit_predict(model.as_ref(), &plan.train, plan.horizon, &s.levels))?;
         let forecast = fit.forecast;
+        importance.add(&alias, &fit.importance);
+        if let Some(b) = fit.bundle {
+            bundles.push((alias.clone(), b));
+        }
         let scores = match &plan.truth {
             Some(actual) => Truth { train: &plan.train, actual, horizon: plan.horizon, season: plan.season, m5: scored_ev.as_ref() }.score(&forecast)?,
             None => Default::default(),
@@ -324,6 +354,12 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
     let title = format!("tsforge leaderboard: {} ({}, {} phase)", s.name, s.data, s.phase.name());
     files.push(("leaderboard.md".into(), board.to_markdown(&title, &plan.notes).into_bytes()));
     files.push(("leaderboard.json".into(), pretty(&board.to_json())));
+    if !importance.is_empty() {
+        files.push(("feature_importance.csv".into(), importance.to_csv().into_bytes()));
+    }
+    for (alias, bundle) in bundles {
+        files.push((PathBuf::from("models").join(format!("{alias}.json")), bundle.into_bytes()));
+    }
     let p = &input.panel;
     let manifest = json!({
         "tsforge_version": env!("CARGO_PKG_VERSION"),
