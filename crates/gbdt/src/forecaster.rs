@@ -144,6 +144,12 @@ impl GbdtForecaster {
         let h = horizon.max(1);
         Ok(GbdtForecaster { alias: "GBDT-Tweedie-direct".into(), features: m5_direct_spec(h)?, params: tweedie_params(seed)?, horizon: h, train_days: 730 })
     }
+
+    /// This model trained once per group of `partition` (the alias gets its suffix,
+    /// `GBDT-Tweedie-direct-by-store`); see [`crate::grouped`].
+    pub fn partitioned(self, partition: crate::Partition) -> crate::PartitionedGbdt {
+        crate::PartitionedGbdt::from(self).partitioned(partition)
+    }
 }
 
 /// The fitted model keeps its forecast for the horizon it was trained for.

@@ -41,8 +41,11 @@
 mod binning;
 pub mod error;
 pub mod forecaster;
+pub mod grouped;
 mod objective;
 mod params;
+pub mod partition;
+pub mod recursive;
 mod train;
 mod tree;
 
@@ -53,6 +56,8 @@ pub use error::{GbdtError, Result};
 pub use params::{GbdtParams, Objective, ValidGbdtParams};
 pub use tree::Tree;
 pub use forecaster::GbdtForecaster;
+pub use grouped::PartitionedGbdt;
+pub use partition::Partition;
 
 use objective::Loss;
 

@@ -1,0 +1,274 @@
+//! [`PartitionedGbdt`]: the GBDT forecaster with a choice of strategy (direct or
+//! recursive, read from its feature spec) and of [`Partition`] (one booster per group
+//! of series: per store, store × category, store × department, or one for all).
+//!
+//! Groups are trained one after another, in key order: each fit is already
+//! rayon-parallel over features, and one group's feature matrix at a time keeps memory
+//! at the size of the largest group. The boosters are thread-count independent, so the
+//! whole model is too.
+
+use serde::{Deserialize, Serialize};
+use tsforge_core::model::ModelError;
+use tsforge_core::{FeatureImportance, FittedForecaster, Forecast, Forecaster, Panel};
+use tsforge_features::{build_with, FeatureSpec, Strategy, ValidFeatureSpec, Vocabulary};
+
+use crate::forecaster::{first_days, importance_note, importance_of, recent_rows, tweedie_params, usable_spec, ModelBundle, BUNDLE_FORMAT};
+use crate::partition::{Partition, SeriesGroup};
+use crate::recursive::{self, m5_recursive_spec};
+use crate::{Booster, Dataset, GbdtForecaster, GbdtParams};
+
+/// Version tag of the partitioned bundle layout (one [`ModelBundle`] per group).
+pub const PARTITIONED_FORMAT: &str = "tsforge-gbdt-partitioned-1";
+
+/// A GBDT forecaster trained on the last `train_days` of each series (from its first
+/// sale on). With a direct spec (`Strategy::Direct { horizon ≥ self.horizon }`) it
+/// predicts every horizon day at once; with a recursive spec it predicts one day at a
+/// time and feeds each prediction back (see [`crate::recursive`]). With a partition
+/// other than `none` every group of series gets its own booster, trained only on its
+/// series' rows (categories are still coded with the whole panel's vocabulary).
+#[derive(Debug, Clone)]
+pub struct PartitionedGbdt {
+    pub alias: String,
+    pub features: FeatureSpec,
+    pub params: GbdtParams,
+    pub horizon: usize,
+    pub train_days: usize,
+    pub partition: Partition,
+}
+
+impl From<GbdtForecaster> for PartitionedGbdt {
+    fn from(g: GbdtForecaster) -> PartitionedGbdt {
+        PartitionedGbdt { alias: g.alias, features: g.features, params: g.params, horizon: g.horizon, train_days: g.train_days, partition: Partition::None }
+    }
+}
+
+impl PartitionedGbdt {
+    /// `GBDT-Tweedie-direct`: the same model as [`GbdtForecaster::tweedie_direct`].
+    pub fn tweedie_direct(horizon: usize, seed: u64) -> Result<PartitionedGbdt, ModelError> {
+        Ok(GbdtForecaster::tweedie_direct(horizon, seed)?.into())
+    }
+
+    /// `GBDT-Tweedie-recursive`: a one-step Tweedie model with [`m5_recursive_spec`]
+    /// features and the direct model's booster settings and training rows.
+    pub fn tweedie_recursive(horizon: usize, seed: u64) -> Result<PartitionedGbdt, ModelError> {
+        Ok(PartitionedGbdt {
+            alias: "GBDT-Tweedie-recursive".into(),
+            features: m5_recursive_spec()?,
+            params: tweedie_params(seed)?,
+            horizon: horizon.max(1),
+            train_days: 730,
+            partition: Partition::None,
+        })
+    }
+
+    /// The same model trained once per group of `partition`; the alias gets the
+    /// partition's suffix (`GBDT-Tweedie-direct-by-store`).
+    pub fn partitioned(mut self, partition: Partition) -> PartitionedGbdt {
+        let base = self.alias.strip_suffix(self.partition.alias_suffix()).unwrap_or(&self.alias).to_string();
+        self.alias = format!("{base}{}", partition.alias_suffix());
+        self.partition = partition;
+        self
+    }
+
+    /// Whether the feature spec makes this a day-by-day (recursive) model.
+    pub fn is_recursive(&self) -> bool {
+        self.features.strategy == Strategy::Recursive
+    }
+}
+
+/// One group of a saved partitioned model: its key, how many series it holds, and its
+/// bundle (`null` when the group had no training rows and forecasts zeros).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupBundle {
+    pub key: String,
+    pub n_series: usize,
+    pub model: Option<ModelBundle>,
+}
+
+/// A saved [`PartitionedGbdt`]: groups in key order, each with its own bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionedBundle {
+    pub format: String,
+    pub alias: String,
+    pub partition: Partition,
+    pub groups: Vec<GroupBundle>,
+}
+
+impl PartitionedBundle {
+    pub fn to_json(&self) -> Result<String, ModelError> {
+        Ok(serde_json::to_string(self)?)
+    }
+
+    pub fn from_json(s: &str) -> Result<PartitionedBundle, ModelError> {
+        let b: PartitionedBundle = serde_json::from_str(s)?;
+        if b.format != PARTITIONED_FORMAT {
+            return Err(format!("partitioned bundle format '{}', expected '{PARTITIONED_FORMAT}'", b.format).into());
+        }
+        if let Some(m) = b.groups.iter().filter_map(|g| g.model.as_ref()).find(|m| m.format != BUNDLE_FORMAT) {
+            return Err(format!("model bundle format '{}', expected '{BUNDLE_FORMAT}'", m.format).into());
+        }
+        Ok(b)
+    }
+}
+
+struct FittedPartitioned {
+    forecast: Forecast,
+    notes: Vec<String>,
+    importance: Vec<FeatureImportance>,
+    bundle: String,
+}
+
+/// One group's booster (none without training rows) and its training row count.
+struct GroupFit {
+    booster: Option<Booster>,
+    n_rows: usize,
+}
+
+fn fit_group(train: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, params: &crate::ValidGbdtParams, rows: &[(usize, usize)]) -> Result<GroupFit, ModelError> {
+    if rows.is_empty() {
+        return Ok(GroupFit { booster: None, n_rows: 0 });
+    }
+    let x = build_with(train, spec, vocab, rows)?;
+    let label: Vec<f64> = rows.iter().map(|&(i, p)| f64::from(train.row(i)[p])).collect();
+    let booster = params.fit(&Dataset::new(&x.columns, x.n_rows, x.n_cols(), &label)?, None)?;
+    Ok(GroupFit { booster: Some(booster), n_rows: x.n_rows })
+}
+
+/// Direct strategy: every horizon day of a group's series from one feature build.
+fn direct_forecast(train: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, groups: &[(Vec<usize>, Option<&Booster>)], horizon: usize) -> Result<Vec<f64>, ModelError> {
+    let mut values = vec![0.0; train.n_series() * horizon];
+    for (series, booster) in groups {
+        let Some(booster) = booster else { continue };
+        let rows: Vec<(usize, usize)> = series.iter().flat_map(|&i| (0..horizon).map(move |d| (i, train.spans[i].1 + d))).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let fx = build_with(train, spec, vocab, &rows)?;
+        let pred = booster.predict(&fx.columns, fx.n_rows, fx.n_cols())?;
+        for (&(i, p), v) in rows.iter().zip(pred) {
+            values[i * horizon + p - train.spans[i].1] = v;
+        }
+    }
+    Ok(values)
+}
+
+/// Gain and split importance summed over the groups' boosters.
+fn summed_importance(fits: &[GroupFit], names: &[String]) -> Vec<FeatureImportance> {
+    let mut total: Vec<FeatureImportance> = names.iter().map(|n| FeatureImportance { feature: n.clone(), gain: 0.0, splits: 0.0 }).collect();
+    for b in fits.iter().filter_map(|f| f.booster.as_ref()) {
+        for (t, f) in total.iter_mut().zip(importance_of(b, names)) {
+            t.gain += f.gain;
+            t.splits += f.splits;
+        }
+    }
+    total
+}
+
+impl Forecaster for PartitionedGbdt {
+    fn alias(&self) -> &str {
+        &self.alias
+    }
+
+    fn family(&self) -> &str {
+        "gbdt"
+    }
+
+    fn fit(&self, train: &Panel) -> Result<Box<dyn FittedForecaster>, ModelError> {
+        let h = self.horizon.max(1);
+        if let Strategy::Direct { horizon } = self.features.strategy
+            && horizon < h
+        {
+            return Err(format!("{}: direct features for a {horizon}-day horizon cannot forecast {h} days", self.alias).into());
+        }
+        let mut notes = Vec::new();
+        let features = usable_spec(&self.features, train, &mut notes);
+        let spec = features.validate()?;
+        let vocabulary = Vocabulary::from_panel(train);
+        let mut params = self.params.clone();
+        params.categorical_features = spec.categorical();
+        let valid_params = params.clone().validate()?;
+        let groups: Vec<SeriesGroup> = self.partition.groups(train)?;
+        let rows = recent_rows(train, self.train_days);
+        if rows.is_empty() {
+            return Err("no training rows: every series is all zeros".into());
+        }
+        let mut group_of = vec![0usize; train.n_series()];
+        for (g, grp) in groups.iter().enumerate() {
+            for &i in &grp.series {
+                group_of[i] = g;
+            }
+        }
+        let mut group_rows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); groups.len()];
+        for r in rows {
+            group_rows[group_of[r.0]].push(r);
+        }
+        let fits = groups.iter().zip(&group_rows).map(|(_, rows)| fit_group(train, &spec, &vocabulary, &valid_params, rows)).collect::<Result<Vec<GroupFit>, ModelError>>()?;
+        let plan: Vec<(Vec<usize>, Option<&Booster>)> = groups.iter().zip(&fits).map(|(g, f)| (g.series.clone(), f.booster.as_ref())).collect();
+        let values = if self.is_recursive() {
+            recursive::forecast(train, &spec, &vocabulary, &plan, h)?
+        } else {
+            direct_forecast(train, &spec, &vocabulary, &plan, h)?
+        };
+        let forecast = Forecast::new(self.alias.clone(), train.n_series(), h, train.n_time(), values)?;
+
+        let importance = summed_importance(&fits, spec.names());
+        let n_rows: usize = fits.iter().map(|f| f.n_rows).sum();
+        notes.insert(0, importance_note(n_rows, &importance));
+        if self.partition != Partition::None {
+            notes.push(format!("{} models, one per {} group", groups.len(), self.partition));
+        }
+        let empty: Vec<&str> = groups.iter().zip(&fits).filter(|(_, f)| f.booster.is_none()).map(|(g, _)| g.key.as_str()).collect();
+        if !empty.is_empty() {
+            notes.push(format!("no training rows (all zeros) in {}: forecast 0", empty.join(", ")));
+        }
+        if self.is_recursive() {
+            let window = recursive::lookback(&spec).map_or_else(|| "the whole history".to_string(), |l| format!("the last {l} days"));
+            notes.push(format!("recursive: {h} one-day steps, target features rebuilt from {window}"));
+        }
+        let bundle = PartitionedBundle {
+            format: PARTITIONED_FORMAT.into(),
+            alias: self.alias.clone(),
+            partition: self.partition,
+            groups: groups
+                .iter()
+                .zip(fits)
+                .map(|(g, f)| GroupBundle {
+                    key: g.key.clone(),
+                    n_series: g.series.len(),
+                    model: f.booster.map(|booster| ModelBundle {
+                        format: BUNDLE_FORMAT.into(),
+                        alias: format!("{}/{}", self.alias, g.key),
+                        features: features.clone(),
+                        vocabulary: vocabulary.clone(),
+                        params: params.clone(),
+                        booster,
+                    }),
+                })
+                .collect(),
+        };
+        Ok(Box::new(FittedPartitioned { forecast, notes, importance, bundle: bundle.to_json()? }))
+    }
+}
+
+impl FittedForecaster for FittedPartitioned {
+    fn predict(&self, horizon: usize) -> Result<Forecast, ModelError> {
+        first_days(&self.forecast, horizon)
+    }
+
+    fn notes(&self) -> Vec<String> {
+        self.notes.clone()
+    }
+
+    fn feature_importance(&self) -> Vec<FeatureImportance> {
+        self.importance.clone()
+    }
+
+    fn to_json(&self) -> Option<String> {
+        Some(self.bundle.clone())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
