@@ -2,7 +2,7 @@
 //! train on d_1..d_1913, forecast d_1914..d_1941, score each series at the bottom level.
 //!
 //! ```text
-//! cargo run --release -p tsforge-automl --example hurdle_by_class [-- --seed 42 --sizes --choice]
+//! cargo run --release -p tsforge-automl --example hurdle_by_class [-- --seed 42 --sizes --choice --only ALIAS]
 //! ```
 //! `--sizes` adds hurdles with other size models (Poisson/Tweedie/L2 on y);
 //! `--choice` adds GBDT-SparsityChoice (which backtests on d_1886..d_1913 first).
@@ -46,6 +46,10 @@ fn main() -> Result<(), BoxError> {
         models.push(Box::new(SparsityChoice::new(H, seed)?));
     }
 
+    // `--only ALIAS` runs just that model
+    if let Some(only) = args.iter().position(|a| a == "--only").and_then(|k| args.get(k + 1)) {
+        models.retain(|m| m.alias() == only);
+    }
     let mut rows = Vec::new();
     for m in &models {
         let t0 = Instant::now();

@@ -10,6 +10,13 @@
 //!   `hurdle_by_class`, seed 42) the hurdle scored WRMSSE 0.624 with it, against 0.627
 //!   with L2 on y, 0.639 with Poisson on y−1 plus one (which keeps every size at one
 //!   unit or more) and 0.648 with Poisson on y; GBDT-Tweedie-direct scored 0.625.
+//!
+//!   Measured with that example (d_1914..d_1941, one seed, 280 series, so differences of
+//!   a few thousandths are within seed noise): against GBDT-Tweedie-direct the hurdle's
+//!   mean bottom-level RMSSE is lower on intermittent (0.843 vs 0.847), lumpy (0.735 vs
+//!   0.743) and smooth series, higher on erratic ones (0.797 vs 0.786); its MAE on
+//!   intermittent series is slightly higher (0.784 vs 0.781). The logistic-regression
+//!   classifier is worse than the GBDT one on every class (in-sample AUC 0.90 vs 0.94).
 //! - [`SparsityChoice`] (`GBDT-SparsityChoice`): backtests Tweedie-direct and the
 //!   hurdle on the last horizon of the training data, picks the better one per
 //!   Syntetos-Boylan class, refits both and forecasts each series with its class's pick.

@@ -21,7 +21,8 @@ pub struct LogisticParams {
     pub alpha: f64,
     /// LBFGS iterations at most.
     pub max_iterations: u64,
-    /// LBFGS stops when the gradient norm falls below this.
+    /// LBFGS stops when the gradient norm of the mean (per-row) loss falls below this
+    /// (linfa's loss is summed over rows, so its tolerance is this times the row count).
     pub gradient_tolerance: f64,
     /// Categorical columns with at most this many codes in training are one-hot coded;
     /// larger ones are left out.
@@ -164,7 +165,7 @@ impl LogitModel {
         let fitted = LogisticRegression::default()
             .alpha(params.alpha)
             .max_iterations(params.max_iterations)
-            .gradient_tolerance(params.gradient_tolerance)
+            .gradient_tolerance(params.gradient_tolerance * n.max(1) as f64)
             .fit(&data)
             .map_err(|e| AutomlError::Logistic { reason: e.to_string() })?;
         // linfa models P of its "positive" class, which is the more frequent label, not
