@@ -1,0 +1,44 @@
+//! Neural forecasters on [burn](https://burn.dev): global 1-D networks trained on
+//! windows of every series of a [`Panel`](tsforge_core::Panel). This crate is the only
+//! one that imports burn; every burn type stays inside it.
+//!
+//! - [`windows`]: scaled lookback/horizon windows, drawn by sales volume from a seed;
+//! - [`nets`]: the families, each built from its `#[derive(Config)]` config:
+//!   [`Conv1dNetConfig`] (LeNet/VGG style) and [`ResNet1dConfig`];
+//! - [`train`]: AdamW, cosine schedule, gradient clipping, early stopping;
+//! - [`NeuralForecaster`]: the [`Forecaster`](tsforge_core::Forecaster) on top.
+//!
+//! Runs on the CPU (`Device::flex()`); the same seed gives the same forecasts.
+//!
+//! ```
+//! use tsforge_core::{Forecaster, Panel, TimeIndex};
+//! use tsforge_neural::{NeuralForecaster, Conv1dNetConfig, Architecture};
+//!
+//! // two weekly-patterned series over 120 days
+//! let y: Vec<f32> = (0..240).map(|k| ((k % 7) + (k / 120) * 3) as f32).collect();
+//! let panel = Panel::dense(vec!["a".into(), "b".into()], TimeIndex::Periods { start: 0, len: 120 }, y)?;
+//!
+//! let net = Conv1dNetConfig::lenet(14, 7).with_block_channels(vec![4]).with_hidden(8);
+//! let mut model = NeuralForecaster::new("CNN-tiny", Architecture::Conv(net), 7, 42);
+//! model.windows.samples = 64;
+//! model.train.steps = 20;
+//! model.train.batch_size = 16;
+//!
+//! let forecast = model.fit(&panel)?.predict(7)?;
+//! assert_eq!(forecast.values.len(), 2 * 7);
+//! assert!(forecast.values.iter().all(|v| v.is_finite() && *v >= 0.0));
+//! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+//! ```
+
+pub mod device;
+pub mod error;
+pub mod forecaster;
+pub mod nets;
+pub mod train;
+pub mod windows;
+
+pub use error::NeuralError;
+pub use forecaster::{Architecture, FittedNeural, NeuralForecaster};
+pub use nets::{Conv1dNet, Conv1dNetConfig, Cost, Network, NetworkConfig, ResNet1d, ResNet1dConfig};
+pub use train::{Loss, TrainConfig, TrainReport};
+pub use windows::{WindowConfig, WindowSet};

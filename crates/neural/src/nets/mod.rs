@@ -1,0 +1,100 @@
+//! Network families. Each is built only from its `#[derive(Config)]` config, maps
+//! `[batch, channels, lookback]` to `[batch, horizon]` (every horizon step at once), and
+//! reports its cost from the config alone.
+
+mod conv;
+mod cost;
+mod resnet;
+
+pub use conv::{Conv1dNet, Conv1dNetConfig};
+pub use cost::Cost;
+pub use resnet::{ResNet1d, ResNet1dConfig, ResidualBlock};
+
+use burn::module::Module;
+use burn::prelude::{Device, Tensor};
+
+use crate::error::Result;
+
+/// A forecasting network: scaled input windows in, scaled forecasts out.
+pub trait Network: Module {
+    /// `x`: `[batch, channels, lookback]` → `[batch, horizon]`.
+    fn forward(&self, x: Tensor<3>) -> Tensor<2>;
+}
+
+/// A network config: checks its ranges, counts its cost, initializes the network.
+pub trait NetworkConfig {
+    type Net: Network;
+    /// Every range check, before anything is allocated (burn's own `init` panics instead).
+    fn validate(&self) -> Result<()>;
+    /// Parameters and multiply-adds of one forward pass of one window, from the config.
+    fn cost(&self) -> Cost;
+    /// `(channels, lookback, horizon)` the network expects and returns.
+    fn io(&self) -> (usize, usize, usize);
+    /// A freshly initialized network (random weights from the device's RNG).
+    fn build(&self, device: &Device) -> Self::Net;
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::module::Module;
+    use burn::prelude::Tensor;
+
+    use super::*;
+    use crate::device::{cpu, init_seeded};
+
+    fn out_dims<C: NetworkConfig>(cfg: &C, batch: usize) -> [usize; 2] {
+        cfg.validate().unwrap_or_else(|e| panic!("{e}"));
+        let (c, l, _) = cfg.io();
+        let net = init_seeded(cfg, &cpu(), 1);
+        net.forward(Tensor::<3>::zeros([batch, c, l], &cpu())).dims()
+    }
+
+    #[test]
+    fn every_family_maps_windows_to_the_horizon() {
+        assert_eq!(out_dims(&Conv1dNetConfig::lenet(56, 28), 3), [3, 28]);
+        assert_eq!(out_dims(&Conv1dNetConfig::vgg(56, 28, 8, 3), 2), [2, 28]);
+        assert_eq!(out_dims(&ResNet1dConfig::new(56, 28), 3), [3, 28]);
+        // odd lengths: pools floor, strided blocks ceil
+        assert_eq!(out_dims(&Conv1dNetConfig::lenet(29, 5), 1), [1, 5]);
+        assert_eq!(out_dims(&ResNet1dConfig::new(29, 5).with_blocks_per_stage(2), 2), [2, 5]);
+    }
+
+    #[test]
+    fn small_conv_net_cost_matches_a_hand_count() {
+        // conv 1→2, k 3: 6 weights + 2 bias; L 8 pooled to 4; flatten 8 → 4 → 3
+        let cfg = Conv1dNetConfig::new(8, 3).with_block_channels(vec![2]).with_kernel_size(3).with_hidden(4);
+        let cost = cfg.cost();
+        assert_eq!(cost.params, 8 + (8 * 4 + 4) + (4 * 3 + 3));
+        assert_eq!(cost.macs, 6 * 8 + 8 * 4 + 4 * 3);
+        assert_eq!(cost.flops(), 2 * cost.macs);
+        assert_eq!(init_seeded(&cfg, &cpu(), 0).num_params(), cost.params);
+    }
+
+    #[test]
+    fn small_resnet_cost_matches_a_hand_count() {
+        let cfg = ResNet1dConfig::new(8, 2).with_stem_channels(2).with_stem_kernel(3).with_stage_channels(vec![2, 4]).with_pooled_len(2);
+        // stem: conv 1→2 k3 (6, no bias) + BN (4)
+        let stem = 6 + 4;
+        // stage 0: 2→2, identity shortcut: two convs of 12 + two BNs of 4
+        let stage0 = 12 + 4 + 12 + 4;
+        // stage 1: 2→4 stride 2, projection: 24 + 8 + 48 + 8 + 1×1 conv 8 + BN 8
+        let stage1 = 24 + 8 + 48 + 8 + 8 + 8;
+        // head: 4 channels × 2 pooled positions → 2
+        let head = 4 * 2 * 2 + 2;
+        let cost = cfg.cost();
+        assert_eq!(cost.params, stem + stage0 + stage1 + head);
+        // lengths: 8 through stem and stage 0, 4 after the strided block
+        assert_eq!(cost.macs, 6 * 8 + (12 + 12) * 8 + (24 + 48 + 8) * 4 + 16);
+        // burn's count also holds the batch norms' running mean and variance (18 channels)
+        assert_eq!(init_seeded(&cfg, &cpu(), 0).num_params(), cost.params + 2 * 18);
+    }
+
+    #[test]
+    fn bad_configs_are_rejected_before_init() {
+        assert!(Conv1dNetConfig::lenet(3, 2).validate().is_err()); // two pools of 2 leave 0
+        assert!(Conv1dNetConfig::lenet(56, 2).with_kernel_size(4).validate().is_err());
+        assert!(Conv1dNetConfig::lenet(56, 0).validate().is_err());
+        assert!(ResNet1dConfig::new(4, 2).validate().is_err()); // 4 → 2 → 1 < pooled 4
+        assert!(ResNet1dConfig::new(56, 2).with_stage_channels(vec![]).validate().is_err());
+    }
+}

@@ -1,0 +1,330 @@
+//! The training loop: AdamW with a cosine learning-rate schedule and per-tensor gradient
+//! norm clipping, minibatches in a seeded order, a loss on the scaled target, and early
+//! stopping on validation windows that keeps the best weights.
+
+use std::time::Instant;
+
+use burn::grad_clipping::GradientClippingConfig;
+use burn::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
+use burn::optim::{AdamWConfig, GradientsParams};
+use burn::prelude::{Device, Tensor, TensorData};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{NeuralError, Result};
+use crate::nets::Network;
+use crate::windows::WindowSet;
+
+/// The loss on the scaled target.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Loss {
+    /// Mean squared error; the network output is the scaled forecast.
+    Mse,
+    /// Tweedie deviance with power `p` in (1, 2); the network output is the log of the
+    /// scaled forecast, so forecasts are positive.
+    Tweedie { power: f64 },
+}
+
+/// Optimizer, schedule and stopping settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// Most optimizer steps (the cosine schedule spans them).
+    pub steps: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    /// Final learning rate as a share of `learning_rate`.
+    pub min_lr_ratio: f64,
+    pub weight_decay: f32,
+    /// Clip each parameter tensor's gradient to this L2 norm (0: no clipping).
+    pub grad_clip_norm: f32,
+    /// Steps between validation evaluations.
+    pub eval_every: usize,
+    /// Evaluations without improvement before stopping (0: never stop early).
+    pub patience: usize,
+    pub loss: Loss,
+    /// Seed of the initial weights and the minibatch order.
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> TrainConfig {
+        TrainConfig {
+            steps: 1500,
+            batch_size: 256,
+            learning_rate: 2e-3,
+            min_lr_ratio: 0.05,
+            weight_decay: 1e-4,
+            grad_clip_norm: 1.0,
+            eval_every: 100,
+            patience: 4,
+            loss: Loss::Mse,
+            seed: 0,
+        }
+    }
+}
+
+impl TrainConfig {
+    pub fn validate(&self) -> Result<()> {
+        for (what, v) in [("steps", self.steps), ("batch_size", self.batch_size), ("eval_every", self.eval_every)] {
+            if v == 0 {
+                return Err(NeuralError::config(format!("train.{what}"), "must be at least 1"));
+            }
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
+            return Err(NeuralError::config("train.learning_rate", format!("{} is outside (0, 1]", self.learning_rate)));
+        }
+        if !(0.0..=1.0).contains(&self.min_lr_ratio) {
+            return Err(NeuralError::config("train.min_lr_ratio", format!("{} is outside [0, 1]", self.min_lr_ratio)));
+        }
+        if !(self.weight_decay >= 0.0 && self.grad_clip_norm >= 0.0) {
+            return Err(NeuralError::config("train.weight_decay/grad_clip_norm", "must be finite and non-negative"));
+        }
+        if let Loss::Tweedie { power } = self.loss
+            && !(power > 1.0 && power < 2.0)
+        {
+            return Err(NeuralError::config("train.loss.power", format!("{power} is outside (1, 2)")));
+        }
+        Ok(())
+    }
+}
+
+/// What a training run did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TrainReport {
+    pub steps: usize,
+    /// Step after which the kept weights were taken.
+    pub best_step: usize,
+    /// Validation loss of the kept weights (NaN without validation windows).
+    pub best_valid_loss: f64,
+    /// Mean training loss over each evaluation period.
+    pub train_loss: Vec<f64>,
+    pub valid_loss: Vec<f64>,
+    pub stopped_early: bool,
+    pub seconds: f64,
+}
+
+impl TrainReport {
+    pub fn steps_per_second(&self) -> f64 {
+        if self.seconds > 0.0 { self.steps as f64 / self.seconds } else { 0.0 }
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> NeuralError {
+    NeuralError::Backend { reason: e.to_string() }
+}
+
+/// Inputs `[batch, channels, lookback]` and targets `[batch, horizon]` (None without targets).
+fn batch_tensors(set: &WindowSet, idx: &[usize], device: &Device) -> (Tensor<3>, Option<Tensor<2>>) {
+    let (x, y) = set.gather(idx);
+    let x = Tensor::<3>::from_data(TensorData::new(x, [idx.len(), set.channels, set.lookback]), device);
+    let y = set.has_targets().then(|| Tensor::<2>::from_data(TensorData::new(y, [idx.len(), set.horizon]), device));
+    (x, y)
+}
+
+fn no_targets() -> NeuralError {
+    NeuralError::Data { reason: "windows without targets".into() }
+}
+
+/// Loss of raw network outputs against scaled targets, `[batch, horizon]` each → `[1]`.
+fn loss(kind: Loss, out: Tensor<2>, target: Tensor<2>) -> Tensor<1> {
+    match kind {
+        Loss::Mse => (out - target).square().mean(),
+        Loss::Tweedie { power } => {
+            // deviance up to terms without the prediction: -y·μ^(1-p)/(1-p) + μ^(2-p)/(2-p), μ = exp(out)
+            let out = out.clamp(-20.0, 20.0);
+            let a = (out.clone() * (1.0 - power)).exp() * target / (1.0 - power);
+            let b = (out * (2.0 - power)).exp() / (2.0 - power);
+            (b - a).mean()
+        }
+    }
+}
+
+/// Forecasts from raw network outputs (the inverse of the loss' link).
+fn link(kind: Loss, out: Tensor<2>) -> Tensor<2> {
+    match kind {
+        Loss::Mse => out,
+        Loss::Tweedie { .. } => out.clamp(-20.0, 20.0).exp(),
+    }
+}
+
+fn scalar(t: Tensor<1>) -> Result<f64> {
+    t.try_into_scalar::<f32>().map(f64::from).map_err(backend)
+}
+
+/// Mean loss of `net` (validation mode) over all windows of `set`.
+fn evaluate<M: Network>(net: &M, set: &WindowSet, kind: Loss, batch: usize) -> Result<f64> {
+    let device = crate::device::cpu();
+    let idx: Vec<usize> = (0..set.len()).collect();
+    let mut total = 0.0;
+    for chunk in idx.chunks(batch) {
+        let (x, y) = batch_tensors(set, chunk, &device);
+        total += scalar(loss(kind, net.forward(x), y.ok_or_else(no_targets)?))? * chunk.len() as f64;
+    }
+    Ok(total / set.len().max(1) as f64)
+}
+
+/// Trains `net` (on an autodiff device) on `train`, stopping early on `valid` (skipped
+/// when empty); returns the best weights seen and what happened.
+pub fn train<M: Network>(mut net: M, train: &WindowSet, valid: &WindowSet, cfg: &TrainConfig) -> Result<(M, TrainReport)> {
+    cfg.validate()?;
+    if !train.has_targets() {
+        return Err(NeuralError::Data { reason: "no training windows".into() });
+    }
+    let start = Instant::now();
+    let device = crate::device::cpu().autodiff();
+    let mut clip = AdamWConfig::new().with_weight_decay(cfg.weight_decay);
+    if cfg.grad_clip_norm > 0.0 {
+        clip = clip.with_grad_clipping(Some(GradientClippingConfig::Norm(cfg.grad_clip_norm)));
+    }
+    let mut optim = clip.init();
+    let mut schedule = CosineAnnealingLrSchedulerConfig::new(cfg.learning_rate, cfg.steps)
+        .with_min_lr(cfg.learning_rate * cfg.min_lr_ratio)
+        .init()
+        .map_err(|reason| NeuralError::config("train.learning_rate", reason))?;
+    // data order from its own stream so it does not depend on how the weights were drawn
+    let mut rng = StdRng::seed_from_u64(cfg.seed ^ 0x5EED_DA7A);
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    let mut cursor = order.len();
+    let batch = cfg.batch_size.min(train.len());
+
+    let mut report = TrainReport { best_valid_loss: f64::NAN, ..TrainReport::default() };
+    let mut best: Option<M> = None;
+    let mut since_best = 0;
+    let mut period_loss = 0.0;
+    let mut period_steps = 0;
+    for step in 1..=cfg.steps {
+        if cursor + batch > order.len() {
+            order.shuffle(&mut rng);
+            cursor = 0;
+        }
+        let idx = &order[cursor..cursor + batch];
+        cursor += batch;
+        let (x, y) = batch_tensors(train, idx, &device);
+        let l = loss(cfg.loss, net.forward(x), y.ok_or_else(no_targets)?);
+        period_loss += scalar(l.clone())?;
+        period_steps += 1;
+        let grads = GradientsParams::from_grads(l.backward(), &net);
+        net = optim.step(schedule.step(), net, grads);
+        report.steps = step;
+
+        if step % cfg.eval_every == 0 || step == cfg.steps {
+            report.train_loss.push(period_loss / period_steps as f64);
+            (period_loss, period_steps) = (0.0, 0);
+            if valid.has_targets() {
+                let v = evaluate(&net.valid(), valid, cfg.loss, 1024)?;
+                report.valid_loss.push(v);
+                if report.best_valid_loss.is_nan() || v < report.best_valid_loss {
+                    report.best_valid_loss = v;
+                    report.best_step = step;
+                    best = Some(net.clone());
+                    since_best = 0;
+                } else {
+                    since_best += 1;
+                    if cfg.patience > 0 && since_best >= cfg.patience {
+                        report.stopped_early = true;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    if best.is_none() {
+        report.best_step = report.steps;
+    }
+    report.seconds = start.elapsed().as_secs_f64();
+    Ok((best.unwrap_or(net), report))
+}
+
+/// Scaled forecasts `[n, horizon]` (row-major) of `net` for every window of `set`.
+pub fn predict<M: Network>(net: &M, set: &WindowSet, kind: Loss) -> Result<Vec<f32>> {
+    let device = crate::device::cpu();
+    let net = net.valid();
+    let idx: Vec<usize> = (0..set.len()).collect();
+    let mut out = Vec::with_capacity(set.len() * set.horizon);
+    for chunk in idx.chunks(1024) {
+        let (x, _) = batch_tensors(set, chunk, &device);
+        let data = link(kind, net.forward(x)).try_into_data().map_err(backend)?;
+        out.extend_from_slice(data.as_slice::<f32>().map_err(|e| backend(format!("{e:?}")))?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::{cpu, init_seeded};
+    use crate::nets::{Conv1dNetConfig, NetworkConfig, ResNet1dConfig};
+
+    /// `n` windows of phase-shifted weekly waves: input L values, target the next H.
+    fn waves(n: usize, l: usize, h: usize) -> WindowSet {
+        let wave = |p: usize, k: usize| 1.0 + ((k + p) % 7) as f32 / 7.0 + (p as f32 * 0.1);
+        let mut set = WindowSet {
+            lookback: l,
+            horizon: h,
+            channels: 1,
+            inputs: Vec::new(),
+            targets: Vec::new(),
+            scales: vec![1.0; n],
+            series: (0..n).collect(),
+            origins: vec![l; n],
+        };
+        for p in 0..n {
+            set.inputs.extend((0..l).map(|k| wave(p, k)));
+            set.targets.extend((l..l + h).map(|k| wave(p, k)));
+        }
+        set
+    }
+
+    fn overfit<C: NetworkConfig>(cfg: &C) -> TrainReport {
+        let (_, l, h) = cfg.io();
+        let set = waves(8, l, h);
+        let empty = WindowSet { inputs: vec![], targets: vec![], scales: vec![], series: vec![], origins: vec![], ..set.clone() };
+        let tc = TrainConfig { steps: 300, batch_size: 8, learning_rate: 1e-2, eval_every: 50, seed: 3, ..TrainConfig::default() };
+        let net = init_seeded(cfg, &cpu().autodiff(), 3);
+        let (net, report) = train(net, &set, &empty, &tc).unwrap_or_else(|e| panic!("{e}"));
+        // the kept weights, in validation mode, reproduce the targets
+        let pred = predict(&net, &set, Loss::Mse).unwrap_or_else(|e| panic!("{e}"));
+        let mse = pred.iter().zip(&set.targets).map(|(p, t)| f64::from(p - t).powi(2)).sum::<f64>() / pred.len() as f64;
+        assert!(mse < 5e-3, "validation-mode MSE {mse} after {:?}", report.train_loss);
+        report
+    }
+
+    #[test]
+    fn lenet_overfits_a_few_windows() {
+        let r = overfit(&Conv1dNetConfig::lenet(28, 7).with_block_channels(vec![8, 16]).with_hidden(64));
+        assert!(r.train_loss[r.train_loss.len() - 1] < 0.01 * r.train_loss[0], "{:?}", r.train_loss);
+    }
+
+    #[test]
+    fn resnet_overfits_a_few_windows() {
+        let cfg = ResNet1dConfig::new(14, 7).with_stem_channels(8).with_stage_channels(vec![8, 16]).with_pooled_len(2);
+        let r = overfit(&cfg);
+        assert!(r.train_loss[r.train_loss.len() - 1] < 0.01 * r.train_loss[0], "{:?}", r.train_loss);
+    }
+
+    #[test]
+    fn early_stopping_keeps_the_best_weights() {
+        let cfg = Conv1dNetConfig::lenet(14, 7).with_block_channels(vec![4]).with_hidden(8);
+        let train_set = waves(8, 14, 7);
+        // a validation set the model cannot fit: its loss stops improving soon
+        let mut valid = waves(4, 14, 7);
+        valid.targets.iter_mut().for_each(|t| *t = -*t);
+        let tc = TrainConfig { steps: 400, batch_size: 8, learning_rate: 1e-2, eval_every: 10, patience: 3, ..TrainConfig::default() };
+        let (_, r) = train(init_seeded(&cfg, &cpu().autodiff(), 0), &train_set, &valid, &tc).unwrap_or_else(|e| panic!("{e}"));
+        assert!(r.stopped_early, "{r:?}");
+        let best = r.valid_loss.iter().copied().fold(f64::INFINITY, f64::min);
+        assert_eq!(r.best_valid_loss, best);
+        assert_eq!(r.steps, r.best_step + 3 * 10);
+    }
+
+    #[test]
+    fn bad_train_configs_are_rejected() {
+        assert!(TrainConfig { steps: 0, ..TrainConfig::default() }.validate().is_err());
+        assert!(TrainConfig { learning_rate: 0.0, ..TrainConfig::default() }.validate().is_err());
+        assert!(TrainConfig { loss: Loss::Tweedie { power: 2.5 }, ..TrainConfig::default() }.validate().is_err());
+    }
+}

@@ -1,0 +1,282 @@
+//! Training and prediction windows cut from a [`Panel`].
+//!
+//! A window at origin `t` of series `i` holds the `lookback` values before `t` as input
+//! and the `horizon` values from `t` on as target, both divided by the series' scale at
+//! `t`: the mean of its non-zero observed values before `t` (1 when there are none), so
+//! one global network sees series of every volume on a comparable footing and nothing
+//! from `t` on leaks into the scale. Positions before a series' first observation are 0.
+//!
+//! Inputs are laid out `[window, channel, lookback]`; channel 0 is the scaled target.
+//! Covariates (prices, calendar) are the planned further channels.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use tsforge_core::Panel;
+
+use crate::error::{NeuralError, Result};
+
+/// How training windows are drawn from a panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WindowConfig {
+    /// Input length L.
+    pub lookback: usize,
+    /// Target length H (all steps are predicted at once).
+    pub horizon: usize,
+    /// Number of training windows drawn (with replacement).
+    pub samples: usize,
+    /// Observed values a series needs before an origin for a window there.
+    pub min_history: usize,
+    /// Origins are drawn from the last `recent_days` possible origins of each series
+    /// (0: from all of them): old windows describe a different regime.
+    pub recent_days: usize,
+    /// A series is drawn in proportion to 1 + its sales over its last `weight_days`
+    /// training days, like the M5 weights favour high-volume series.
+    pub weight_days: usize,
+    /// Keep the last `horizon` days of each series out of training as validation windows.
+    pub validation: bool,
+}
+
+impl Default for WindowConfig {
+    fn default() -> WindowConfig {
+        WindowConfig { lookback: 56, horizon: 28, samples: 20_000, min_history: 28, recent_days: 730, weight_days: 28, validation: true }
+    }
+}
+
+impl WindowConfig {
+    pub fn new(lookback: usize, horizon: usize) -> WindowConfig {
+        WindowConfig { lookback, horizon, ..WindowConfig::default() }
+    }
+
+    /// Checks every range before anything is cut.
+    pub fn validate(&self) -> Result<()> {
+        let positive = [("lookback", self.lookback), ("horizon", self.horizon), ("samples", self.samples), ("min_history", self.min_history)];
+        for (what, v) in positive {
+            if v == 0 {
+                return Err(NeuralError::config(format!("windows.{what}"), "must be at least 1"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A set of windows: inputs `[n, channels, lookback]`, targets `[n, horizon]` (empty for
+/// prediction windows), and where each came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowSet {
+    pub lookback: usize,
+    pub horizon: usize,
+    pub channels: usize,
+    pub inputs: Vec<f32>,
+    pub targets: Vec<f32>,
+    /// Divide-by scale of each window (multiply a scaled forecast by it).
+    pub scales: Vec<f32>,
+    pub series: Vec<usize>,
+    /// First target position of each window on the panel grid.
+    pub origins: Vec<usize>,
+}
+
+impl WindowSet {
+    fn empty(lookback: usize, horizon: usize) -> WindowSet {
+        WindowSet { lookback, horizon, channels: 1, inputs: Vec::new(), targets: Vec::new(), scales: Vec::new(), series: Vec::new(), origins: Vec::new() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.scales.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scales.is_empty()
+    }
+
+    /// Whether the set carries targets (training/validation windows do).
+    pub fn has_targets(&self) -> bool {
+        self.targets.len() == self.len() * self.horizon && !self.is_empty()
+    }
+
+    /// Inputs and targets of the windows `idx`, stacked in that order.
+    pub fn gather(&self, idx: &[usize]) -> (Vec<f32>, Vec<f32>) {
+        let w = self.channels * self.lookback;
+        let mut x = Vec::with_capacity(idx.len() * w);
+        let mut y = Vec::with_capacity(idx.len() * self.horizon);
+        for &i in idx {
+            x.extend_from_slice(&self.inputs[i * w..(i + 1) * w]);
+            if self.has_targets() {
+                y.extend_from_slice(&self.targets[i * self.horizon..(i + 1) * self.horizon]);
+            }
+        }
+        (x, y)
+    }
+
+    fn push(&mut self, panel: &Panel, scaler: &SeriesScale, series: usize, origin: usize, with_target: bool) {
+        let row = panel.row(series);
+        let (start, _) = panel.spans[series];
+        let scale = scaler.at(origin);
+        let value = |p: usize| {
+            let v = row[p];
+            if v.is_finite() { v / scale } else { 0.0 }
+        };
+        for k in 0..self.lookback {
+            // position origin - lookback + k; before the series starts the input is 0
+            let p = (origin + k).checked_sub(self.lookback).filter(|&p| p >= start);
+            self.inputs.push(p.map_or(0.0, value));
+        }
+        if with_target {
+            self.targets.extend((origin..origin + self.horizon).map(value));
+        }
+        self.scales.push(scale);
+        self.series.push(series);
+        self.origins.push(origin);
+    }
+}
+
+/// Prefix sums of one series' non-zero observed values, for its scale at any origin.
+struct SeriesScale {
+    start: usize,
+    sum: Vec<f64>,
+    count: Vec<u32>,
+}
+
+impl SeriesScale {
+    fn new(panel: &Panel, i: usize) -> SeriesScale {
+        let (start, end) = panel.spans[i];
+        let mut sum = vec![0.0; end - start + 1];
+        let mut count = vec![0u32; end - start + 1];
+        for (k, &v) in panel.row(i)[start..end].iter().enumerate() {
+            let nz = v.is_finite() && v != 0.0;
+            sum[k + 1] = sum[k] + if nz { f64::from(v) } else { 0.0 };
+            count[k + 1] = count[k] + u32::from(nz);
+        }
+        SeriesScale { start, sum, count }
+    }
+
+    /// Mean non-zero value over the observed positions before `origin` (1 if none).
+    fn at(&self, origin: usize) -> f32 {
+        let k = origin.saturating_sub(self.start).min(self.count.len() - 1);
+        if self.count[k] == 0 { 1.0 } else { (self.sum[k] / f64::from(self.count[k])) as f32 }
+    }
+}
+
+/// Training windows drawn deterministically from `seed`, and the validation windows
+/// (origin `end - horizon` of every series long enough) when `cfg.validation` is set.
+pub fn training_windows(panel: &Panel, cfg: &WindowConfig, seed: u64) -> Result<(WindowSet, WindowSet)> {
+    cfg.validate()?;
+    let (l, h) = (cfg.lookback, cfg.horizon);
+    let mut train = WindowSet::empty(l, h);
+    let mut valid = WindowSet::empty(l, h);
+    // per eligible series: (series, first origin, last origin, cumulative weight)
+    let mut eligible: Vec<(usize, usize, usize)> = Vec::new();
+    let mut cumulative: Vec<f64> = Vec::new();
+    let mut total = 0.0;
+    let mut scalers = Vec::with_capacity(panel.n_series());
+    for i in 0..panel.n_series() {
+        let scaler = SeriesScale::new(panel, i);
+        let (s, e) = panel.spans[i];
+        let first = s + cfg.min_history;
+        let train_end = if cfg.validation && e >= s + cfg.min_history + h { e - h } else { e };
+        if cfg.validation && train_end < e {
+            valid.push(panel, &scaler, i, train_end, true);
+        }
+        if train_end >= first + h {
+            let last = train_end - h;
+            let lo = if cfg.recent_days == 0 { first } else { first.max(last.saturating_sub(cfg.recent_days - 1)) };
+            let recent = &panel.row(i)[train_end.saturating_sub(cfg.weight_days).max(s)..train_end];
+            total += 1.0 + recent.iter().filter(|v| v.is_finite()).map(|&v| f64::from(v)).sum::<f64>();
+            eligible.push((i, lo, last));
+            cumulative.push(total);
+        }
+        scalers.push(scaler);
+    }
+    if eligible.is_empty() {
+        return Err(NeuralError::Data {
+            reason: format!("no series has {} observations before a {h}-day target (plus {h} validation days)", cfg.min_history),
+        });
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    for _ in 0..cfg.samples {
+        let u = rng.random::<f64>() * total;
+        let k = cumulative.partition_point(|&c| c <= u).min(eligible.len() - 1);
+        let (i, lo, hi) = eligible[k];
+        let origin = rng.random_range(lo..=hi);
+        train.push(panel, &scalers[i], i, origin, true);
+    }
+    Ok((train, valid))
+}
+
+/// One window per series at its end (origin = end of its span): the input of the final
+/// forecast. Series with no observation get zeros and scale 1.
+pub fn prediction_windows(panel: &Panel, lookback: usize, horizon: usize) -> WindowSet {
+    let mut set = WindowSet::empty(lookback, horizon);
+    for i in 0..panel.n_series() {
+        let scaler = SeriesScale::new(panel, i);
+        set.push(panel, &scaler, i, panel.spans[i].1, false);
+    }
+    set
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tsforge_core::TimeIndex;
+
+    fn panel() -> Panel {
+        // series 0: 0,2,0,4,... over 40 days; series 1 starts at day 10
+        let t = 40;
+        let mut y: Vec<f32> = (0..t).map(|k| if k % 2 == 0 { 0.0 } else { k as f32 + 1.0 }).collect();
+        y.extend((0..t).map(|k| if k < 10 { f32::NAN } else { 3.0 }));
+        let index = TimeIndex::Periods { start: 0, len: t };
+        let mut p = Panel::dense(vec!["a".into(), "b".into()], index, y).unwrap_or_else(|e| panic!("{e}"));
+        p.spans[1] = (10, t);
+        p
+    }
+
+    #[test]
+    fn scale_is_mean_of_nonzero_values_before_origin() {
+        let p = panel();
+        let s = SeriesScale::new(&p, 0);
+        assert_eq!(s.at(0), 1.0);
+        // positions 0..4 hold 0, 2, 0, 4: the non-zero mean is 3
+        assert_eq!(s.at(4), 3.0);
+        let s1 = SeriesScale::new(&p, 1);
+        assert_eq!(s1.at(10), 1.0);
+        assert_eq!(s1.at(15), 3.0);
+    }
+
+    #[test]
+    fn windows_are_scaled_padded_and_deterministic() {
+        let p = panel();
+        let cfg = WindowConfig { lookback: 8, horizon: 4, samples: 50, min_history: 3, recent_days: 0, weight_days: 7, validation: true };
+        let (a, va) = training_windows(&p, &cfg, 7).unwrap_or_else(|e| panic!("{e}"));
+        let (b, _) = training_windows(&p, &cfg, 7).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 50);
+        assert_eq!(va.len(), 2);
+        assert_eq!(va.origins, vec![36, 36]);
+        for w in 0..a.len() {
+            let (i, o) = (a.series[w], a.origins[w]);
+            // no training target reaches into the validation days
+            assert!(o + 4 <= 36);
+            let (s, _) = p.spans[i];
+            for k in 0..8 {
+                let v = a.inputs[w * 8 + k];
+                let pos = (o + k) as isize - 8;
+                if pos < s as isize {
+                    assert_eq!(v, 0.0);
+                } else {
+                    assert_eq!(v, p.row(i)[pos as usize] / a.scales[w]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn prediction_windows_end_at_each_series_end() {
+        let p = panel();
+        let w = prediction_windows(&p, 5, 3);
+        assert_eq!(w.origins, vec![40, 40]);
+        assert_eq!(w.inputs.len(), 10);
+        assert_eq!(&w.inputs[5..], &[1.0; 5]);
+        assert!(!w.has_targets());
+    }
+}
