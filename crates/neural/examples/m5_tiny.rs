@@ -45,6 +45,11 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             r.steps_per_second(),
             r.best_step
         );
+        if std::env::var_os("NEURAL_VERBOSE").is_some() {
+            let fmt = |v: &[f64]| v.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(" ");
+            let ratio = f.values.iter().sum::<f64>() / truth.iter().sum::<f64>();
+            eprintln!("  train loss: {}\n  valid loss: {}\n  forecast/actual total: {ratio:.3}", fmt(&r.train_loss), fmt(&r.valid_loss));
+        }
     }
     Ok(())
 }

@@ -53,30 +53,33 @@ pub struct NeuralForecaster {
 
 /// Lookback of the default models: eight weeks.
 const LOOKBACK: usize = 56;
+/// Input channels of the default models: the target and the weekday pair.
+const CHANNELS: usize = 3;
 
 impl NeuralForecaster {
     /// LeNet-style CNN sized for m5-tiny on two cores.
     pub fn lenet(horizon: usize, seed: u64) -> NeuralForecaster {
-        NeuralForecaster::new("CNN-LeNet", Architecture::Conv(Conv1dNetConfig::lenet(LOOKBACK, horizon)), horizon, seed)
+        NeuralForecaster::new("CNN-LeNet", Architecture::Conv(Conv1dNetConfig::lenet(LOOKBACK, horizon).with_channels_in(CHANNELS)), horizon, seed)
     }
 
     /// VGG-style CNN (two blocks of two 3-wide convs, 16 then 32 channels).
     pub fn vgg(horizon: usize, seed: u64) -> NeuralForecaster {
-        NeuralForecaster::new("CNN-VGG", Architecture::Conv(Conv1dNetConfig::vgg(LOOKBACK, horizon, 16, 2)), horizon, seed)
+        NeuralForecaster::new("CNN-VGG", Architecture::Conv(Conv1dNetConfig::vgg(LOOKBACK, horizon, 16, 2).with_channels_in(CHANNELS)), horizon, seed)
     }
 
-    /// ResNet-1D sized for m5-tiny on two cores.
+    /// ResNet-1D (stem 16, stages of 16 and 32 channels) sized for m5-tiny on two cores.
     pub fn resnet(horizon: usize, seed: u64) -> NeuralForecaster {
-        NeuralForecaster::new("ResNet1D", Architecture::ResNet(ResNet1dConfig::new(LOOKBACK, horizon)), horizon, seed)
+        NeuralForecaster::new("ResNet1D", Architecture::ResNet(ResNet1dConfig::new(LOOKBACK, horizon).with_channels_in(CHANNELS).with_stage_channels(vec![16, 32])), horizon, seed)
     }
 
-    /// A forecaster with default windows and training for `architecture`.
+    /// A forecaster with default windows and training for `architecture`; the windows
+    /// carry the weekday channels when the network takes 3 input channels.
     pub fn new(alias: impl Into<String>, architecture: Architecture, horizon: usize, seed: u64) -> NeuralForecaster {
-        let (_, lookback, _) = architecture.io();
+        let (channels, lookback, _) = architecture.io();
         NeuralForecaster {
             alias: alias.into(),
             architecture,
-            windows: WindowConfig::new(lookback, horizon),
+            windows: WindowConfig { weekday_channels: channels == 3, ..WindowConfig::new(lookback, horizon) },
             train: TrainConfig { seed, ..TrainConfig::default() },
         }
     }
@@ -87,13 +90,11 @@ impl NeuralForecaster {
         self.windows.validate()?;
         self.train.validate()?;
         let (channels, lookback, horizon) = self.architecture.io();
-        if (channels, lookback, horizon) != (1, self.windows.lookback, self.windows.horizon) {
+        let w = &self.windows;
+        if (channels, lookback, horizon) != (w.channels(), w.lookback, w.horizon) {
             return Err(NeuralError::config(
                 "architecture",
-                format!(
-                    "expects {channels} channel(s) × {lookback} → {horizon}, the windows give 1 × {} → {}",
-                    self.windows.lookback, self.windows.horizon
-                ),
+                format!("expects {channels} channel(s) × {lookback} → {horizon}, the windows give {} × {} → {}", w.channels(), w.lookback, w.horizon),
             ));
         }
         Ok(())
@@ -103,7 +104,7 @@ impl NeuralForecaster {
     pub fn fit_panel(&self, panel: &Panel) -> Result<FittedNeural> {
         self.validate()?;
         let (train_set, valid_set) = training_windows(panel, &self.windows, self.train.seed)?;
-        let final_set = prediction_windows(panel, self.windows.lookback, self.windows.horizon);
+        let final_set = prediction_windows(panel, &self.windows);
         let device = cpu().autodiff();
         let (scaled, report) = match &self.architecture {
             Architecture::Conv(c) => fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set, &self.train)?,

@@ -168,7 +168,8 @@ fn evaluate<M: Network>(net: &M, set: &WindowSet, kind: Loss, batch: usize) -> R
 }
 
 /// Trains `net` (on an autodiff device) on `train`, stopping early on `valid` (skipped
-/// when empty); returns the best weights seen and what happened.
+/// when empty); returns the best weights seen, in validation mode (`.train()` resumes
+/// training), and what happened.
 pub fn train<M: Network>(mut net: M, train: &WindowSet, valid: &WindowSet, cfg: &TrainConfig) -> Result<(M, TrainReport)> {
     cfg.validate()?;
     if !train.has_targets() {
@@ -215,12 +216,15 @@ pub fn train<M: Network>(mut net: M, train: &WindowSet, valid: &WindowSet, cfg: 
             report.train_loss.push(period_loss / period_steps as f64);
             (period_loss, period_steps) = (0.0, 0);
             if valid.has_targets() {
-                let v = evaluate(&net.valid(), valid, cfg.loss, 1024)?;
+                // a validation snapshot, not a clone: clones share the batch-norm running
+                // statistics, which further training would overwrite
+                let snapshot = net.valid();
+                let v = evaluate(&snapshot, valid, cfg.loss, 1024)?;
                 report.valid_loss.push(v);
                 if report.best_valid_loss.is_nan() || v < report.best_valid_loss {
                     report.best_valid_loss = v;
                     report.best_step = step;
-                    best = Some(net.clone());
+                    best = Some(snapshot);
                     since_best = 0;
                 } else {
                     since_best += 1;
@@ -236,7 +240,7 @@ pub fn train<M: Network>(mut net: M, train: &WindowSet, valid: &WindowSet, cfg: 
         report.best_step = report.steps;
     }
     report.seconds = start.elapsed().as_secs_f64();
-    Ok((best.unwrap_or(net), report))
+    Ok((best.unwrap_or_else(|| net.valid()), report))
 }
 
 /// Scaled forecasts `[n, horizon]` (row-major) of `net` for every window of `set`.
@@ -319,6 +323,20 @@ mod tests {
         let best = r.valid_loss.iter().copied().fold(f64::INFINITY, f64::min);
         assert_eq!(r.best_valid_loss, best);
         assert_eq!(r.steps, r.best_step + 3 * 10);
+    }
+
+    #[test]
+    fn kept_weights_reproduce_the_best_validation_loss_with_batch_norm() {
+        // batch-norm running statistics must be those of the best step, not the last
+        let cfg = ResNet1dConfig::new(14, 7).with_stem_channels(4).with_stage_channels(vec![4]).with_pooled_len(2);
+        let train_set = waves(8, 14, 7);
+        let mut valid = waves(4, 14, 7);
+        valid.targets.iter_mut().for_each(|t| *t = -*t);
+        let tc = TrainConfig { steps: 200, batch_size: 8, learning_rate: 1e-2, eval_every: 10, patience: 3, ..TrainConfig::default() };
+        let (net, r) = train(init_seeded(&cfg, &cpu().autodiff(), 0), &train_set, &valid, &tc).unwrap_or_else(|e| panic!("{e}"));
+        assert!(r.best_step < r.steps, "{r:?}");
+        let again = evaluate(&net, &valid, Loss::Mse, 1024).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again, r.best_valid_loss);
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! from `t` on leaks into the scale. Positions before a series' first observation are 0.
 //!
 //! Inputs are laid out `[window, channel, lookback]`; channel 0 is the scaled target.
-//! Covariates (prices, calendar) are the planned further channels.
+//! With `weekday_channels`, channels 1 and 2 carry the sine and cosine of each position's
+//! place in the week, so a global network knows which weekday the horizon starts on
+//! (series alone are too noisy to tell). Prices and events are the planned further channels.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -36,17 +38,24 @@ pub struct WindowConfig {
     pub weight_days: usize,
     /// Keep the last `horizon` days of each series out of training as validation windows.
     pub validation: bool,
+    /// Add the weekday (sine, cosine of grid position mod 7) as two input channels.
+    pub weekday_channels: bool,
 }
 
 impl Default for WindowConfig {
     fn default() -> WindowConfig {
-        WindowConfig { lookback: 56, horizon: 28, samples: 20_000, min_history: 28, recent_days: 730, weight_days: 28, validation: true }
+        WindowConfig { lookback: 56, horizon: 28, samples: 20_000, min_history: 28, recent_days: 730, weight_days: 28, validation: true, weekday_channels: true }
     }
 }
 
 impl WindowConfig {
     pub fn new(lookback: usize, horizon: usize) -> WindowConfig {
         WindowConfig { lookback, horizon, ..WindowConfig::default() }
+    }
+
+    /// Input channels of the windows: the target, plus the weekday pair if asked.
+    pub fn channels(&self) -> usize {
+        if self.weekday_channels { 3 } else { 1 }
     }
 
     /// Checks every range before anything is cut.
@@ -78,8 +87,8 @@ pub struct WindowSet {
 }
 
 impl WindowSet {
-    fn empty(lookback: usize, horizon: usize) -> WindowSet {
-        WindowSet { lookback, horizon, channels: 1, inputs: Vec::new(), targets: Vec::new(), scales: Vec::new(), series: Vec::new(), origins: Vec::new() }
+    fn empty(lookback: usize, horizon: usize, channels: usize) -> WindowSet {
+        WindowSet { lookback, horizon, channels, inputs: Vec::new(), targets: Vec::new(), scales: Vec::new(), series: Vec::new(), origins: Vec::new() }
     }
 
     pub fn len(&self) -> usize {
@@ -122,6 +131,14 @@ impl WindowSet {
             let p = (origin + k).checked_sub(self.lookback).filter(|&p| p >= start);
             self.inputs.push(p.map_or(0.0, value));
         }
+        if self.channels == 3 {
+            let angle = |k: usize| {
+                let weekday = (origin as i64 + k as i64 - self.lookback as i64).rem_euclid(7);
+                std::f32::consts::TAU * weekday as f32 / 7.0
+            };
+            self.inputs.extend((0..self.lookback).map(|k| angle(k).sin()));
+            self.inputs.extend((0..self.lookback).map(|k| angle(k).cos()));
+        }
         if with_target {
             self.targets.extend((origin..origin + self.horizon).map(value));
         }
@@ -163,8 +180,8 @@ impl SeriesScale {
 pub fn training_windows(panel: &Panel, cfg: &WindowConfig, seed: u64) -> Result<(WindowSet, WindowSet)> {
     cfg.validate()?;
     let (l, h) = (cfg.lookback, cfg.horizon);
-    let mut train = WindowSet::empty(l, h);
-    let mut valid = WindowSet::empty(l, h);
+    let mut train = WindowSet::empty(l, h, cfg.channels());
+    let mut valid = WindowSet::empty(l, h, cfg.channels());
     // per eligible series: (series, first origin, last origin, cumulative weight)
     let mut eligible: Vec<(usize, usize, usize)> = Vec::new();
     let mut cumulative: Vec<f64> = Vec::new();
@@ -206,8 +223,8 @@ pub fn training_windows(panel: &Panel, cfg: &WindowConfig, seed: u64) -> Result<
 
 /// One window per series at its end (origin = end of its span): the input of the final
 /// forecast. Series with no observation get zeros and scale 1.
-pub fn prediction_windows(panel: &Panel, lookback: usize, horizon: usize) -> WindowSet {
-    let mut set = WindowSet::empty(lookback, horizon);
+pub fn prediction_windows(panel: &Panel, cfg: &WindowConfig) -> WindowSet {
+    let mut set = WindowSet::empty(cfg.lookback, cfg.horizon, cfg.channels());
     for i in 0..panel.n_series() {
         let scaler = SeriesScale::new(panel, i);
         set.push(panel, &scaler, i, panel.spans[i].1, false);
@@ -246,7 +263,7 @@ mod tests {
     #[test]
     fn windows_are_scaled_padded_and_deterministic() {
         let p = panel();
-        let cfg = WindowConfig { lookback: 8, horizon: 4, samples: 50, min_history: 3, recent_days: 0, weight_days: 7, validation: true };
+        let cfg = WindowConfig { lookback: 8, horizon: 4, samples: 50, min_history: 3, recent_days: 0, weight_days: 7, validation: true, weekday_channels: false };
         let (a, va) = training_windows(&p, &cfg, 7).unwrap_or_else(|e| panic!("{e}"));
         let (b, _) = training_windows(&p, &cfg, 7).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(a, b);
@@ -273,10 +290,17 @@ mod tests {
     #[test]
     fn prediction_windows_end_at_each_series_end() {
         let p = panel();
-        let w = prediction_windows(&p, 5, 3);
+        let cfg = WindowConfig { weekday_channels: false, ..WindowConfig::new(5, 3) };
+        let w = prediction_windows(&p, &cfg);
         assert_eq!(w.origins, vec![40, 40]);
         assert_eq!(w.inputs.len(), 10);
         assert_eq!(&w.inputs[5..], &[1.0; 5]);
         assert!(!w.has_targets());
+        // with the weekday pair: positions 35..40 have weekdays 0, 1, 2, 3, 4
+        let w = prediction_windows(&p, &WindowConfig::new(5, 3));
+        assert_eq!(w.inputs.len(), 2 * 15);
+        assert_eq!(w.inputs[5], 0.0); // sin of weekday 0
+        assert_eq!(w.inputs[10], 1.0); // cos of weekday 0
+        assert_eq!(&w.inputs[15..20], &[1.0; 5]);
     }
 }
