@@ -83,9 +83,11 @@ fn runs_on_an_m5_folder_of_plain_csv() {
     TinyM5::new().write(&dir.path().join("m5"));
     ok(&tsforge(&["run", "--data", "m5", "--out", "r", "--quiet"], dir.path()));
     let board = read_csv(&dir.path().join("r/leaderboard.csv"));
-    // every statistical model plus the GBDT
-    assert_eq!(board.len(), tsforge_stats::catalog::names().len() + 1);
-    assert!(board.iter().any(|r| r["alias"] == "GBDT-Tweedie-direct"));
+    // every statistical model plus the default GBDT models
+    assert_eq!(board.len(), tsforge_stats::catalog::names().len() + 4);
+    for m in ["GBDT-Tweedie-direct", "GBDT-Tweedie-recursive", "GBDT-Hurdle", "GBDT-SparsityChoice"] {
+        assert!(board.iter().any(|r| r["alias"] == m), "{m} missing");
+    }
     // validation file has 32 days: forecast d_33..d_60 from the evaluation file
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("r/manifest.json")).unwrap_or_default()).unwrap_or_default();
     assert_eq!(manifest["train_end"], "2011-03-01");
@@ -221,7 +223,12 @@ fn gbdt_saves_its_spec_and_feature_importance() {
     let dir = tempdir();
     ok(&tsforge(&["run", "--out", "r", "--quiet", "--models", "GBDT-Tweedie-direct"], dir.path()));
     let text = std::fs::read_to_string(dir.path().join("r/models/GBDT-Tweedie-direct.json")).unwrap_or_default();
-    let bundle: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let saved: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    // one global model: a single group holding every series
+    assert_eq!(saved["partition"], "none");
+    assert_eq!(saved["groups"].as_array().map(Vec::len), Some(1));
+    assert_eq!(saved["groups"][0]["n_series"], 280);
+    let bundle = &saved["groups"][0]["model"];
     assert_eq!(bundle["features"]["strategy"]["horizon"], 28);
     assert_eq!(bundle["features"]["prices"][0], "sell_price");
     assert_eq!(bundle["vocabulary"]["stores"].as_array().map(Vec::len), Some(10));
@@ -248,7 +255,8 @@ fn recipe_gbdt_section_sets_features_and_params() {
     names.sort_unstable();
     assert_eq!(names, ["day_of_week", "lag28", "lag35", "target_mean_by_store_dept_lag28_window28"]);
     let text = std::fs::read_to_string(dir.path().join("r/models/GBDT-Tweedie-direct.json")).unwrap_or_default();
-    let bundle: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let saved: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let bundle = &saved["groups"][0]["model"];
     assert_eq!(bundle["params"]["num_iterations"], 20);
     assert_eq!(bundle["params"]["objective"], "tweedie");
     assert_eq!(bundle["booster"]["trees"].as_array().map(Vec::len), Some(20));

@@ -122,11 +122,16 @@ impl SparsityChoice {
     /// Backtests, picks per class, refits both models and combines them.
     pub fn fit_choice(&self, train: &Panel) -> Result<FittedChoice, ModelError> {
         let h = self.horizon;
-        let (inner, truth) = train.holdout(h)?;
-        let tweedie_bt = self.tweedie.fit(&inner)?.predict(h)?;
-        let hurdle_bt = self.hurdle.fit_hurdle(&inner)?.predict(h)?;
-        let (classes_bt, scales) = classes_and_scales(&inner);
-        let choices = choose_per_class(&classes_bt, &scales, &truth, &tweedie_bt.values, &hurdle_bt.values, h);
+        // A panel too short for a backtest window scores nothing: every class keeps Tweedie.
+        let (choices, backtested) = match train.holdout(h) {
+            Ok((inner, truth)) => {
+                let tweedie_bt = self.tweedie.fit(&inner)?.predict(h)?;
+                let hurdle_bt = self.hurdle.fit_hurdle(&inner)?.predict(h)?;
+                let (classes_bt, scales) = classes_and_scales(&inner);
+                (choose_per_class(&classes_bt, &scales, &truth, &tweedie_bt.values, &hurdle_bt.values, h), true)
+            }
+            Err(_) => (choose_per_class(&[], &[], &[], &[], &[], h), false),
+        };
 
         let tweedie = self.tweedie.fit(train)?;
         let hurdle = self.hurdle.fit_hurdle(train)?;
@@ -145,6 +150,9 @@ impl SparsityChoice {
             format!("choice per Syntetos-Boylan class, mean bottom-level RMSSE on the last {h} training days, Tweedie vs hurdle: {}", per_class.join("; ")),
             format!("{from_hurdle} of {} series forecast by the hurdle, the rest by GBDT-Tweedie-direct", classes.len()),
         ];
+        if !backtested {
+            notes.insert(0, format!("series too short for a {h}-day backtest: Tweedie for every class"));
+        }
         notes.extend(hurdle.notes().into_iter().take(2).map(|n| format!("hurdle: {n}")));
 
         let mut importance: Vec<FeatureImportance> =

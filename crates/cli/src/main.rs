@@ -5,6 +5,7 @@ mod exit;
 mod inspect;
 mod importance;
 mod leaderboard;
+mod models;
 mod progress;
 mod recipe;
 mod run;

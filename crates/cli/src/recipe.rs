@@ -39,10 +39,13 @@ pub struct Recipe {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GbdtSettings {
+    /// One model per group of series (`none`, `store`, `store_cat`, `store_dept`) for
+    /// the direct and recursive Tweedie models of a default run.
+    pub partition: Option<tsforge_gbdt::Partition>,
     /// Days of history per series used for training (default 730).
     pub train_days: Option<usize>,
-    /// The feature spec of the direct models, replacing the default M5 spec
-    /// (`[gbdt.features]`, the keys of `tsforge_features::FeatureSpec`).
+    /// A feature spec replacing the default M5 spec of the Tweedie model with the same
+    /// strategy, direct or recursive (`[gbdt.features]`, the keys of `tsforge_features::FeatureSpec`).
     pub features: Option<FeatureSpec>,
     /// Booster hyperparameters overriding the defaults key by key (`[gbdt.params]`,
     /// LightGBM names: `num_iterations`, `learning_rate`, `num_leaves`, …).
@@ -118,12 +121,36 @@ pub fn gbdt_params(table: &toml::Table, base: tsforge_gbdt::GbdtParams) -> anyho
 
 /// Every name must be a model of the catalog; the list must not be empty.
 pub fn check_models(models: &[String], what: &str) -> anyhow::Result<()> {
-    let known = crate::run::model_names();
+    let known = crate::models::names();
     if models.is_empty() {
         return Err(usage(format!("{what}: the list is empty; choose from {}", known.join(", "))));
     }
-    if let Some(m) = models.iter().find(|m| !known.contains(&m.as_str())) {
+    if let Some(m) = models.iter().find(|m| !known.contains(*m)) {
         return Err(usage(format!("{what}: unknown model '{m}'; choose from {}", known.join(", "))));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every shipped recipe loads and validates (unknown keys, bad feature specs and
+    /// booster parameters would be rejected here).
+    #[test]
+    fn shipped_recipes_load() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../recipes");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                Recipe::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                n += 1;
+            }
+        }
+        assert!(n >= 2, "expected the quickstart and gbdt recipes, found {n}");
+        let g = Recipe::load(&dir.join("gbdt.toml")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(g.gbdt.partition, Some(tsforge_gbdt::Partition::Store));
+        assert_eq!(g.gbdt.features.map(|f| f.target_encodings.len()), Some(1));
+    }
 }

@@ -9,18 +9,17 @@ use serde_json::json;
 use tsforge_core::metrics::M5Evaluator;
 use tsforge_core::{FeatureImportance, Forecast, Forecaster, Freq, Hierarchy, Panel, Phase};
 use tsforge_data::long::LongSpec;
-use tsforge_features::Strategy;
 use tsforge_data::write::{long_forecast, m5_submission, write_atomic};
 use tsforge_data::{m5, registry};
-use tsforge_gbdt::GbdtForecaster;
-use tsforge_stats::catalog::{self, CatalogOptions};
+use tsforge_stats::catalog::CatalogOptions;
 
 use crate::args::{PhaseArg, RunArgs};
 use crate::exit::usage;
 use crate::importance::ImportanceTable;
 use crate::leaderboard::{Leaderboard, Metric, Row};
 use crate::progress::Progress;
-use crate::recipe::{check_models, gbdt_params, GbdtSettings, Recipe};
+use crate::models;
+use crate::recipe::{check_models, Recipe};
 use crate::scoring::Truth;
 
 pub const M5_HORIZON: usize = 28;
@@ -73,7 +72,7 @@ impl Settings {
                 .models
                 .clone()
                 .or_else(|| recipe.models.clone())
-                .unwrap_or_else(|| model_names().into_iter().map(String::from).collect()),
+                .unwrap_or_else(|| models::default_names(&recipe.gbdt)),
             columns: recipe.columns.clone(),
             levels: recipe.levels.clone().unwrap_or_else(|| vec![80, 95]),
             gbdt: recipe.gbdt.clone(),
@@ -218,46 +217,14 @@ fn plan(input: &Input, s: &Settings) -> anyhow::Result<Plan> {
     Ok(Plan { horizon, season, train, truth, valid, notes })
 }
 
-/// Global GBDT models, beside the statistical catalog.
-const GBDT_MODELS: [&str; 1] = ["GBDT-Tweedie-direct"];
-
-/// Every model a run can fit: the statistical catalog, then the GBDT models.
-pub fn model_names() -> Vec<&'static str> {
-    catalog::names().into_iter().chain(GBDT_MODELS).collect()
-}
-
 fn build_models(s: &Settings, season: usize, horizon: usize, is_m5: bool) -> anyhow::Result<Vec<Box<dyn Forecaster>>> {
     let opts = CatalogOptions { season, trim_leading_zeros: is_m5 };
-    // The GBDT's features need the M5 hierarchy and calendar: by default it runs on M5 data only.
+    // The GBDT models need the M5 hierarchy and calendar: by default they run on M5 data only.
     s.models
         .iter()
-        .filter(|m| is_m5 || s.models_given || !GBDT_MODELS.contains(&m.as_str()))
-        .map(|m| -> anyhow::Result<Box<dyn Forecaster>> {
-            if m == GBDT_MODELS[0] {
-                let model = GbdtForecaster::tweedie_direct(horizon, s.seed).map_err(|e| anyhow::anyhow!("{m}: {e}"))?;
-                return Ok(Box::new(with_gbdt_settings(model, &s.gbdt, horizon)?));
-            }
-            let model = catalog::build(m, &opts).ok_or_else(|| usage(format!("unknown model '{m}'")))?;
-            Ok(Box::new(model))
-        })
+        .filter(|m| is_m5 || s.models_given || !models::needs_m5(m))
+        .map(|m| models::build(m, &opts, &s.gbdt, horizon, s.seed))
         .collect()
-}
-
-/// Applies the recipe's `[gbdt]` section to a direct GBDT model.
-fn with_gbdt_settings(mut model: GbdtForecaster, g: &GbdtSettings, horizon: usize) -> anyhow::Result<GbdtForecaster> {
-    if let Some(days) = g.train_days {
-        model.train_days = days;
-    }
-    if let Some(f) = &g.features {
-        if f.strategy != (Strategy::Direct { horizon }) {
-            return Err(usage(format!("gbdt.features: {}'s features need strategy = {{ kind = \"direct\", horizon = {horizon} }}", model.alias)));
-        }
-        model.features = f.clone();
-    }
-    if let Some(p) = &g.params {
-        model.params = gbdt_params(p, model.params.clone()).map_err(|e| usage(format!("gbdt.params: {e}")))?;
-    }
-    Ok(model)
 }
 
 fn evaluator(train: &Panel, horizon: usize) -> anyhow::Result<Option<M5Evaluator>> {
