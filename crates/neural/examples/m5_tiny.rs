@@ -1,34 +1,41 @@
 //! WRMSSE, fit time and size of each neural family on the shipped m5-tiny data, the last
 //! 28 days held out (reference on this window: SeasonalNaive 0.8518, GBDT 0.629).
 //!
-//! `cargo run --release -p tsforge-neural --example m5_tiny [-- SEED [FAMILIES]]` with
-//! FAMILIES a comma-separated list of `lenet,vgg,resnet` (default: all three).
+//! `cargo run --release -p tsforge-neural --example m5_tiny [-- SEED [FAMILIES [LOSS]]]` with
+//! FAMILIES a comma-separated list of `lenet,vgg,resnet` (default: all three) and LOSS
+//! `mse` (default) or `tweedie` (power 1.5). `NEURAL_VERBOSE=1` prints the loss curves.
 
 use std::time::Instant;
 
 use tsforge_core::metrics::M5Evaluator;
 use tsforge_core::{FittedForecaster, Forecaster, Hierarchy};
-use tsforge_neural::NeuralForecaster;
+use tsforge_neural::{Loss, NeuralForecaster};
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let seed: u64 = std::env::args().nth(1).map_or(Ok(0), |s| s.parse())?;
     let families = std::env::args().nth(2).unwrap_or_else(|| "lenet,vgg,resnet".into());
+    let loss = match std::env::args().nth(3).as_deref() {
+        None | Some("mse") => Loss::Mse,
+        Some("tweedie") => Loss::Tweedie { power: 1.5 },
+        Some(other) => return Err(format!("unknown loss '{other}' (mse, tweedie)").into()),
+    };
     let src = tsforge_data::registry::shipped("m5-tiny").ok_or("m5-tiny is not shipped")??;
     let panel = tsforge_data::m5::load(&src)?.panel;
     let h = 28;
     let (train, truth) = panel.holdout(h)?;
     let attrs = train.attrs.as_deref().ok_or("m5-tiny has no attributes")?;
     let eval = M5Evaluator::from_panel(&train, Hierarchy::m5(attrs), h)?;
-    println!("m5-tiny: {} series × {} days, scored on the last {h}; seed {seed}", train.n_series(), train.n_time());
+    println!("m5-tiny: {} series × {} days, scored on the last {h}; seed {seed}, loss {loss:?}", train.n_series(), train.n_time());
     println!("| model | params | MFLOP/window | WRMSSE | fit s | steps | steps/s | best step |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for family in families.split(',') {
-        let model = match family {
+        let mut model = match family {
             "lenet" => NeuralForecaster::lenet(h, seed),
             "vgg" => NeuralForecaster::vgg(h, seed),
             "resnet" => NeuralForecaster::resnet(h, seed),
             other => return Err(format!("unknown family '{other}' (lenet, vgg, resnet)").into()),
         };
+        model.train.loss = loss;
         let start = Instant::now();
         let fitted = model.fit_panel(&train)?;
         let secs = start.elapsed().as_secs_f64();
