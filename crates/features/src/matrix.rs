@@ -223,20 +223,17 @@ pub fn build_with(panel: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, ro
     }
     let k = plans.len();
     let price_days = panel.prices.as_ref().map_or(0, |p| p.days);
-    // One series' block is column-major (`out[j * len + n]`) and filled one feature at a
-    // time: the inner loops stay branch-free, and copying a column into the matrix reads
-    // contiguous memory (a row-major block read with a stride of k floats per column was
-    // most of the build time at M5 scale).
-    let series_block = |i: usize, rs: &[usize]| -> Vec<f32> {
+    // Fills series `i`'s rows `rs`, feature `j` into `dst[j]` (one slice per column),
+    // one feature at a time so the inner loops stay branch-free.
+    let fill_series = |i: usize, rs: &[usize], dst: &mut [&mut [f32]]| {
         let y = panel.row(i);
-        let len = rs.len();
         let ts: Vec<usize> = rs.iter().map(|&r| rows[r].1).collect();
         let slots: Vec<Option<usize>> = if time_feats.is_empty() { Vec::new() } else { ts.iter().map(|&t| table.slot(t)).collect() };
         let prices = panel.price_row(i).map(PriceRow::new);
-        let mut out = vec![f32::NAN; len * k];
         let g: Vec<Cow<[f32]>> = target_cols.iter().map(|c| as_of(c, y)).collect();
-        for (j, plan) in plans.iter().enumerate() {
-            let dst = &mut out[j * len..(j + 1) * len];
+        for (plan, dst) in plans.iter().zip(dst.iter_mut()) {
+            let dst = &mut **dst;
+            dst.fill(f32::NAN);
             match *plan {
                 Plan::Target(m, s) => {
                     for (d, &t) in dst.iter_mut().zip(&ts) {
@@ -277,16 +274,16 @@ pub fn build_with(panel: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, ro
                 }
             }
         }
-        out
     };
 
-    // Series are processed in chunks so the per-series blocks never hold more than a
-    // chunk's share of the matrix next to it.
     let n_rows = rows.len();
-    let mut columns = vec![f32::NAN; n_rows * k];
+    // Zeros come from calloc as untouched pages: the first write of each page happens in
+    // the parallel fill below instead of a serial pass over the whole matrix. Every cell
+    // is written (each row belongs to one series, which fills all k columns).
+    let mut columns = vec![0.0f32; n_rows * k];
     let active: Vec<usize> = (0..n_series).filter(|&i| !by_series[i].is_empty()).collect();
-    // Rows of one series usually sit next to each other in the request: then a column
-    // of its block is copied with one memcpy.
+    // Where the rows of each series form one run `r0 .. r0 + len` (the usual request:
+    // series by series, days in order), features are written straight into the matrix.
     let run_start: Vec<Option<usize>> = by_series
         .iter()
         .map(|rs| match rs.first() {
@@ -294,22 +291,44 @@ pub fn build_with(panel: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, ro
             _ => None,
         })
         .collect();
-    for chunk in active.chunks(SERIES_PER_CHUNK) {
-        let blocks: Vec<Vec<f32>> = chunk.par_iter().map(|&i| series_block(i, &by_series[i])).collect();
-        columns.par_chunks_mut(n_rows.max(1)).enumerate().for_each(|(j, col)| {
-            for (&i, out) in chunk.iter().zip(&blocks) {
-                let rs = &by_series[i];
-                let src = &out[j * rs.len()..(j + 1) * rs.len()];
-                match run_start[i] {
-                    Some(r0) => col[r0..r0 + rs.len()].copy_from_slice(src),
-                    None => {
-                        for (&r, &v) in rs.iter().zip(src) {
-                            col[r] = v;
-                        }
+    let mut order: Vec<(usize, usize)> = active.iter().filter_map(|&i| run_start[i].map(|r0| (r0, i))).collect();
+    order.sort_unstable();
+    if order.len() == active.len() && n_rows > 0 {
+        let mut dsts: Vec<Vec<&mut [f32]>> = (0..n_series).map(|i| Vec::with_capacity(if by_series[i].is_empty() { 0 } else { k })).collect();
+        for col in columns.chunks_mut(n_rows) {
+            let (mut rest, mut pos) = (col, 0usize);
+            for &(r0, i) in &order {
+                let (_, tail) = std::mem::take(&mut rest).split_at_mut(r0 - pos);
+                let (run, tail) = tail.split_at_mut(by_series[i].len());
+                dsts[i].push(run);
+                rest = tail;
+                pos = r0 + by_series[i].len();
+            }
+        }
+        dsts.par_iter_mut().enumerate().filter(|(i, _)| !by_series[*i].is_empty()).for_each(|(i, d)| fill_series(i, &by_series[i], d));
+    } else {
+        // Any other row order: per-series column-major blocks, copied in by chunks of
+        // series so the blocks never hold more than a chunk's share of the matrix.
+        for chunk in active.chunks(SERIES_PER_CHUNK) {
+            let blocks: Vec<Vec<f32>> = chunk
+                .par_iter()
+                .map(|&i| {
+                    let len = by_series[i].len();
+                    let mut block = vec![f32::NAN; len * k];
+                    let mut d: Vec<&mut [f32]> = block.chunks_mut(len.max(1)).collect();
+                    fill_series(i, &by_series[i], &mut d);
+                    block
+                })
+                .collect();
+            columns.par_chunks_mut(n_rows.max(1)).enumerate().for_each(|(j, col)| {
+                for (&i, block) in chunk.iter().zip(&blocks) {
+                    let rs = &by_series[i];
+                    for (&r, &v) in rs.iter().zip(&block[j * rs.len()..(j + 1) * rs.len()]) {
+                        col[r] = v;
                     }
                 }
-            }
-        });
+            });
+        }
     }
     Ok(FeatureMatrix { names: spec.names().to_vec(), n_rows, columns, rows: rows.to_vec() })
 }
