@@ -261,3 +261,17 @@ fn recipe_gbdt_section_sets_features_and_params() {
     assert_eq!(bundle["params"]["objective"], "tweedie");
     assert_eq!(bundle["booster"]["trees"].as_array().map(Vec::len), Some(20));
 }
+
+/// A neural family runs from the CLI like any model: a leaderboard row, its forecasts,
+/// and (seed 0) a better WRMSSE than SeasonalNaive on m5-tiny.
+#[test]
+fn neural_lenet_runs_from_the_cli() {
+    let dir = tempdir();
+    ok(&tsforge(&["run", "--out", "r", "--quiet", "--models", "CNN-LeNet,SeasonalNaive", "--seed", "0"], dir.path()));
+    let board = read_csv(&dir.path().join("r/leaderboard.csv"));
+    let row = |alias: &str| board.iter().find(|r| r["alias"] == alias).unwrap_or_else(|| panic!("no row {alias}"));
+    assert_eq!(row("CNN-LeNet")["family"], "neural");
+    let score = |alias: &str| -> f64 { row(alias)["wrmsse"].parse().unwrap_or(f64::NAN) };
+    assert!(score("CNN-LeNet") < score("SeasonalNaive"), "{} vs {}", score("CNN-LeNet"), score("SeasonalNaive"));
+    assert!(dir.path().join("r/forecasts/CNN-LeNet.csv").exists());
+}
