@@ -152,12 +152,13 @@ impl GbdtForecaster {
     }
 }
 
-/// The fitted model keeps its forecast for the horizon it was trained for.
-struct FittedGbdt {
-    forecast: Forecast,
-    notes: Vec<String>,
-    importance: Vec<FeatureImportance>,
-    bundle: Option<String>,
+/// A fitted booster model (direct, recursive or partitioned): it keeps its forecast for
+/// the horizon it was trained for, with its notes, importance and saved form.
+pub(crate) struct FittedGbdt {
+    pub(crate) forecast: Forecast,
+    pub(crate) notes: Vec<String>,
+    pub(crate) importance: Vec<FeatureImportance>,
+    pub(crate) bundle: Option<String>,
 }
 
 impl Forecaster for GbdtForecaster {

@@ -12,7 +12,7 @@ use tsforge_core::model::ModelError;
 use tsforge_core::{FeatureImportance, FittedForecaster, Forecast, Forecaster, Panel};
 use tsforge_features::{build_with, FeatureSpec, Strategy, ValidFeatureSpec, Vocabulary};
 
-use crate::forecaster::{first_days, importance_note, importance_of, recent_rows, tweedie_params, usable_spec, ModelBundle, BUNDLE_FORMAT};
+use crate::forecaster::{importance_note, importance_of, recent_rows, tweedie_params, usable_spec, FittedGbdt, ModelBundle, BUNDLE_FORMAT};
 use crate::partition::{Partition, SeriesGroup};
 use crate::recursive::{self, m5_recursive_spec};
 use crate::{Booster, Dataset, GbdtForecaster, GbdtParams};
@@ -111,13 +111,6 @@ impl PartitionedBundle {
         }
         Ok(b)
     }
-}
-
-struct FittedPartitioned {
-    forecast: Forecast,
-    notes: Vec<String>,
-    importance: Vec<FeatureImportance>,
-    bundle: String,
 }
 
 /// One group's booster (none without training rows) and its training row count.
@@ -248,25 +241,7 @@ impl Forecaster for PartitionedGbdt {
                 })
                 .collect(),
         };
-        Ok(Box::new(FittedPartitioned { forecast, notes, importance, bundle: bundle.to_json()? }))
-    }
-}
-
-impl FittedForecaster for FittedPartitioned {
-    fn predict(&self, horizon: usize) -> Result<Forecast, ModelError> {
-        first_days(&self.forecast, horizon)
-    }
-
-    fn notes(&self) -> Vec<String> {
-        self.notes.clone()
-    }
-
-    fn feature_importance(&self) -> Vec<FeatureImportance> {
-        self.importance.clone()
-    }
-
-    fn to_json(&self) -> Option<String> {
-        Some(self.bundle.clone())
+        Ok(Box::new(FittedGbdt { forecast, notes, importance, bundle: Some(bundle.to_json()?) }))
     }
 }
 
