@@ -7,7 +7,7 @@ use tsforge_core::{FittedForecaster, Forecast, Forecaster, Panel};
 
 use crate::device::{cpu, init_seeded};
 use crate::error::{NeuralError, Result};
-use crate::nets::{Conv1dNetConfig, Cost, NetworkConfig, ResNet1dConfig};
+use crate::nets::{Conv1dNetConfig, Cost, Inception1dConfig, NetworkConfig, ResNet1dConfig};
 use crate::train::{TrainConfig, TrainReport, predict, train};
 use crate::windows::{WindowConfig, WindowSet, prediction_windows, training_windows};
 
@@ -17,6 +17,7 @@ use crate::windows::{WindowConfig, WindowSet, prediction_windows, training_windo
 pub enum Architecture {
     Conv(Conv1dNetConfig),
     ResNet(ResNet1dConfig),
+    Inception(Inception1dConfig),
 }
 
 impl Architecture {
@@ -24,6 +25,7 @@ impl Architecture {
         match self {
             Architecture::Conv(c) => c.validate(),
             Architecture::ResNet(c) => c.validate(),
+            Architecture::Inception(c) => c.validate(),
         }
     }
 
@@ -31,6 +33,7 @@ impl Architecture {
         match self {
             Architecture::Conv(c) => c.cost(),
             Architecture::ResNet(c) => c.cost(),
+            Architecture::Inception(c) => c.cost(),
         }
     }
 
@@ -38,6 +41,7 @@ impl Architecture {
         match self {
             Architecture::Conv(c) => c.io(),
             Architecture::ResNet(c) => c.io(),
+            Architecture::Inception(c) => c.io(),
         }
     }
 }
@@ -70,6 +74,12 @@ impl NeuralForecaster {
     /// ResNet-1D (stem 16, stages of 16 and 32 channels) sized for m5-tiny on two cores.
     pub fn resnet(horizon: usize, seed: u64) -> NeuralForecaster {
         NeuralForecaster::new("ResNet1D", Architecture::ResNet(ResNet1dConfig::new(LOOKBACK, horizon).with_channels_in(CHANNELS).with_stage_channels(vec![16, 32])), horizon, seed)
+    }
+
+    /// Inception-1D (stem 16; two bottleneck modules of four 16-channel branches, 8-channel
+    /// reductions) sized for m5-tiny on two cores.
+    pub fn inception(horizon: usize, seed: u64) -> NeuralForecaster {
+        NeuralForecaster::new("Inception1D", Architecture::Inception(Inception1dConfig::new(LOOKBACK, horizon).with_channels_in(CHANNELS)), horizon, seed)
     }
 
     /// A forecaster with default windows and training for `architecture`; the windows
@@ -109,6 +119,7 @@ impl NeuralForecaster {
         let (scaled, report) = match &self.architecture {
             Architecture::Conv(c) => fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set, &self.train)?,
             Architecture::ResNet(c) => fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set, &self.train)?,
+            Architecture::Inception(c) => fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set, &self.train)?,
         };
         let h = self.windows.horizon;
         let values = scaled
@@ -203,6 +214,7 @@ mod tests {
         let (l, h) = (28, 7);
         let architecture = match arch {
             "conv" => Architecture::Conv(Conv1dNetConfig::lenet(l, h).with_block_channels(vec![4, 8]).with_hidden(16)),
+            "inception" => Architecture::Inception(Inception1dConfig::new(l, h).with_stem_channels(4).with_branch_channels(4).with_reduce_channels(2)),
             _ => Architecture::ResNet(ResNet1dConfig::new(l, h).with_stem_channels(4).with_stage_channels(vec![4, 8]).with_pooled_len(2)),
         };
         let mut m = NeuralForecaster::new(arch, architecture, h, seed);
@@ -220,7 +232,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_forecast_other_seed_other_forecast() {
-        for arch in ["conv", "resnet"] {
+        for arch in ["conv", "resnet", "inception"] {
             let a = forecast(&tiny(arch, 11));
             let b = forecast(&tiny(arch, 11));
             let c = forecast(&tiny(arch, 12));

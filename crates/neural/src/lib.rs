@@ -4,7 +4,7 @@
 //!
 //! - [`windows`]: scaled lookback/horizon windows, drawn by sales volume from a seed;
 //! - [`nets`]: the families, each built from its `#[derive(Config)]` config:
-//!   [`Conv1dNetConfig`] (LeNet/VGG style) and [`ResNet1dConfig`];
+//!   [`Conv1dNetConfig`] (LeNet/VGG style), [`ResNet1dConfig`] and [`Inception1dConfig`];
 //! - [`train`]: AdamW, cosine schedule, gradient clipping, early stopping;
 //! - [`NeuralForecaster`]: the [`Forecaster`](tsforge_core::Forecaster) on top.
 //!
@@ -39,6 +39,6 @@ pub mod windows;
 
 pub use error::NeuralError;
 pub use forecaster::{Architecture, FittedNeural, NeuralForecaster};
-pub use nets::{Conv1dNet, Conv1dNetConfig, Cost, Network, NetworkConfig, ResNet1d, ResNet1dConfig};
+pub use nets::{Conv1dNet, Conv1dNetConfig, Cost, Inception1d, Inception1dConfig, Network, NetworkConfig, ResNet1d, ResNet1dConfig};
 pub use train::{Loss, TrainConfig, TrainReport};
 pub use windows::{WindowConfig, WindowSet};

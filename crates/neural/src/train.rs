@@ -261,7 +261,7 @@ pub fn predict<M: Network>(net: &M, set: &WindowSet, kind: Loss) -> Result<Vec<f
 mod tests {
     use super::*;
     use crate::device::{cpu, init_seeded};
-    use crate::nets::{Conv1dNetConfig, NetworkConfig, ResNet1dConfig};
+    use crate::nets::{Conv1dNetConfig, Inception1dConfig, NetworkConfig, ResNet1dConfig};
 
     /// `n` windows of phase-shifted weekly waves: input L values, target the next H.
     fn waves(n: usize, l: usize, h: usize) -> WindowSet {
@@ -306,6 +306,15 @@ mod tests {
     #[test]
     fn resnet_overfits_a_few_windows() {
         let cfg = ResNet1dConfig::new(14, 7).with_stem_channels(8).with_stage_channels(vec![8, 16]).with_pooled_len(2);
+        let r = overfit(&cfg);
+        assert!(r.train_loss[r.train_loss.len() - 1] < 0.01 * r.train_loss[0], "{:?}", r.train_loss);
+    }
+
+    #[test]
+    fn inception_overfits_a_few_windows() {
+        // a global average cannot place the phase of these waves (two whole weeks average alike
+        // in every phase); the head sees every position instead
+        let cfg = Inception1dConfig::new(14, 7).with_stem_channels(16).with_branch_channels(16).with_reduce_channels(8).with_pooled_len(14);
         let r = overfit(&cfg);
         assert!(r.train_loss[r.train_loss.len() - 1] < 0.01 * r.train_loss[0], "{:?}", r.train_loss);
     }

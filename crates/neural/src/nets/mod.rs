@@ -4,10 +4,12 @@
 
 mod conv;
 mod cost;
+mod inception;
 mod resnet;
 
 pub use conv::{Conv1dNet, Conv1dNetConfig};
 pub use cost::Cost;
+pub use inception::{Inception1d, Inception1dConfig, InceptionModule, WideBranch};
 pub use resnet::{ResNet1d, ResNet1dConfig, ResidualBlock};
 
 use burn::module::Module;
@@ -54,6 +56,8 @@ mod tests {
         assert_eq!(out_dims(&Conv1dNetConfig::lenet(56, 28), 3), [3, 28]);
         assert_eq!(out_dims(&Conv1dNetConfig::vgg(56, 28, 8, 3), 2), [2, 28]);
         assert_eq!(out_dims(&ResNet1dConfig::new(56, 28), 3), [3, 28]);
+        assert_eq!(out_dims(&Inception1dConfig::new(56, 28), 3), [3, 28]);
+        assert_eq!(out_dims(&Inception1dConfig::new(29, 5).with_bottleneck(false).with_channels_in(3).with_pooled_len(4), 2), [2, 5]);
         // odd lengths: pools floor, strided blocks ceil
         assert_eq!(out_dims(&Conv1dNetConfig::lenet(29, 5), 1), [1, 5]);
         assert_eq!(out_dims(&ResNet1dConfig::new(29, 5).with_blocks_per_stage(2), 2), [2, 5]);
@@ -90,11 +94,50 @@ mod tests {
     }
 
     #[test]
+    fn small_inception_cost_matches_a_hand_count() {
+        let cfg = Inception1dConfig::new(6, 2).with_stem_channels(2).with_stem_kernel(3).with_modules(2).with_branch_channels(3).with_reduce_channels(1);
+        // stem: conv 1→2, k 3, with bias
+        let stem = 6 + 2;
+        // bottleneck module on c_in channels: 1×1 c→3; 1×1 c→1 then k3 1→3; 1×1 c→1 then k5 1→3; pool, 1×1 c→3
+        let module = |c: usize| (3 * c + 3) + (c + 1) + (9 + 3) + (c + 1) + (15 + 3) + (3 * c + 3);
+        let module_macs = |c: usize| (3 * c + c + 9 + c + 15 + 3 * c) * 6;
+        // modules see 2 then 12 channels; the head maps 12 → 2
+        let cost = cfg.cost();
+        assert_eq!(cost.params, stem + module(2) + module(12) + (12 * 2 + 2));
+        assert_eq!(cost.macs, (6 * 6 + module_macs(2) + module_macs(12) + 24) as u64);
+        // no batch norm: burn's count is the trainable count
+        assert_eq!(init_seeded(&cfg, &cpu(), 0).num_params(), cost.params);
+
+        // plain: k1, k3, k5 convs c→3 each; the pooled input passes through (2 → 11 → 20 channels)
+        let plain = cfg.clone().with_bottleneck(false);
+        let module = |c: usize| 9 * 3 * c + 3 * 3;
+        let cost = plain.cost();
+        assert_eq!(cost.params, stem + module(2) + module(11) + (20 * 2 + 2));
+        assert_eq!(cost.macs, (6 * 6 + 27 * 2 * 6 + 27 * 11 * 6 + 40) as u64);
+        assert_eq!(init_seeded(&plain, &cpu(), 0).num_params(), cost.params);
+    }
+
+    #[test]
+    fn the_bottleneck_saves_params_and_macs_at_equal_widths() {
+        for (stem, branch, reduce, modules) in [(16, 16, 8, 2), (8, 8, 4, 3), (32, 16, 8, 1)] {
+            let on = Inception1dConfig::new(56, 28).with_channels_in(3).with_stem_channels(stem).with_branch_channels(branch).with_reduce_channels(reduce).with_modules(modules);
+            let off = on.clone().with_bottleneck(false);
+            let (a, b) = (on.cost(), off.cost());
+            assert!(a.params < b.params && a.macs < b.macs, "{a:?} vs {b:?}");
+        }
+    }
+
+    #[test]
     fn bad_configs_are_rejected_before_init() {
         assert!(Conv1dNetConfig::lenet(3, 2).validate().is_err()); // two pools of 2 leave 0
         assert!(Conv1dNetConfig::lenet(56, 2).with_kernel_size(4).validate().is_err());
         assert!(Conv1dNetConfig::lenet(56, 0).validate().is_err());
         assert!(ResNet1dConfig::new(4, 2).validate().is_err()); // 4 → 2 → 1 < pooled 4
         assert!(ResNet1dConfig::new(56, 2).with_stage_channels(vec![]).validate().is_err());
+        assert!(Inception1dConfig::new(56, 2).with_stem_kernel(6).validate().is_err());
+        assert!(Inception1dConfig::new(56, 2).with_reduce_channels(0).validate().is_err());
+        assert!(Inception1dConfig::new(56, 2).with_reduce_channels(0).with_bottleneck(false).validate().is_ok());
+        assert!(Inception1dConfig::new(56, 2).with_modules(0).validate().is_err());
+        assert!(Inception1dConfig::new(4, 2).with_pooled_len(5).validate().is_err());
     }
 }
