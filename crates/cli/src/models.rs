@@ -29,7 +29,7 @@ const DEFAULT_GBDT: [&str; 4] = [DIRECT, RECURSIVE, HURDLE, CHOICE];
 
 /// Neural families (crate `neural`), run by name (`recipes/neural.toml`): not in the
 /// default run yet, their scores still move a lot with the seed on m5-tiny.
-const NEURAL: [&str; 3] = ["CNN-LeNet", "CNN-VGG", "ResNet1D"];
+const NEURAL: [&str; 4] = ["CNN-LeNet", "CNN-VGG", "ResNet1D", "Inception1D"];
 
 /// Every name `--models` accepts: the catalog, the GBDT models, the partitioned
 /// variants of the direct and recursive models (`GBDT-Tweedie-direct-by-store`, …)
@@ -73,6 +73,7 @@ pub fn build(name: &str, opts: &CatalogOptions, g: &GbdtSettings, horizon: usize
         "CNN-LeNet" => Ok(Box::new(NeuralForecaster::lenet(horizon, seed))),
         "CNN-VGG" => Ok(Box::new(NeuralForecaster::vgg(horizon, seed))),
         "ResNet1D" => Ok(Box::new(NeuralForecaster::resnet(horizon, seed))),
+        "Inception1D" => Ok(Box::new(NeuralForecaster::inception(horizon, seed))),
         _ => {
             for (base, recursive) in [(DIRECT, false), (RECURSIVE, true)] {
                 for p in Partition::ALL {
