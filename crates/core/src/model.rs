@@ -53,4 +53,10 @@ pub trait FittedForecaster: Send + Sync {
     fn to_json(&self) -> Option<String> {
         None
     }
+
+    /// Learned parameters (weights of a net, leaves of the trees), for the leaderboard's
+    /// size column; `None` where the count means little (per-series statistical models).
+    fn n_params(&self) -> Option<u64> {
+        None
+    }
 }
