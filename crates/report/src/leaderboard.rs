@@ -1,13 +1,21 @@
 //! The leaderboard of a run: one row per model, written as CSV, Markdown, JSON and a
-//! terminal table. (The report crate takes this over with the AutoML issue.)
+//! terminal table. Columns are only ever appended (scripts read them by name).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::scoring::Scores;
+use crate::scores::Scores;
 
-#[derive(Debug, Clone, Serialize)]
+/// One member of an ensemble and its weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub alias: String,
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Row {
     pub rank: usize,
     pub alias: String,
@@ -20,10 +28,22 @@ pub struct Row {
     /// The model whose forecast became submission.csv.
     pub selected: bool,
     pub note: String,
+    /// Key hyperparameters (searched ones for trials), as text.
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+    /// Learned parameters, where the model reports them.
+    #[serde(default)]
+    pub n_params: Option<u64>,
+    /// Seed the model was fitted with (None: no random choice in the model).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// For an ensemble: its members and weights.
+    #[serde(default)]
+    pub members: Vec<Member>,
 }
 
 /// Which metric heads the board: WRMSSE on M5 data, MASE on long-format data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Metric {
     Wrmsse,
@@ -46,7 +66,7 @@ impl Metric {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Leaderboard {
     pub metric: Metric,
     /// Whether the main scores come from held-out truth (false: no truth, only `valid`).
@@ -81,7 +101,7 @@ impl Leaderboard {
         cols.push(format!("valid_{m}"));
         let others: Vec<&str> = ["rmsse", "mase", "smape", "mae", "rmse", "bias"].into_iter().filter(|c| *c != m).collect();
         cols.extend(others.iter().map(|c| c.to_string()));
-        cols.extend(["fit_seconds", "predict_seconds", "selected", "note"].map(String::from));
+        cols.extend(["fit_seconds", "predict_seconds", "selected", "note", "params", "n_params", "seed", "members"].map(String::from));
         let mut out = cols.join(",") + "\n";
         for r in &self.rows {
             let s = &r.scores;
@@ -99,6 +119,10 @@ impl Leaderboard {
                 }));
             }
             cells.extend([format!("{:.3}", r.fit_seconds), format!("{:.3}", r.predict_seconds), r.selected.to_string(), csv_text(&r.note)]);
+            cells.push(csv_text(&r.params_text()));
+            cells.push(r.n_params.map(|n| n.to_string()).unwrap_or_default());
+            cells.push(r.seed.map(|n| n.to_string()).unwrap_or_default());
+            cells.push(csv_text(&r.members_text()));
             let _ = writeln!(out, "{}", cells.join(","));
         }
         out
@@ -113,7 +137,7 @@ impl Leaderboard {
         let m = self.metric.name().to_uppercase();
         let mut head = vec!["rank".to_string(), "model".into(), "family".into(), m.clone(), format!("valid {m}")];
         head.extend((1..=self.n_levels()).map(|l| format!("L{l}")));
-        head.extend(["sMAPE".into(), "fit s".into()]);
+        head.extend(["sMAPE".into(), "fit s".into(), "size".into()]);
         let body: Vec<Vec<String>> = self
             .rows
             .iter()
@@ -122,7 +146,7 @@ impl Leaderboard {
                 let alias = if r.selected { format!("{} *", r.alias) } else { r.alias.clone() };
                 let mut row = vec![r.rank.to_string(), alias, r.family.clone(), f(self.metric.of(&r.scores), 4), f(r.valid, 4)];
                 row.extend(r.scores.levels.iter().map(|v| f(Some(*v), 3)));
-                row.extend([f(r.scores.smape, 2), format!("{:.2}", r.fit_seconds)]);
+                row.extend([f(r.scores.smape, 2), format!("{:.2}", r.fit_seconds), r.n_params.map(compact).unwrap_or_else(|| "-".into())]);
                 row
             })
             .collect();
@@ -151,11 +175,40 @@ impl Leaderboard {
         let mut out = format!("# {title}\n\n{}\n", self.table(true));
         out += "\n`*` marks the model behind submission.csv (best validation score). ";
         out += "L1..L12: per-level scores (total, state, store, cat, dept, state×cat, state×dept, store×cat, store×dept, item, item×state, item×store).\n";
+        let detailed: Vec<&Row> = self.rows.iter().filter(|r| !r.params.is_empty() || !r.members.is_empty()).collect();
+        if !detailed.is_empty() {
+            out += "\n| model | hyperparameters / members | seed |\n|---|---|---:|\n";
+            for r in detailed {
+                let what = if r.members.is_empty() { r.params_text() } else { r.members_text() };
+                out += &format!("| {} | {} | {} |\n", r.alias, what.replace('|', "\\|"), r.seed.map(|s| s.to_string()).unwrap_or_else(|| "-".into()));
+            }
+        }
         for n in notes {
             out += &format!("\n- {n}");
         }
         out.push('\n');
         out
+    }
+}
+
+impl Row {
+    /// `key=value` pairs separated by spaces.
+    pub fn params_text(&self) -> String {
+        self.params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+    }
+
+    /// `alias:weight` pairs separated by spaces, heaviest first as stored.
+    pub fn members_text(&self) -> String {
+        self.members.iter().map(|m| format!("{}:{:.3}", m.alias, m.weight)).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// 33404 → "33.4k", 1234567 → "1.23M".
+pub fn compact(n: u64) -> String {
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.2}M", n as f64 / 1e6),
     }
 }
 
