@@ -4,7 +4,6 @@ mod args;
 mod exit;
 mod inspect;
 mod importance;
-mod leaderboard;
 mod models;
 mod progress;
 mod recipe;

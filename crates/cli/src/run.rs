@@ -16,7 +16,7 @@ use tsforge_stats::catalog::CatalogOptions;
 use crate::args::{PhaseArg, RunArgs};
 use crate::exit::usage;
 use crate::importance::ImportanceTable;
-use crate::leaderboard::{Leaderboard, Metric, Row};
+use tsforge_report::{Leaderboard, Metric, Row};
 use crate::progress::Progress;
 use crate::models;
 use crate::recipe::{check_models, Recipe};
@@ -299,7 +299,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
             None => None,
         };
         let note = fit.notes.join("; ");
-        rows.push(Row { rank: 0, alias, family: model.family().to_string(), scores, valid, fit_seconds: fit.fit_seconds, predict_seconds: fit.predict_seconds, selected: false, note });
+        rows.push(Row { rank: 0, alias, family: model.family().to_string(), scores, valid, fit_seconds: fit.fit_seconds, predict_seconds: fit.predict_seconds, selected: false, note, ..Row::default() });
         forecasts.push(forecast);
     }
     // The submission is the best model on the validation window (never on the scored window,

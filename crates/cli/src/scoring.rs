@@ -1,22 +1,10 @@
 //! Scores of one forecast against the truth: WRMSSE with its levels on M5 data, and
 //! the per-series metrics (averaged over series) on any data.
 
-use serde::Serialize;
 use tsforge_core::metrics::{point, M5Evaluator};
 use tsforge_core::{Forecast, Panel};
+pub use tsforge_report::Scores;
 
-/// What a leaderboard row shows about accuracy.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Scores {
-    pub wrmsse: Option<f64>,
-    pub levels: Vec<f64>,
-    pub rmsse: Option<f64>,
-    pub mase: Option<f64>,
-    pub smape: Option<f64>,
-    pub mae: Option<f64>,
-    pub rmse: Option<f64>,
-    pub bias: Option<f64>,
-}
 
 /// Truth of the scored window plus what scoring needs from the training history.
 pub struct Truth<'a> {
