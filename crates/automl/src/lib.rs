@@ -1,5 +1,5 @@
-//! AutoML for tsforge. So far: the sparsity hurdle and the per-class choice between it
-//! and direct Tweedie (search, ensembling and the pipeline come later).
+//! AutoML for tsforge. So far: the sparsity hurdle, the per-class choice between it
+//! and direct Tweedie, and the hyperparameter search (the pipeline comes later).
 //!
 //! - [`HurdleForecaster`]: a zero-or-not classifier for P(y>0) per series-day (GBDT
 //!   logistic, alias `GBDT-Hurdle`, or linfa's logistic regression, `GBDT-Hurdle-Logit`),
@@ -20,6 +20,9 @@
 //! - [`SparsityChoice`] (`GBDT-SparsityChoice`): backtests Tweedie-direct and the
 //!   hurdle on the last horizon of the training data, picks the better one per
 //!   Syntetos-Boylan class, refits both and forecasts each series with its class's pick.
+//! - [`search`]: search spaces from recipes, seeded samplers (random, Halton, TPE),
+//!   successive halving with a deadline, rayon parallelism and resume, and Caruana's
+//!   greedy ensemble selection.
 //!
 //! ```no_run
 //! use tsforge_automl::{HurdleForecaster, SparsityChoice};
@@ -42,6 +45,7 @@ pub mod error;
 pub mod hurdle;
 pub mod logit;
 pub mod quality;
+pub mod search;
 pub mod sparsity_choice;
 
 pub use bundle::{HURDLE_FORMAT, HurdleBundle, SizeTarget};
