@@ -6,3 +6,4 @@ mod common;
 mod malformed;
 mod reference;
 mod runs;
+mod search;

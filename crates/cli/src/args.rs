@@ -15,11 +15,30 @@ pub struct Cli {
 pub enum Command {
     /// Fit every model, score it, and write the leaderboard, forecasts and submission.
     Run(RunArgs),
+    /// Print a recipe resolved: its `extends` chain merged and the overrides applied.
+    Recipe {
+        #[command(subcommand)]
+        command: RecipeCommand,
+    },
     /// Look at data or make some.
     Data {
         #[command(subcommand)]
         command: DataCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecipeCommand {
+    /// Print the resolved recipe as TOML (exit code 2 if it does not validate).
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ShowArgs {
+    /// Recipe file (default: the built-in quickstart); `key=value` overrides may follow.
+    pub recipe: Option<String>,
+    /// Overrides with dotted paths: `seed=3 search.sampler=random search.families.gbdt.trials=4`.
+    pub overrides: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -40,6 +59,8 @@ pub enum PhaseArg {
 pub struct RunArgs {
     /// Recipe file (TOML). Without one, the quickstart on the shipped m5-tiny data.
     pub recipe: Option<PathBuf>,
+    /// `key=value` overrides of the recipe, dotted paths (`seed=3`, `search.families.gbdt.trials=4`).
+    pub overrides: Vec<String>,
     /// An M5 folder, a long-format CSV/Parquet file, or a shipped dataset name (m5-tiny).
     #[arg(long)]
     pub data: Option<String>,
@@ -61,9 +82,16 @@ pub struct RunArgs {
     /// Season length for seasonal models (default: from the frequency, 7 for daily data).
     #[arg(long)]
     pub season_length: Option<usize>,
-    /// Models to run, comma separated statsforecast aliases (default: the recipe's, else all).
+    /// Models to run, comma separated aliases (default: the recipe's). Turns the search off:
+    /// exactly these models run.
     #[arg(long, value_delimiter = ',')]
     pub models: Option<Vec<String>>,
+    /// Wall-clock budget of the whole run (`90s`, `30m`, `1h`): no trial or model starts after it.
+    #[arg(long)]
+    pub time_limit: Option<String>,
+    /// Continue an interrupted run with the same output folder from its trial log.
+    #[arg(long)]
+    pub resume: bool,
     /// No progress bars and no leaderboard on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
@@ -99,4 +127,13 @@ pub struct SynthArgs {
     pub out: PathBuf,
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+impl RunArgs {
+    /// Moves a `key=value` first argument from the recipe slot to the overrides.
+    pub fn split_overrides(&self) -> RunArgs {
+        let first = self.recipe.as_ref().map(|p| p.to_string_lossy().to_string());
+        let (recipe, overrides) = crate::recipe::split_recipe_arg(first.as_deref(), &self.overrides);
+        RunArgs { recipe, overrides, ..self.clone() }
+    }
 }

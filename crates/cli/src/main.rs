@@ -3,6 +3,9 @@
 mod args;
 mod exit;
 mod inspect;
+mod layers;
+mod plots;
+mod search;
 mod importance;
 mod models;
 mod progress;
@@ -14,13 +17,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command, DataCommand};
+use args::{Cli, Command, DataCommand, RecipeCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => run::execute(&args::RunArgs::default()),
-        Some(Command::Run(a)) => run::execute(&a),
+        Some(Command::Run(a)) => run::execute(&a.split_overrides()),
+        Some(Command::Recipe { command: RecipeCommand::Show(a) }) => recipe::show(&a),
         Some(Command::Data { command: DataCommand::Inspect(a) }) => inspect::execute(&a),
         Some(Command::Data { command: DataCommand::Synth(a) }) => inspect::synth(&a),
     };

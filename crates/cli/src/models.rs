@@ -11,7 +11,7 @@ use tsforge_neural::NeuralForecaster;
 use tsforge_stats::catalog::{self, CatalogOptions};
 
 use crate::exit::usage;
-use crate::recipe::{gbdt_params, GbdtSettings};
+use crate::recipe::GbdtSettings;
 
 const DIRECT: &str = "GBDT-Tweedie-direct";
 const RECURSIVE: &str = "GBDT-Tweedie-recursive";
@@ -29,7 +29,7 @@ const DEFAULT_GBDT: [&str; 4] = [DIRECT, RECURSIVE, HURDLE, CHOICE];
 
 /// Neural families (crate `neural`), run by name (`recipes/neural.toml`): not in the
 /// default run yet, their scores still move a lot with the seed on m5-tiny.
-const NEURAL: [&str; 4] = ["CNN-LeNet", "CNN-VGG", "ResNet1D", "Inception1D"];
+const NEURAL: [&str; 6] = ["CNN-LeNet", "CNN-VGG", "ResNet1D", "Inception1D", "LSTM", "GRU"];
 
 /// Every name `--models` accepts: the catalog, the GBDT models, the partitioned
 /// variants of the direct and recursive models (`GBDT-Tweedie-direct-by-store`, …)
@@ -55,6 +55,11 @@ pub fn default_names(g: &GbdtSettings) -> Vec<String> {
     out
 }
 
+/// Whether a model makes random choices (its seed goes on the leaderboard).
+pub fn uses_seed(name: &str) -> bool {
+    needs_m5(name) || NEURAL.iter().any(|n| name.starts_with(n))
+}
+
 /// Whether a model needs M5 data (hierarchy ids, calendar): the GBDT family does.
 pub fn needs_m5(name: &str) -> bool {
     name.starts_with("GBDT-")
@@ -74,6 +79,8 @@ pub fn build(name: &str, opts: &CatalogOptions, g: &GbdtSettings, horizon: usize
         "CNN-VGG" => Ok(Box::new(NeuralForecaster::vgg(horizon, seed))),
         "ResNet1D" => Ok(Box::new(NeuralForecaster::resnet(horizon, seed))),
         "Inception1D" => Ok(Box::new(NeuralForecaster::inception(horizon, seed))),
+        "LSTM" => Ok(Box::new(NeuralForecaster::lstm(horizon, seed))),
+        "GRU" => Ok(Box::new(NeuralForecaster::gru(horizon, seed))),
         _ => {
             for (base, recursive) in [(DIRECT, false), (RECURSIVE, true)] {
                 for p in Partition::ALL {
@@ -86,6 +93,94 @@ pub fn build(name: &str, opts: &CatalogOptions, g: &GbdtSettings, horizon: usize
             Err(usage(format!("unknown model '{name}'")))
         }
     }
+}
+
+/// Models a search can configure: the GBDT Tweedie models (any partition), the GBDT
+/// hurdle and the neural families.
+pub fn check_searchable(name: &str) -> anyhow::Result<()> {
+    let searchable: Vec<String> = names().into_iter().filter(|n| needs_m5(n) && n != CHOICE && n != HURDLE_LOGIT || NEURAL.contains(&n.as_str())).collect();
+    if searchable.iter().any(|n| n == name) {
+        Ok(())
+    } else {
+        Err(usage(format!("'{name}' cannot be searched; choose from {}", searchable.join(", "))))
+    }
+}
+
+/// The key a trial's budget resource sets: boosting rounds or epochs.
+pub fn resource_key(name: &str) -> &'static str {
+    if NEURAL.contains(&name) { "max_epochs" } else { "num_iterations" }
+}
+
+/// Builds a searchable model with a trial's configuration under a new alias. GBDT
+/// models take LightGBM parameter names plus `strategy` (`direct`/`recursive`) and
+/// `train_days`; the hurdle applies booster keys to its classifier and its size model;
+/// neural families take their own override keys.
+pub fn build_config(name: &str, alias: &str, config: &tsforge_automl::search::Config, g: &GbdtSettings, horizon: usize, seed: u64) -> anyhow::Result<Box<dyn Forecaster>> {
+    let fail = |e: tsforge_core::model::ModelError| anyhow::anyhow!("{name}: {e}");
+    let mut rest: serde_json::Map<String, serde_json::Value> = config.clone().into_iter().collect();
+    if NEURAL.contains(&name) {
+        rest.insert("alias".into(), alias.into());
+        let base = match name {
+            "CNN-LeNet" => NeuralForecaster::lenet(horizon, seed),
+            "CNN-VGG" => NeuralForecaster::vgg(horizon, seed),
+            "ResNet1D" => NeuralForecaster::resnet(horizon, seed),
+            "Inception1D" => NeuralForecaster::inception(horizon, seed),
+            "LSTM" => NeuralForecaster::lstm(horizon, seed),
+            _ => NeuralForecaster::gru(horizon, seed),
+        };
+        return Ok(Box::new(base.with_overrides(&rest).map_err(|e| usage(format!("{alias}: {e}")))?));
+    }
+    let train_days = match rest.remove("train_days") {
+        Some(v) => Some(v.as_u64().filter(|&d| d > 0).ok_or_else(|| usage(format!("{alias}: train_days: expected a positive integer, got {v}")))? as usize),
+        None => None,
+    };
+    if name == HURDLE {
+        let mut h = HurdleForecaster::gbdt(horizon, seed).map_err(fail)?;
+        h.alias = alias.to_string();
+        if let Some(d) = train_days {
+            h.train_days = d;
+        }
+        h.size_params = params_json(&rest, h.size_params.clone()).map_err(|e| usage(format!("{alias}: {e}")))?;
+        if let tsforge_automl::Classifier::Gbdt(p) = &mut h.classifier {
+            // the classifier keeps its binary objective
+            let mut keys = rest.clone();
+            keys.remove("objective");
+            keys.remove("tweedie_variance_power");
+            **p = params_json(&keys, (**p).clone()).map_err(|e| usage(format!("{alias}: {e}")))?;
+        }
+        return Ok(Box::new(h));
+    }
+    let recursive = match rest.remove("strategy") {
+        None => name.starts_with(RECURSIVE),
+        Some(serde_json::Value::String(s)) if s == "direct" => false,
+        Some(serde_json::Value::String(s)) if s == "recursive" => true,
+        Some(v) => return Err(usage(format!("{alias}: strategy: expected \"direct\" or \"recursive\", got {v}"))),
+    };
+    let partition = Partition::ALL.into_iter().find(|p| name.ends_with(p.alias_suffix()) && !p.alias_suffix().is_empty()).unwrap_or_default();
+    let model = if recursive { PartitionedGbdt::tweedie_recursive(horizon, seed) } else { PartitionedGbdt::tweedie_direct(horizon, seed) };
+    let mut model = with_settings(model.map_err(fail)?.partitioned(partition), g, horizon)?;
+    model.alias = alias.to_string();
+    if let Some(d) = train_days {
+        model.train_days = d;
+    }
+    model.params = params_json(&rest, model.params.clone()).map_err(|e| usage(format!("{alias}: {e}")))?;
+    Ok(Box::new(model))
+}
+
+/// `base` with the keys of a JSON object replaced, checked by `validate()`.
+pub(crate) fn params_json(keys: &serde_json::Map<String, serde_json::Value>, base: tsforge_gbdt::GbdtParams) -> anyhow::Result<tsforge_gbdt::GbdtParams> {
+    let mut merged = serde_json::to_value(&base)?;
+    if let Some(m) = merged.as_object_mut() {
+        for (k, v) in keys {
+            if !m.contains_key(k) {
+                anyhow::bail!("unknown hyperparameter '{k}'");
+            }
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    let params: tsforge_gbdt::GbdtParams = serde_json::from_value(merged).map_err(|e| anyhow::anyhow!("{e}"))?;
+    params.validate()?;
+    Ok(params)
 }
 
 /// Applies the recipe's `[gbdt]` section: training days, booster parameters, and the
@@ -105,7 +200,7 @@ fn with_settings(mut model: PartitionedGbdt, g: &GbdtSettings, horizon: usize) -
         }
     }
     if let Some(p) = &g.params {
-        model.params = gbdt_params(p, model.params.clone()).map_err(|e| usage(format!("gbdt.params: {e}")))?;
+        model.params = crate::recipe::gbdt_params(p, model.params.clone()).map_err(|e| usage(format!("gbdt.params: {e}")))?;
     }
     Ok(model)
 }

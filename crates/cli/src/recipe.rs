@@ -1,9 +1,13 @@
-//! Run recipes (TOML). The AutoML issue grows these into full search recipes; today a
-//! recipe names the data, phase, seed, horizon and which baselines to run.
+//! Run recipes (TOML): the data, phase, seed and horizon, the fixed models to run, the
+//! `[gbdt]` defaults, and the `[search]` (families with hyperparameter spaces, sampler,
+//! successive halving, ensemble). Recipes extend each other and take `key=value`
+//! overrides (see `layers`); every error names the key's dotted path.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use tsforge_automl::search::{Halving, SamplerKind, SearchSpace};
 use tsforge_core::Phase;
 use tsforge_features::FeatureSpec;
 
@@ -33,6 +37,74 @@ pub struct Recipe {
     /// Settings of the GBDT models.
     #[serde(default)]
     pub gbdt: GbdtSettings,
+    /// Wall-clock budget of the whole run (`90s`, `30m`, `1h`); `--time-limit` wins.
+    pub time_limit: Option<String>,
+    /// Hyperparameter search and ensembling (absent: only the fixed models run).
+    pub search: Option<SearchSettings>,
+}
+
+/// `[search]`: which families are searched, how, and how the results are ensembled.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSettings {
+    /// `random`, `halton` (quasi-random) or `tpe`.
+    #[serde(default)]
+    pub sampler: SamplerKind,
+    /// Trials evaluated at once (a rayon pool of this size; the models' own threads share it).
+    #[serde(default = "one")]
+    pub parallel: usize,
+    /// Best trials of each family refitted on all training data and put on the leaderboard.
+    #[serde(default = "two")]
+    pub refit: usize,
+    /// Share of the time limit the search may use; the rest is kept for refits and the ensemble.
+    #[serde(default = "search_share")]
+    pub search_share: f64,
+    #[serde(default)]
+    pub ensemble: EnsembleSettings,
+    /// Searched families by name (the name prefixes each trial's alias: `NAME-t3`).
+    #[serde(default)]
+    pub families: BTreeMap<String, FamilySearch>,
+}
+
+fn one() -> usize {
+    1
+}
+fn two() -> usize {
+    2
+}
+fn search_share() -> f64 {
+    0.75
+}
+
+/// `[search.ensemble]`: Caruana's greedy selection with replacement on the backtest.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnsembleSettings {
+    pub enabled: bool,
+    /// Selection rounds (each adds one member, with replacement).
+    pub rounds: usize,
+}
+
+impl Default for EnsembleSettings {
+    fn default() -> Self {
+        EnsembleSettings { enabled: true, rounds: 25 }
+    }
+}
+
+/// `[search.families.NAME]`: one searched model family.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FamilySearch {
+    /// The model the trials configure (`GBDT-Tweedie-direct`, `GBDT-Hurdle`, `CNN-VGG`, …).
+    pub model: String,
+    /// Configurations sampled (rung 0 of successive halving).
+    pub trials: usize,
+    /// Successive halving over the family's budget resource (boosting rounds for GBDT
+    /// models, epochs for neural ones); absent: every trial runs once at the model's default.
+    pub halving: Option<Halving>,
+    /// Hyperparameters: `{ low, high, log?, int? }` ranges, `{ choices = [...] }`, or fixed values.
+    #[serde(default)]
+    pub space: toml::Table,
 }
 
 /// `[gbdt]`: what the GBDT models train on and with.
@@ -69,10 +141,28 @@ impl Default for Columns {
 }
 
 impl Recipe {
+    /// A recipe file (or the built-in quickstart for `None`) with its `extends` chain and
+    /// the command line's `key=value` overrides, checked.
+    pub fn resolve(path: Option<&Path>, overrides: &[String]) -> anyhow::Result<(Recipe, toml::Table)> {
+        let label = path.map(|p| p.display().to_string()).unwrap_or_else(|| "quickstart (built in)".into());
+        let table = crate::layers::resolve(path, overrides)?;
+        let recipe = Recipe::from_table(&table, &label)?;
+        Ok((recipe, table))
+    }
+
+    #[cfg(test)]
     pub fn load(path: &Path) -> anyhow::Result<Recipe> {
-        let text = std::fs::read_to_string(path).map_err(|e| usage(format!("{}: cannot read recipe: {e}", path.display())))?;
-        let recipe: Recipe = toml::from_str(&text).map_err(|e| usage(format!("{}: invalid recipe: {e}", path.display())))?;
-        recipe.validate(&path.display().to_string())?;
+        Ok(Recipe::resolve(Some(path), &[])?.0)
+    }
+
+    fn from_table(table: &toml::Table, label: &str) -> anyhow::Result<Recipe> {
+        let value = toml::Value::Table(table.clone());
+        let recipe: Recipe = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let at = if path == "." { String::new() } else { format!(" at {path}") };
+            usage(format!("{label}: invalid recipe{at}: {}", e.inner()))
+        })?;
+        recipe.validate(label)?;
         Ok(recipe)
     }
 
@@ -98,25 +188,78 @@ impl Recipe {
         if let Some(p) = &self.gbdt.params {
             gbdt_params(p, tsforge_gbdt::GbdtParams::default()).map_err(|e| usage(format!("{label}: gbdt.params: {e}")))?;
         }
+        if let Some(t) = &self.time_limit
+            && crate::layers::parse_duration(t).is_none()
+        {
+            return Err(usage(format!("{label}: time_limit: '{t}' is not a duration (e.g. 90s, 30m, 1h)")));
+        }
+        if let Some(s) = &self.search {
+            s.validate(label)?;
+        }
         Ok(())
+    }
+}
+
+impl SearchSettings {
+    fn validate(&self, label: &str) -> anyhow::Result<()> {
+        if self.parallel == 0 {
+            return Err(usage(format!("{label}: search.parallel: must be at least 1")));
+        }
+        if !(self.search_share > 0.0 && self.search_share <= 1.0) {
+            return Err(usage(format!("{label}: search.search_share: {} is not in (0, 1]", self.search_share)));
+        }
+        if self.ensemble.rounds == 0 {
+            return Err(usage(format!("{label}: search.ensemble.rounds: must be at least 1")));
+        }
+        for (name, f) in &self.families {
+            f.space(name).map_err(|e| usage(format!("{label}: {e}")))?;
+            let at = format!("{label}: search.families.{name}");
+            if f.trials == 0 {
+                return Err(usage(format!("{at}.trials: must be at least 1")));
+            }
+            if let Some(h) = &f.halving {
+                h.validate().map_err(|e| usage(format!("{at}.halving: {e}")))?;
+            }
+            crate::models::check_searchable(&f.model).map_err(|e| usage(format!("{at}.model: {e}")))?;
+            // every key must be one the model knows: build it at the middle of the space
+            let space = f.space(name).map_err(|e| usage(format!("{label}: {e}")))?;
+            let mid = space.config_at(&vec![0.5; space.dims()]);
+            crate::models::build_config(&f.model, &format!("{name}-t0"), &mid, &GbdtSettings::default(), 28, 0).map_err(|e| usage(format!("{at}.space: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
+impl FamilySearch {
+    /// The checked space; errors name `search.families.NAME.space.KEY`.
+    pub fn space(&self, name: &str) -> Result<SearchSpace, tsforge_automl::search::SearchError> {
+        let json = serde_json::to_value(&self.space).unwrap_or(serde_json::Value::Null);
+        SearchSpace::from_json(&format!("search.families.{name}.space"), &json)
+    }
+}
+
+/// `tsforge recipe show [RECIPE] [key=value …]`: the resolved recipe as TOML.
+pub fn show(args: &crate::args::ShowArgs) -> anyhow::Result<()> {
+    let (path, overrides) = split_recipe_arg(args.recipe.as_deref(), &args.overrides);
+    let (_, table) = Recipe::resolve(path.as_deref(), &overrides)?;
+    print!("{}", toml::to_string_pretty(&table).map_err(|e| anyhow::anyhow!("printing the recipe: {e}"))?);
+    Ok(())
+}
+
+/// A first positional argument that is `key=value` and not an existing file is an
+/// override, not a recipe path (`tsforge run seed=3`).
+pub fn split_recipe_arg(first: Option<&str>, rest: &[String]) -> (Option<std::path::PathBuf>, Vec<String>) {
+    match first {
+        Some(f) if f.contains('=') && !Path::new(f).exists() => (None, std::iter::once(f.to_string()).chain(rest.iter().cloned()).collect()),
+        Some(f) => (Some(f.into()), rest.to_vec()),
+        None => (None, rest.to_vec()),
     }
 }
 
 /// `base` with the keys of a `[gbdt.params]` table replaced, checked by `validate()`.
 pub fn gbdt_params(table: &toml::Table, base: tsforge_gbdt::GbdtParams) -> anyhow::Result<tsforge_gbdt::GbdtParams> {
-    let mut merged = serde_json::to_value(&base)?;
-    let overrides = serde_json::to_value(table)?;
-    if let (Some(m), Some(o)) = (merged.as_object_mut(), overrides.as_object()) {
-        for (k, v) in o {
-            if !m.contains_key(k) {
-                anyhow::bail!("unknown key '{k}'");
-            }
-            m.insert(k.clone(), v.clone());
-        }
-    }
-    let params: tsforge_gbdt::GbdtParams = serde_json::from_value(merged)?;
-    params.validate()?;
-    Ok(params)
+    let keys = serde_json::to_value(table)?;
+    crate::models::params_json(keys.as_object().unwrap_or(&serde_json::Map::new()), base)
 }
 
 /// Every name must be a model of the catalog; the list must not be empty.
@@ -152,5 +295,27 @@ mod tests {
         let g = Recipe::load(&dir.join("gbdt.toml")).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(g.gbdt.partition, Some(tsforge_gbdt::Partition::Store));
         assert_eq!(g.gbdt.features.map(|f| f.target_encodings.len()), Some(1));
+    }
+
+    #[test]
+    fn errors_name_the_dotted_path() {
+        let bad = |o: &str| match Recipe::resolve(None, &[o.to_string()]) {
+            Ok(_) => panic!("{o} accepted"),
+            Err(e) => e.to_string(),
+        };
+        let e = bad("search.families.gbdt.triels=3");
+        assert!(e.contains("search.families.gbdt") && e.contains("triels"), "{e}");
+        let e = bad("search.families.gbdt.space.learning_rate={ low = 0.5, high = 0.1 }");
+        assert!(e.contains("search.families.gbdt.space.learning_rate"), "{e}");
+        let e = bad("search.families.gbdt.trials=0");
+        assert!(e.contains("search.families.gbdt.trials"), "{e}");
+        let e = bad("seed=-1");
+        assert!(e.contains("seed"), "{e}");
+        let e = bad("time_limit=soon");
+        assert!(e.contains("time_limit"), "{e}");
+        let e = bad("search.families.gbdt.model=Prophet");
+        assert!(e.contains("search.families.gbdt.model"), "{e}");
+        let e = bad("search.families.gbdt.space.bogus_knob=3");
+        assert!(e.contains("bogus_knob"), "{e}");
     }
 }

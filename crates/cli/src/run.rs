@@ -1,7 +1,7 @@
 //! `tsforge run`: load data, fit every model, score it, write the run folder.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use serde::Serialize;
@@ -16,11 +16,13 @@ use tsforge_stats::catalog::CatalogOptions;
 use crate::args::{PhaseArg, RunArgs};
 use crate::exit::usage;
 use crate::importance::ImportanceTable;
-use tsforge_report::{Leaderboard, Metric, Row};
+use tsforge_automl::search::{blend, caruana};
+use tsforge_report::{Leaderboard, Member, Metric, Row, RunRecord};
 use crate::progress::Progress;
 use crate::models;
 use crate::recipe::{check_models, Recipe};
 use crate::scoring::Truth;
+use crate::search::{Backtest, TrialLog, records_csv, search_family, top_trials, trial_alias, with_resource};
 
 pub const M5_HORIZON: usize = 28;
 
@@ -41,6 +43,12 @@ pub struct Settings {
     /// Prediction-interval levels (percent) written with long-format forecasts.
     pub levels: Vec<u8>,
     pub gbdt: crate::recipe::GbdtSettings,
+    /// Wall-clock budget of the run in seconds.
+    pub time_limit: Option<f64>,
+    /// The search; off when `--models` names the models to run.
+    pub search: Option<crate::recipe::SearchSettings>,
+    /// Continue from the trial log of an interrupted run with the same output folder.
+    pub resume: bool,
     pub out: PathBuf,
 }
 
@@ -58,6 +66,10 @@ impl Settings {
         if args.season_length == Some(0) {
             return Err(usage("--season-length: must be at least 1"));
         }
+        let time_limit = match &args.time_limit {
+            Some(t) => Some(crate::layers::parse_duration(t).ok_or_else(|| usage(format!("--time-limit {t}: expected a duration such as 90s, 30m or 1h")))?),
+            None => recipe.time_limit.as_deref().and_then(crate::layers::parse_duration),
+        };
         Ok(Settings {
             out: args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&name)),
             name,
@@ -76,6 +88,9 @@ impl Settings {
             columns: recipe.columns.clone(),
             levels: recipe.levels.clone().unwrap_or_else(|| vec![80, 95]),
             gbdt: recipe.gbdt.clone(),
+            time_limit,
+            search: if args.models.is_some() { None } else { recipe.search.clone() },
+            resume: args.resume,
         })
     }
 }
@@ -242,6 +257,7 @@ struct Fit {
     notes: Vec<String>,
     importance: Vec<FeatureImportance>,
     bundle: Option<String>,
+    n_params: Option<u64>,
 }
 
 fn fit_predict(model: &dyn Forecaster, train: &Panel, horizon: usize, levels: &[u8]) -> anyhow::Result<Fit> {
@@ -254,80 +270,199 @@ fn fit_predict(model: &dyn Forecaster, train: &Panel, horizon: usize, levels: &[
         .map_err(|e| anyhow::anyhow!("{} failed to predict: {e}", model.alias()))?;
     forecast.start = train.n_time();
     let predict_seconds = t.elapsed().as_secs_f64();
-    Ok(Fit { forecast, fit_seconds, predict_seconds, notes: fitted.notes(), importance: fitted.feature_importance(), bundle: fitted.to_json() })
+    Ok(Fit { forecast, fit_seconds, predict_seconds, notes: fitted.notes(), importance: fitted.feature_importance(), bundle: fitted.to_json(), n_params: fitted.n_params() })
+}
+
+/// One leaderboard entry with its forecasts: of the scored window and, where a
+/// backtest exists, of the backtest window (the ensemble's raw material).
+struct Entry {
+    row: Row,
+    forecast: Forecast,
+    valid_forecast: Option<Vec<f64>>,
+    importance: Vec<FeatureImportance>,
+    bundle: Option<String>,
 }
 
 pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let recipe = match &args.recipe {
-        Some(p) => Recipe::load(p)?,
-        None => Recipe::default(),
-    };
+    let (recipe, _) = Recipe::resolve(args.recipe.as_deref(), &args.overrides)?;
     let s = Settings::resolve(args, &recipe)?;
+    let deadline = s.time_limit.map(|t| started + Duration::from_secs_f64(t));
     let progress = Progress::new(args.quiet);
     let input = progress.step("loading data", || load_input(&s))?;
     let load_s = started.elapsed().as_secs_f64();
-    let plan = plan(&input, &s)?;
+    let mut plan = plan(&input, &s)?;
     let metric = if input.is_m5 { Metric::Wrmsse } else { Metric::Mase };
     let scored_ev = if plan.truth.is_some() { evaluator(&plan.train, plan.horizon)? } else { None };
     let valid_ev = match &plan.valid {
         Some((vtrain, _)) => evaluator(vtrain, plan.horizon)?,
         None => None,
     };
-    let mut rows = Vec::new();
-    let mut forecasts = Vec::new();
-    let mut importance = ImportanceTable::default();
-    let mut bundles: Vec<(String, String)> = Vec::new();
+    let valid_truth = plan.valid.as_ref().map(|(vtrain, vtruth)| Truth { train: vtrain, actual: vtruth, horizon: plan.horizon, season: plan.season, m5: valid_ev.as_ref() });
+    let score_truth = |f: &Forecast| -> anyhow::Result<crate::scoring::Scores> {
+        Ok(match &plan.truth {
+            Some(actual) => Truth { train: &plan.train, actual, horizon: plan.horizon, season: plan.season, m5: scored_ev.as_ref() }.score(f)?,
+            None => Default::default(),
+        })
+    };
+    let past = |d: Option<Instant>| d.is_some_and(|d| Instant::now() >= d);
+
+    // 1. the fixed models of the recipe
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut timings = serde_json::Map::new();
+    let stage = Instant::now();
     for model in build_models(&s, plan.season, plan.horizon, input.is_m5)? {
         let alias = model.alias().to_string();
-        let fit = progress.step(&format!("fitting {alias}"), || fit_predict(model.as_ref(), &plan.train, plan.horizon, &s.levels))?;
-        let forecast = fit.forecast;
-        importance.add(&alias, &fit.importance);
-        if let Some(b) = fit.bundle {
-            bundles.push((alias.clone(), b));
+        if past(deadline) && !entries.is_empty() {
+            plan.notes.push(format!("The time limit was reached before {alias}: it and the fixed models after it were not fitted."));
+            break;
         }
-        let scores = match &plan.truth {
-            Some(actual) => Truth { train: &plan.train, actual, horizon: plan.horizon, season: plan.season, m5: scored_ev.as_ref() }.score(&forecast)?,
-            None => Default::default(),
-        };
-        let valid = match &plan.valid {
-            Some((vtrain, vtruth)) => {
+        let fit = progress.step(&format!("fitting {alias}"), || fit_predict(model.as_ref(), &plan.train, plan.horizon, &s.levels))?;
+        let scores = score_truth(&fit.forecast)?;
+        let (valid, valid_forecast) = match (&plan.valid, &valid_truth) {
+            (Some((vtrain, _)), Some(truth)) => {
                 let vf = progress.step(&format!("validating {alias}"), || fit_predict(model.as_ref(), vtrain, plan.horizon, &[]))?;
-                let truth = Truth { train: vtrain, actual: vtruth, horizon: plan.horizon, season: plan.season, m5: valid_ev.as_ref() };
-                metric.of(&truth.score(&vf.forecast)?)
+                (metric.of(&truth.score(&vf.forecast)?), Some(vf.forecast.values))
             }
-            None => None,
+            _ => (None, None),
         };
-        let note = fit.notes.join("; ");
-        rows.push(Row { rank: 0, alias, family: model.family().to_string(), scores, valid, fit_seconds: fit.fit_seconds, predict_seconds: fit.predict_seconds, selected: false, note, ..Row::default() });
-        forecasts.push(forecast);
+        let seed = models::uses_seed(&alias).then_some(s.seed);
+        let row = Row { alias, family: model.family().to_string(), scores, valid, fit_seconds: fit.fit_seconds, predict_seconds: fit.predict_seconds, note: fit.notes.join("; "), n_params: fit.n_params, seed, ..Row::default() };
+        entries.push(Entry { row, forecast: fit.forecast, valid_forecast, importance: fit.importance, bundle: fit.bundle });
     }
+    timings.insert("fixed_models_seconds".into(), stage.elapsed().as_secs_f64().into());
+
+    // 2. the search: trials on the backtest, the best of each family refitted on all data
+    let stage = Instant::now();
+    let mut trial_records = Vec::new();
+    let mut trial_log = None;
+    if let Some(search) = &s.search
+        && !search.families.is_empty()
+    {
+        match (&plan.valid, &valid_truth) {
+            (Some((vtrain, _)), Some(truth)) => {
+                let (log, done) = TrialLog::open(&s.out, s.resume)?;
+                if !done.is_empty() {
+                    plan.notes.push(format!("Resumed: {} finished evaluations taken from the trial log.", done.len()));
+                }
+                let search_deadline = s.time_limit.map(|t| started + Duration::from_secs_f64(t * search.search_share));
+                let backtest = Backtest { train: vtrain, truth, metric, horizon: plan.horizon };
+                for (name, family) in &search.families {
+                    let records = progress.step(&format!("searching {name} ({} trials of {})", family.trials, family.model), || {
+                        search_family(name, family, search, s.seed, search_deadline, &backtest, &log, &done, &s.gbdt)
+                    })?;
+                    let evaluated = records.iter().filter(|r| r.rung == 0).count();
+                    if evaluated < family.trials {
+                        plan.notes.push(format!("Search {name}: {evaluated} of {} trials ran before the time limit.", family.trials));
+                    }
+                    for rec in top_trials(&records, search.refit) {
+                        let alias = trial_alias(name, rec.trial);
+                        if past(deadline) {
+                            plan.notes.push(format!("The time limit was reached before refitting {alias}."));
+                            break;
+                        }
+                        let config = with_resource(&rec.config, family, models::resource_key(&family.model), rec.resource);
+                        let model = models::build_config(&family.model, &alias, &config, &s.gbdt, plan.horizon, s.seed)?;
+                        let fit = progress.step(&format!("refitting {alias}"), || fit_predict(model.as_ref(), &plan.train, plan.horizon, &s.levels))?;
+                        let scores = score_truth(&fit.forecast)?;
+                        let mut note = fit.notes;
+                        note.insert(0, format!("trial {} of search {name} ({}), backtest at {} = {}", rec.trial, family.model, models::resource_key(&family.model), rec.resource));
+                        let row = Row {
+                            alias,
+                            family: model.family().to_string(),
+                            scores,
+                            valid: rec.score,
+                            fit_seconds: fit.fit_seconds,
+                            predict_seconds: fit.predict_seconds,
+                            note: note.join("; "),
+                            params: config.iter().map(|(k, v)| (k.clone(), param_text(v))).collect(),
+                            n_params: fit.n_params,
+                            seed: Some(s.seed),
+                            ..Row::default()
+                        };
+                        entries.push(Entry { row, forecast: fit.forecast, valid_forecast: log.forecast(&rec), importance: fit.importance, bundle: fit.bundle });
+                    }
+                    trial_records.extend(records);
+                }
+                trial_log = Some(log);
+            }
+            _ => plan.notes.push("No backtest window (series too short): the search was skipped.".into()),
+        }
+    }
+    timings.insert("search_seconds".into(), stage.elapsed().as_secs_f64().into());
+
+    // 3. the ensemble: Caruana's selection on the backtest, applied to the final forecasts
+    let stage = Instant::now();
+    if let (Some(search), Some(truth)) = (&s.search, &valid_truth)
+        && search.ensemble.enabled
+    {
+        let members: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].valid_forecast.is_some() && entries[i].row.valid.is_some_and(f64::is_finite)).collect();
+        if members.len() >= 2 {
+            let valid_sets: Vec<&[f64]> = members.iter().filter_map(|&i| entries[i].valid_forecast.as_deref()).collect();
+            let n = plan.train.n_series();
+            let loss = |values: &[f64]| -> f64 {
+                Forecast::new("ensemble", n, plan.horizon, 0, values.to_vec()).ok().and_then(|f| truth.score(&f).ok()).and_then(|sc| metric.of(&sc)).unwrap_or(f64::INFINITY)
+            };
+            let ens = progress.step("ensembling", || caruana(&valid_sets, search.ensemble.rounds, &loss))?;
+            let finals: Vec<&[f64]> = members.iter().map(|&i| entries[i].forecast.values.as_slice()).collect();
+            let values = blend(&finals, &ens.weights)?;
+            let valid_values = blend(&valid_sets, &ens.weights)?;
+            let forecast = Forecast::new("Ensemble", n, plan.horizon, plan.train.n_time(), values)?;
+            let scores = score_truth(&forecast)?;
+            let mut chosen: Vec<Member> = members.iter().zip(&ens.weights).filter(|(_, w)| **w > 0.0).map(|(&i, &w)| Member { alias: entries[i].row.alias.clone(), weight: w }).collect();
+            chosen.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.alias.cmp(&b.alias)));
+            let fit_seconds = chosen.iter().filter_map(|m| entries.iter().find(|e| e.row.alias == m.alias)).map(|e| e.row.fit_seconds).sum();
+            let note = format!(
+                "Caruana greedy selection with replacement over {} candidates, {} rounds, on the backtest window (its valid score is in-sample for the weights); members refitted on all training data",
+                members.len(),
+                search.ensemble.rounds
+            );
+            let row = Row { alias: "Ensemble".into(), family: "ensemble".into(), scores, valid: Some(ens.loss), fit_seconds, note, members: chosen, ..Row::default() };
+            entries.push(Entry { row, forecast, valid_forecast: Some(valid_values), importance: Vec::new(), bundle: None });
+        }
+    }
+    timings.insert("ensemble_seconds".into(), stage.elapsed().as_secs_f64().into());
+
     // The submission is the best model on the validation window (never on the scored window,
     // unless no validation window exists); ties go to the earlier model in the recipe.
     let pick = |r: &Row| if plan.valid.is_some() { r.valid } else { metric.of(&r.scores) };
-    let best = (0..rows.len()).min_by(|&a, &b| pick(&rows[a]).unwrap_or(f64::INFINITY).total_cmp(&pick(&rows[b]).unwrap_or(f64::INFINITY)).then(a.cmp(&b))).unwrap_or(0);
-    rows[best].selected = true;
-    let best_alias = rows[best].alias.clone();
-    let board = Leaderboard::new(metric, plan.truth.is_some(), rows);
+    let best = (0..entries.len())
+        .min_by(|&a, &b| pick(&entries[a].row).unwrap_or(f64::INFINITY).total_cmp(&pick(&entries[b].row).unwrap_or(f64::INFINITY)).then(a.cmp(&b)))
+        .ok_or_else(|| anyhow::anyhow!("no model was fitted"))?;
+    entries[best].row.selected = true;
+    let best_alias = entries[best].row.alias.clone();
 
     let suffix = if s.phase == Phase::Evaluation { "_evaluation" } else { "_validation" };
     let render = |f: &Forecast| if input.is_m5 { m5_submission(&plan.train, f, suffix) } else { long_forecast(&plan.train, f) };
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    for f in &forecasts {
-        files.push((PathBuf::from("forecasts").join(format!("{}.csv", f.alias)), render(f).into_bytes()));
+    let mut importance = ImportanceTable::default();
+    for e in &entries {
+        files.push((PathBuf::from("forecasts").join(format!("{}.csv", e.forecast.alias)), render(&e.forecast).into_bytes()));
+        importance.add(&e.row.alias, &e.importance);
+        if let Some(b) = &e.bundle {
+            files.push((PathBuf::from("models").join(format!("{}.json", e.row.alias)), b.clone().into_bytes()));
+        }
     }
-    files.push(("submission.csv".into(), render(&forecasts[best]).into_bytes()));
-    files.push(("leaderboard.csv".into(), board.to_csv().into_bytes()));
+    files.push(("submission.csv".into(), render(&entries[best].forecast).into_bytes()));
+    let series = crate::plots::series_plots(&plan.train, plan.truth.as_deref(), plan.horizon, &entries.iter().map(|e| (&e.row, &e.forecast)).collect::<Vec<_>>());
+    let board = Leaderboard::new(metric, plan.truth.is_some(), entries.into_iter().map(|e| e.row).collect());
     let title = format!("tsforge leaderboard: {} ({}, {} phase)", s.name, s.data, s.phase.name());
+    files.push(("leaderboard.csv".into(), board.to_csv().into_bytes()));
     files.push(("leaderboard.md".into(), board.to_markdown(&title, &plan.notes).into_bytes()));
     files.push(("leaderboard.json".into(), pretty(&board.to_json())));
+    let horizon_labels = (0..plan.horizon).map(|k| plan.train.index.label(plan.train.n_time() + k)).collect();
+    let record = RunRecord { title: title.clone(), leaderboard: board.clone(), notes: plan.notes.clone(), series, horizon_labels };
+    files.push(("leaderboard.html".into(), tsforge_report::to_html(&record).into_bytes()));
     if !importance.is_empty() {
         files.push(("feature_importance.csv".into(), importance.to_csv().into_bytes()));
     }
-    for (alias, bundle) in bundles {
-        files.push((PathBuf::from("models").join(format!("{alias}.json")), bundle.into_bytes()));
+    if let Some(log) = &trial_log {
+        files.push(("trials.jsonl".into(), log.records_text().into_bytes()));
+        files.push(("trials.csv".into(), records_csv(&trial_records).into_bytes()));
     }
     let p = &input.panel;
+    timings.insert("load_seconds".into(), load_s.into());
+    timings.insert("total_seconds".into(), started.elapsed().as_secs_f64().into());
     let manifest = json!({
         "tsforge_version": env!("CARGO_PKG_VERSION"),
         "run_name": s.name,
@@ -351,11 +486,15 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
         "scored": plan.truth.is_some(),
         "metric": metric.name(),
         "submission_model": best_alias,
+        "trials": trial_records.len(),
         "notes": plan.notes,
-        "timings": { "load_seconds": load_s, "total_seconds": started.elapsed().as_secs_f64() },
+        "timings": timings,
     });
     files.push(("manifest.json".into(), pretty(&manifest)));
     write_run_folder(&s.out, &files)?;
+    if let Some(log) = trial_log {
+        log.remove();
+    }
     if !args.quiet {
         println!("{title}\n");
         print!("{}", board.to_terminal());
@@ -363,6 +502,23 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
         println!("Wrote {}", s.out.display());
     }
     Ok(())
+}
+
+/// A hyperparameter value for the leaderboard: strings bare, floats to 4 significant digits.
+fn param_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) if n.is_f64() => n.as_f64().map(|x| format!("{}", format_sig(x, 4))).unwrap_or_default(),
+        other => other.to_string(),
+    }
+}
+
+fn format_sig(x: f64, digits: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
 }
 
 fn pretty(v: &serde_json::Value) -> Vec<u8> {
