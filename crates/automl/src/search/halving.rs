@@ -101,7 +101,9 @@ pub struct SearchPlan<'a> {
     pub halving: Halving,
     /// Stop starting new evaluations after this instant (already running ones finish).
     pub deadline: Option<Instant>,
-    /// How many evaluations run at once (a rayon pool of this size; 1 = sequential).
+    /// How many evaluations run at once (a rayon pool of this size; 1 = sequential, on the
+    /// caller's thread). With more than one, rayon work inside `evaluate` (GBDT's histograms)
+    /// runs in the same pool, so the search never uses more than `parallel` threads.
     pub parallel: usize,
 }
 
@@ -287,7 +289,10 @@ where
         }
         let jobs: Vec<Job> =
             ranked.into_iter().map(|(_, trial, config)| Job { trial, config: config.clone() }).collect();
-        let _ = keep(runner.run(&jobs, rung, resource), &mut records);
+        // in chunks of `parallel`, so that each chunk is recorded as soon as it finishes
+        for chunk in jobs.chunks(parallel) {
+            let _ = keep(runner.run(chunk, rung, resource), &mut records);
+        }
     }
     records
 }
@@ -468,7 +473,11 @@ mod tests {
         for kind in [SamplerKind::Tpe, SamplerKind::Halton] {
             let p = plan(&space, kind, 18, 2);
             let full = run_search(&p, &[], score, &mut |_| {});
-            let half = &full[..full.len() / 2];
+            // as if read back from a JSON-lines log
+            let log: String = full[..full.len() / 2].iter().map(|r| serde_json::to_string(r).unwrap() + "\n").collect();
+            let half: &[TrialRecord] =
+                &log.lines().map(|l| serde_json::from_str(l).unwrap()).collect::<Vec<TrialRecord>>();
+            assert_eq!(half, &full[..full.len() / 2]);
             let calls = AtomicUsize::new(0);
             let counted = |c: &Config, r: usize, t: usize| {
                 calls.fetch_add(1, Ordering::Relaxed);
@@ -494,7 +503,7 @@ mod tests {
     #[test]
     fn the_deadline_stops_new_evaluations() {
         let space = space();
-        let mut p = plan(&space, SamplerKind::Random, 50, 1);
+        let mut p = plan(&space, SamplerKind::Random, 100, 1);
         p.deadline = Some(Instant::now());
         let calls = AtomicUsize::new(0);
         let counted = |c: &Config, r: usize, t: usize| {
@@ -505,7 +514,7 @@ mod tests {
         assert!(run_search(&p, &[], counted, &mut |_| {}).is_empty());
         assert_eq!(calls.load(Ordering::Relaxed), 0);
 
-        let deadline = Instant::now() + Duration::from_millis(200);
+        let deadline = Instant::now() + Duration::from_millis(400);
         p.deadline = Some(deadline);
         p.parallel = 2;
         let starts = Mutex::new(Vec::new());
@@ -515,7 +524,7 @@ mod tests {
             score(c, r, t)
         };
         let records = run_search(&p, &[], timed, &mut |_| {});
-        assert!(!records.is_empty() && records.len() < 50, "{} records", records.len());
+        assert!(!records.is_empty() && records.len() < 100, "{} records", records.len());
         assert!(starts.lock().unwrap().iter().all(|s| *s < deadline));
         assert_eq!(records.len(), starts.lock().unwrap().len());
     }

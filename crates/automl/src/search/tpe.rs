@@ -7,7 +7,8 @@ use super::sampler::uniform_point;
 use super::space::DimKind;
 use super::{Config, Sampler, SearchSpace};
 
-/// TPE: after `n_startup` random suggestions, the finished history is split at the
+/// TPE: after `n_startup` random suggestions (and while no finished trial has a finite
+/// score), the finished history is split at the
 /// γ = 0.25 quantile of the scores into good (at least one) and bad (the rest, failed trials
 /// included); each dimension gets a density l(x) from the good points and g(x) from the bad
 /// ones — a Parzen mixture of Gaussians truncated to [0, 1] (bandwidths from the distances
@@ -18,6 +19,8 @@ use super::{Config, Sampler, SearchSpace};
 pub struct TpeSampler {
     rng: StdRng,
     n_startup: usize,
+    /// Suggestions made so far.
+    made: usize,
     gamma: f64,
     n_candidates: usize,
 }
@@ -25,7 +28,7 @@ pub struct TpeSampler {
 impl TpeSampler {
     /// `n_startup` random suggestions first (6 by default; fewer for small budgets).
     pub fn new(seed: u64, n_startup: usize) -> TpeSampler {
-        TpeSampler { rng: StdRng::seed_from_u64(seed), n_startup, gamma: 0.25, n_candidates: 24 }
+        TpeSampler { rng: StdRng::seed_from_u64(seed), n_startup, made: 0, gamma: 0.25, n_candidates: 24 }
     }
 }
 
@@ -183,7 +186,8 @@ impl Sampler for TpeSampler {
         let observed: Vec<(Vec<f64>, f64)> =
             history.iter().filter_map(|(c, s)| space.unit_of(c).map(|u| (u, *s))).collect();
         let mut finite: Vec<usize> = (0..observed.len()).filter(|&i| observed[i].1.is_finite()).collect();
-        if observed.len() < self.n_startup || finite.is_empty() || d == 0 {
+        self.made += 1;
+        if self.made <= self.n_startup || finite.is_empty() || d == 0 {
             return space.config_at(&uniform_point(&mut self.rng, d));
         }
         finite.sort_by(|&a, &b| observed[a].1.total_cmp(&observed[b].1).then(a.cmp(&b)));
@@ -267,7 +271,21 @@ mod tests {
     fn tpe_beats_random_on_a_quadratic() {
         let mean = |kind| (0..10).map(|seed| best_of(kind, seed)).sum::<f64>() / 10.0;
         let (tpe, random) = (mean(SamplerKind::Tpe), mean(SamplerKind::Random));
-        assert!(tpe < random, "TPE mean best {tpe}, random {random}");
+        // measured: 0.07 against 1.40
+        assert!(tpe < 0.5 * random, "TPE mean best {tpe}, random {random}");
+    }
+
+    #[test]
+    fn the_first_n_startup_suggestions_are_random_whatever_the_history() {
+        let space = crate::search::sampler::tests::mixed_space();
+        let (mut tpe, mut random) = (TpeSampler::new(9, 4), crate::search::RandomSampler::new(9));
+        let mut history = Vec::new();
+        for i in 0..6 {
+            let (t, r) = (tpe.suggest(&space, &history), random.suggest(&space, &history));
+            assert_eq!(t == r, i < 4, "suggestion {i}");
+            history.push((t, f64::from(i)));
+            history.push((r, f64::from(i) + 0.5));
+        }
     }
 
     #[test]
