@@ -176,7 +176,7 @@ where
             .map(|job| {
                 self.done
                     .get(&(job.trial, rung))
-                    .and_then(|rs| rs.iter().find(|r| r.config == job.config))
+                    .and_then(|rs| rs.iter().find(|r| r.resource == resource && r.config == job.config))
                     .map(|r| (*r).clone())
             })
             .collect();
@@ -212,8 +212,9 @@ fn tpe_startup(n_trials: usize) -> usize {
 ///
 /// `evaluate(config, resource, trial_id)` returns the backtest score (lower is better) or an
 /// error message; a non-finite score or a panic is recorded as an error. `done` holds records
-/// of a previous interrupted run: an evaluation whose (family, trial, rung, config) matches one
-/// is not re-run, its record is used (so `--resume` reproduces the same search). `on_record`
+/// of a previous interrupted run: an evaluation whose (family, trial, rung, resource, config)
+/// matches one is not re-run, its record is used (so `--resume` reproduces the same search;
+/// a changed schedule or space re-runs what no longer matches). `on_record`
 /// is called once per NEW finished evaluation, in a deterministic order (rung, then trial id
 /// within a batch). Returns every record of the search, reused ones included, in that order.
 ///
@@ -493,9 +494,10 @@ mod tests {
             let mut other = half.to_vec();
             other[0].family = "Other".into();
             other[1].config.insert("x".into(), json!(123.0));
+            other[2].resource += 1;
             calls.store(0, Ordering::Relaxed);
             let again = run_search(&p, &other, counted, &mut |_| {});
-            assert_eq!(calls.load(Ordering::Relaxed), full.len() - half.len() + 2, "{kind:?}");
+            assert_eq!(calls.load(Ordering::Relaxed), full.len() - half.len() + 3, "{kind:?}");
             assert_eq!(strip(&again), strip(&full), "{kind:?}");
         }
     }
