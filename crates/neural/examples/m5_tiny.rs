@@ -2,8 +2,9 @@
 //! 28 days held out (reference on this window: SeasonalNaive 0.8518, GBDT 0.629).
 //!
 //! `cargo run --release -p tsforge-neural --example m5_tiny [-- SEED [FAMILIES [LOSS]]]` with
-//! FAMILIES a comma-separated list of `lenet,vgg,resnet` (default: all three) and LOSS
-//! `mse` (default) or `tweedie` (power 1.5). `NEURAL_VERBOSE=1` prints the loss curves.
+//! FAMILIES a comma-separated list of `lenet,vgg,resnet,inception,lstm,gru` (default: all)
+//! and LOSS `mse` (default), `poisson` or `tweedie` (power 1.5). `NEURAL_VERBOSE=1` prints
+//! the loss curves.
 
 use std::time::Instant;
 
@@ -13,11 +14,12 @@ use tsforge_neural::{Loss, NeuralForecaster};
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let seed: u64 = std::env::args().nth(1).map_or(Ok(0), |s| s.parse())?;
-    let families = std::env::args().nth(2).unwrap_or_else(|| "lenet,vgg,resnet".into());
+    let families = std::env::args().nth(2).unwrap_or_else(|| "lenet,vgg,resnet,inception,lstm,gru".into());
     let loss = match std::env::args().nth(3).as_deref() {
         None | Some("mse") => Loss::Mse,
+        Some("poisson") => Loss::Poisson,
         Some("tweedie") => Loss::Tweedie { power: 1.5 },
-        Some(other) => return Err(format!("unknown loss '{other}' (mse, tweedie)").into()),
+        Some(other) => return Err(format!("unknown loss '{other}' (mse, poisson, tweedie)").into()),
     };
     let src = tsforge_data::registry::shipped("m5-tiny").ok_or("m5-tiny is not shipped")??;
     let panel = tsforge_data::m5::load(&src)?.panel;
@@ -33,7 +35,10 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             "lenet" => NeuralForecaster::lenet(h, seed),
             "vgg" => NeuralForecaster::vgg(h, seed),
             "resnet" => NeuralForecaster::resnet(h, seed),
-            other => return Err(format!("unknown family '{other}' (lenet, vgg, resnet)").into()),
+            "inception" => NeuralForecaster::inception(h, seed),
+            "lstm" => NeuralForecaster::lstm(h, seed),
+            "gru" => NeuralForecaster::gru(h, seed),
+            other => return Err(format!("unknown family '{other}' (lenet, vgg, resnet, inception, lstm, gru)").into()),
         };
         model.train.loss = loss;
         let start = Instant::now();

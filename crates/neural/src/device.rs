@@ -28,6 +28,12 @@ impl ModuleVisitor for Materialize {
     }
 }
 
+/// Reseeds the device's RNG (dropout masks) without racing a seeded init.
+pub fn reseed(device: &Device, seed: u64) {
+    let _guard = INIT_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    device.seed(seed);
+}
+
 /// The network of `config` with weights drawn from `seed`, on `device`.
 pub fn init_seeded<C: NetworkConfig>(config: &C, device: &Device, seed: u64) -> C::Net {
     let _guard = INIT_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -7,8 +7,8 @@ use tsforge_core::{FittedForecaster, Forecast, Forecaster, Panel};
 
 use crate::device::{cpu, init_seeded};
 use crate::error::{NeuralError, Result};
-use crate::nets::{Conv1dNetConfig, Cost, Inception1dConfig, NetworkConfig, ResNet1dConfig};
-use crate::train::{TrainConfig, TrainReport, predict, train};
+use crate::nets::{Conv1dNetConfig, Cost, Inception1dConfig, NetworkConfig, RecurrentConfig, ResNet1dConfig};
+use crate::train::{Loss, Schedule, TrainConfig, TrainReport, predict, train};
 use crate::windows::{WindowConfig, WindowSet, prediction_windows, training_windows};
 
 /// Which network family, with its config.
@@ -18,6 +18,12 @@ pub enum Architecture {
     Conv(Conv1dNetConfig),
     ResNet(ResNet1dConfig),
     Inception(Inception1dConfig),
+    Recurrent(RecurrentConfig),
+}
+
+/// `old` scaled by `num / den`, rounded, at least 1.
+fn scaled(old: usize, num: usize, den: usize) -> usize {
+    ((old * num + den / 2) / den.max(1)).max(1)
 }
 
 impl Architecture {
@@ -26,6 +32,7 @@ impl Architecture {
             Architecture::Conv(c) => c.validate(),
             Architecture::ResNet(c) => c.validate(),
             Architecture::Inception(c) => c.validate(),
+            Architecture::Recurrent(c) => c.validate(),
         }
     }
 
@@ -34,6 +41,7 @@ impl Architecture {
             Architecture::Conv(c) => c.cost(),
             Architecture::ResNet(c) => c.cost(),
             Architecture::Inception(c) => c.cost(),
+            Architecture::Recurrent(c) => c.cost(),
         }
     }
 
@@ -42,6 +50,72 @@ impl Architecture {
             Architecture::Conv(c) => c.io(),
             Architecture::ResNet(c) => c.io(),
             Architecture::Inception(c) => c.io(),
+            Architecture::Recurrent(c) => c.io(),
+        }
+    }
+
+    /// Input length of the network.
+    pub fn set_lookback(&mut self, lookback: usize) {
+        match self {
+            Architecture::Conv(c) => c.lookback = lookback,
+            Architecture::ResNet(c) => c.lookback = lookback,
+            Architecture::Inception(c) => c.lookback = lookback,
+            Architecture::Recurrent(c) => c.lookback = lookback,
+        }
+    }
+
+    /// Dropout before the head (and between recurrent layers).
+    pub fn set_dropout(&mut self, p: f64) {
+        match self {
+            Architecture::Conv(c) => c.dropout = p,
+            Architecture::ResNet(c) => c.dropout = p,
+            Architecture::Inception(c) => c.dropout = p,
+            Architecture::Recurrent(c) => c.dropout = p,
+        }
+    }
+
+    /// The family's width, scaling the rest of the architecture along: Conv, the first
+    /// block's channels (later blocks keep their ratio to it); ResNet, the stem channels
+    /// (stages keep their ratio); Inception, the branch channels (stem and 1×1 reductions
+    /// keep their ratio); LSTM/GRU, the hidden size.
+    pub fn set_width(&mut self, width: usize) {
+        match self {
+            Architecture::Conv(c) => {
+                let base = c.block_channels.first().copied().unwrap_or(1);
+                c.block_channels.iter_mut().for_each(|ch| *ch = scaled(*ch, width, base));
+            }
+            Architecture::ResNet(c) => {
+                let base = c.stem_channels;
+                c.stage_channels.iter_mut().for_each(|ch| *ch = scaled(*ch, width, base));
+                c.stem_channels = width;
+            }
+            Architecture::Inception(c) => {
+                let base = c.branch_channels;
+                c.stem_channels = scaled(c.stem_channels, width, base);
+                c.reduce_channels = scaled(c.reduce_channels, width, base);
+                c.branch_channels = width;
+            }
+            Architecture::Recurrent(c) => c.hidden = width,
+        }
+    }
+
+    /// The family's depth: Conv, the number of conv-pool blocks (new blocks double the
+    /// last one's channels); ResNet, residual blocks per stage; Inception, modules;
+    /// LSTM/GRU, stacked layers.
+    pub fn set_depth(&mut self, depth: usize) {
+        match self {
+            Architecture::Conv(c) => {
+                let last = c.block_channels.last().copied().unwrap_or(16);
+                let mut next = last;
+                c.block_channels.truncate(depth);
+                while c.block_channels.len() < depth {
+                    next *= 2;
+                    c.block_channels.push(next);
+                }
+            }
+            Architecture::ResNet(c) => c.blocks_per_stage = depth,
+            Architecture::Inception(c) => c.modules = depth,
+            Architecture::Recurrent(c) => c.layers = depth,
         }
     }
 }
@@ -84,6 +158,126 @@ impl NeuralForecaster {
         NeuralForecaster::new("Inception1D", Architecture::Inception(Inception1dConfig::new(LOOKBACK, horizon).with_channels_in(CHANNELS).with_pooled_len(4)), horizon, seed)
     }
 
+    /// Stacked LSTM (2 layers of 32 hidden units), last hidden state to all horizon steps.
+    pub fn lstm(horizon: usize, seed: u64) -> NeuralForecaster {
+        NeuralForecaster::new("LSTM", Architecture::Recurrent(RecurrentConfig::lstm(LOOKBACK, horizon).with_channels_in(CHANNELS).with_hidden(32)), horizon, seed)
+    }
+
+    /// Stacked GRU (2 layers of 32 hidden units), last hidden state to all horizon steps.
+    pub fn gru(horizon: usize, seed: u64) -> NeuralForecaster {
+        NeuralForecaster::new("GRU", Architecture::Recurrent(RecurrentConfig::gru(LOOKBACK, horizon).with_channels_in(CHANNELS).with_hidden(32)), horizon, seed)
+    }
+
+    /// The same model under another leaderboard name.
+    pub fn alias_with(mut self, alias: impl Into<String>) -> NeuralForecaster {
+        self.alias = alias.into();
+        self
+    }
+
+    /// Applies hyperparameter overrides (an AutoML trial's sample), then [`validate`](Self::validate)s.
+    ///
+    /// Keys: `learning_rate`, `weight_decay`, `max_epochs` (passes over the training
+    /// windows; replaces `steps`), `steps`, `batch_size`, `samples` (training windows),
+    /// `patience`, `lookback` (windows and network), `dropout`, `loss` (`"mse"`,
+    /// `"poisson"`, `"tweedie"`), `tweedie_power` (1.1–1.9; with `loss` "tweedie", default
+    /// 1.5), `schedule` (`"cosine"`, `"one_cycle"`), `width` and `depth` (see
+    /// [`Architecture::set_width`] / [`Architecture::set_depth`]), `seed`, and `alias`
+    /// (a string). Integers may be given as whole floats. An unknown key, a value of the
+    /// wrong type or out of its range is an error naming the key.
+    pub fn with_overrides(mut self, overrides: &serde_json::Map<String, serde_json::Value>) -> Result<NeuralForecaster> {
+        use serde_json::Value;
+        let number = |key: &str, v: &Value| v.as_f64().filter(|x| x.is_finite()).ok_or_else(|| NeuralError::config(key, format!("expected a number, got {v}")));
+        let count = |key: &str, v: &Value| -> Result<usize> {
+            let x = number(key, v)?;
+            if x < 0.0 || x.fract() != 0.0 || x > 1e12 {
+                return Err(NeuralError::config(key, format!("expected a non-negative integer, got {v}")));
+            }
+            Ok(x as usize)
+        };
+        let text = |key: &str, v: &Value| v.as_str().map(str::to_owned).ok_or_else(|| NeuralError::config(key, format!("expected a string, got {v}")));
+        // applied after the loop, so the map's order does not matter
+        let (mut lookback, mut width, mut depth, mut loss, mut power) = (None, None, None, None, None);
+        for (key, v) in overrides {
+            let k = key.as_str();
+            match k {
+                "learning_rate" => self.train.learning_rate = number(k, v)?,
+                "weight_decay" => self.train.weight_decay = number(k, v)? as f32,
+                "max_epochs" => self.train.max_epochs = Some(count(k, v)?),
+                "steps" => self.train.steps = count(k, v)?,
+                "batch_size" => self.train.batch_size = count(k, v)?,
+                "samples" => self.windows.samples = count(k, v)?,
+                "patience" => self.train.patience = count(k, v)?,
+                "seed" => self.train.seed = count(k, v)? as u64,
+                "lookback" => lookback = Some(count(k, v)?),
+                "width" => width = Some(count(k, v)?),
+                "depth" => depth = Some(count(k, v)?),
+                "dropout" => {
+                    let p = number(k, v)?;
+                    if !(0.0..1.0).contains(&p) {
+                        return Err(NeuralError::config(k, format!("{p} is outside [0, 1)")));
+                    }
+                    self.architecture.set_dropout(p);
+                }
+                "loss" => loss = Some(text(k, v)?),
+                "tweedie_power" => {
+                    let p = number(k, v)?;
+                    if !(1.1..=1.9).contains(&p) {
+                        return Err(NeuralError::config(k, format!("{p} is outside [1.1, 1.9]")));
+                    }
+                    power = Some(p);
+                }
+                "schedule" => {
+                    self.train.schedule = match text(k, v)?.as_str() {
+                        "cosine" => Schedule::Cosine,
+                        "one_cycle" => Schedule::OneCycle,
+                        other => return Err(NeuralError::config(k, format!("unknown schedule '{other}' (cosine, one_cycle)"))),
+                    }
+                }
+                "alias" => self.alias = text(k, v)?,
+                other => {
+                    return Err(NeuralError::config(
+                        other,
+                        "unknown override (learning_rate, weight_decay, max_epochs, steps, batch_size, samples, patience, seed, lookback, width, depth, dropout, loss, tweedie_power, schedule, alias)",
+                    ));
+                }
+            }
+        }
+        if let Some(l) = lookback {
+            if l == 0 {
+                return Err(NeuralError::config("lookback", "must be at least 1"));
+            }
+            self.windows.lookback = l;
+            self.architecture.set_lookback(l);
+        }
+        if let Some(d) = depth {
+            if d == 0 {
+                return Err(NeuralError::config("depth", "must be at least 1"));
+            }
+            self.architecture.set_depth(d);
+        }
+        if let Some(w) = width {
+            if w == 0 {
+                return Err(NeuralError::config("width", "must be at least 1"));
+            }
+            self.architecture.set_width(w);
+        }
+        let current_power = match self.train.loss {
+            Loss::Tweedie { power } => power,
+            _ => 1.5,
+        };
+        self.train.loss = match (loss.as_deref(), power) {
+            (None, None) => self.train.loss,
+            (Some("mse"), None) => Loss::Mse,
+            (Some("poisson"), None) => Loss::Poisson,
+            (Some("tweedie"), p) => Loss::Tweedie { power: p.unwrap_or(current_power) },
+            (None, Some(p)) if matches!(self.train.loss, Loss::Tweedie { .. }) => Loss::Tweedie { power: p },
+            (Some("mse" | "poisson"), Some(_)) | (None, Some(_)) => return Err(NeuralError::config("tweedie_power", "only applies to the Tweedie loss")),
+            (Some(other), _) => return Err(NeuralError::config("loss", format!("unknown loss '{other}' (mse, poisson, tweedie)"))),
+        };
+        self.validate()?;
+        Ok(self)
+    }
+
     /// A forecaster with default windows and training for `architecture`; the windows
     /// carry the weekday channels when the network takes 3 input channels.
     pub fn new(alias: impl Into<String>, architecture: Architecture, horizon: usize, seed: u64) -> NeuralForecaster {
@@ -122,6 +316,7 @@ impl NeuralForecaster {
             Architecture::Conv(c) => fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set, &self.train)?,
             Architecture::ResNet(c) => fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set, &self.train)?,
             Architecture::Inception(c) => fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set, &self.train)?,
+            Architecture::Recurrent(c) => fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set, &self.train)?,
         };
         let h = self.windows.horizon;
         let values = scaled
@@ -177,6 +372,10 @@ impl FittedForecaster for FittedNeural {
         Ok(Forecast::new(f.alias.clone(), f.n_series, horizon, f.start, values)?)
     }
 
+    fn n_params(&self) -> Option<u64> {
+        Some(self.cost.params as u64)
+    }
+
     fn notes(&self) -> Vec<String> {
         let r = &self.report;
         vec![format!(
@@ -217,6 +416,8 @@ mod tests {
         let architecture = match arch {
             "conv" => Architecture::Conv(Conv1dNetConfig::lenet(l, h).with_block_channels(vec![4, 8]).with_hidden(16)),
             "inception" => Architecture::Inception(Inception1dConfig::new(l, h).with_stem_channels(4).with_branch_channels(4).with_reduce_channels(2)),
+            "lstm" => Architecture::Recurrent(RecurrentConfig::lstm(l, h).with_hidden(4)),
+            "gru" => Architecture::Recurrent(RecurrentConfig::gru(l, h).with_hidden(4)),
             _ => Architecture::ResNet(ResNet1dConfig::new(l, h).with_stem_channels(4).with_stage_channels(vec![4, 8]).with_pooled_len(2)),
         };
         let mut m = NeuralForecaster::new(arch, architecture, h, seed);
@@ -234,7 +435,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_forecast_other_seed_other_forecast() {
-        for arch in ["conv", "resnet", "inception"] {
+        for arch in ["conv", "resnet", "inception", "lstm", "gru"] {
             let a = forecast(&tiny(arch, 11));
             let b = forecast(&tiny(arch, 11));
             let c = forecast(&tiny(arch, 12));
@@ -255,6 +456,79 @@ mod tests {
         }
         assert!(fitted.predict(8).is_err());
         assert_eq!(fitted.notes().len(), 1);
+    }
+
+    fn map(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+        match v {
+            serde_json::Value::Object(m) => m,
+            _ => panic!("not an object"),
+        }
+    }
+
+    fn err_of(m: NeuralForecaster, v: serde_json::Value) -> String {
+        match m.with_overrides(&map(v)) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("accepted"),
+        }
+    }
+
+    #[test]
+    fn overrides_reach_every_part() {
+        let m = NeuralForecaster::lenet(28, 0)
+            .with_overrides(&map(serde_json::json!({
+                "learning_rate": 0.01, "weight_decay": 0.001, "max_epochs": 3, "batch_size": 64.0,
+                "lookback": 28, "dropout": 0.25, "loss": "tweedie", "tweedie_power": 1.2,
+                "width": 8, "depth": 3, "alias": "CNN-LeNet-t7", "schedule": "one_cycle"
+            })))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(m.alias, "CNN-LeNet-t7");
+        assert_eq!((m.train.learning_rate, m.train.weight_decay, m.train.max_epochs, m.train.batch_size), (0.01, 0.001, Some(3), 64));
+        assert_eq!((m.train.loss, m.train.schedule, m.windows.lookback), (Loss::Tweedie { power: 1.2 }, Schedule::OneCycle, 28));
+        let Architecture::Conv(c) = &m.architecture else { panic!("family changed") };
+        // depth 3 adds a doubled block, width 8 halves every block
+        assert_eq!((c.lookback, c.dropout, c.block_channels.clone()), (28, 0.25, vec![8, 16, 32]));
+
+        let Architecture::ResNet(c) = NeuralForecaster::resnet(28, 0).with_overrides(&map(serde_json::json!({"width": 8, "depth": 2}))).unwrap_or_else(|e| panic!("{e}")).architecture
+        else {
+            panic!("family changed")
+        };
+        assert_eq!((c.stem_channels, c.stage_channels, c.blocks_per_stage), (8, vec![8, 16], 2));
+        let Architecture::Inception(c) = NeuralForecaster::inception(28, 0).with_overrides(&map(serde_json::json!({"width": 32, "depth": 3}))).unwrap_or_else(|e| panic!("{e}")).architecture
+        else {
+            panic!("family changed")
+        };
+        assert_eq!((c.branch_channels, c.stem_channels, c.reduce_channels, c.modules), (32, 32, 16, 3));
+        let m = NeuralForecaster::gru(28, 0).with_overrides(&map(serde_json::json!({"width": 16, "depth": 3, "loss": "poisson"}))).unwrap_or_else(|e| panic!("{e}"));
+        let Architecture::Recurrent(c) = &m.architecture else { panic!("family changed") };
+        assert_eq!((c.hidden, c.layers, m.train.loss), (16, 3, Loss::Poisson));
+        assert_eq!(NeuralForecaster::lstm(28, 0).alias_with("LSTM-2").alias, "LSTM-2");
+    }
+
+    #[test]
+    fn bad_overrides_name_their_key() {
+        let m = || NeuralForecaster::lstm(28, 0);
+        assert!(err_of(m(), serde_json::json!({"learnin_rate": 0.1})).contains("learnin_rate"));
+        assert!(err_of(m(), serde_json::json!({"learning_rate": 5.0})).contains("learning_rate"));
+        assert!(err_of(m(), serde_json::json!({"learning_rate": "fast"})).contains("learning_rate"));
+        assert!(err_of(m(), serde_json::json!({"max_epochs": 0})).contains("max_epochs"));
+        assert!(err_of(m(), serde_json::json!({"batch_size": 2.5})).contains("batch_size"));
+        assert!(err_of(m(), serde_json::json!({"dropout": 1.0})).contains("dropout"));
+        assert!(err_of(m(), serde_json::json!({"loss": "huber"})).contains("loss"));
+        assert!(err_of(m(), serde_json::json!({"loss": "tweedie", "tweedie_power": 2.0})).contains("tweedie_power"));
+        assert!(err_of(m(), serde_json::json!({"width": 0})).contains("width"));
+        assert!(err_of(m(), serde_json::json!({"depth": -1})).contains("depth"));
+        assert!(err_of(m(), serde_json::json!({"alias": 3})).contains("alias"));
+        // too short for LeNet's two pools
+        assert!(err_of(NeuralForecaster::lenet(28, 0), serde_json::json!({"lookback": 3})).contains("lookback"));
+    }
+
+    #[test]
+    fn fitted_models_report_their_parameter_count() {
+        let m = tiny("lstm", 0);
+        let fitted = m.fit(&panel()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(fitted.n_params(), Some(m.architecture.cost().params as u64));
+        // 1 input channel, hidden 4, 2 layers, head 4 → 7
+        assert_eq!(fitted.n_params(), Some(16 * (1 + 4 + 2) + 16 * (4 + 4 + 2) + 4 * 7 + 7));
     }
 
     #[test]

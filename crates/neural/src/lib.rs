@@ -4,9 +4,16 @@
 //!
 //! - [`windows`]: scaled lookback/horizon windows, drawn by sales volume from a seed;
 //! - [`nets`]: the families, each built from its `#[derive(Config)]` config:
-//!   [`Conv1dNetConfig`] (LeNet/VGG style), [`ResNet1dConfig`] and [`Inception1dConfig`];
-//! - [`train`]: AdamW, cosine schedule, gradient clipping, early stopping;
-//! - [`NeuralForecaster`]: the [`Forecaster`](tsforge_core::Forecaster) on top.
+//!   [`Conv1dNetConfig`] (LeNet/VGG style), [`ResNet1dConfig`], [`Inception1dConfig`] and
+//!   [`RecurrentConfig`] (stacked LSTM or GRU, PyTorch's equations, a direct head); each
+//!   reports its parameters and FLOPs per window ([`Cost`]);
+//! - [`train`]: AdamW, cosine or one-cycle schedule, gradient clipping, dropout, early
+//!   stopping; losses MSE, Poisson and Tweedie deviance ([`Loss`]);
+//! - [`NeuralForecaster`]: the [`Forecaster`](tsforge_core::Forecaster) on top, with
+//!   leaderboard aliases `CNN-LeNet`, `CNN-VGG`, `ResNet1D`, `Inception1D`, `LSTM` and
+//!   `GRU`, and [`NeuralForecaster::with_overrides`] for an AutoML trial's hyperparameters
+//!   (`learning_rate`, `weight_decay`, `max_epochs`, `batch_size`, `lookback`, `dropout`,
+//!   `loss`, `width`, `depth`, `alias`, ...).
 //!
 //! Runs on the CPU (`Device::flex()`); the same seed gives the same forecasts.
 //!
@@ -39,6 +46,6 @@ pub mod windows;
 
 pub use error::NeuralError;
 pub use forecaster::{Architecture, FittedNeural, NeuralForecaster};
-pub use nets::{Conv1dNet, Conv1dNetConfig, Cost, Inception1d, Inception1dConfig, Network, NetworkConfig, ResNet1d, ResNet1dConfig};
-pub use train::{Loss, TrainConfig, TrainReport};
+pub use nets::{Cell, Conv1dNet, Conv1dNetConfig, Cost, Inception1d, Inception1dConfig, Network, NetworkConfig, Recurrent, RecurrentConfig, ResNet1d, ResNet1dConfig};
+pub use train::{Loss, Schedule, TrainConfig, TrainReport};
 pub use windows::{WindowConfig, WindowSet};

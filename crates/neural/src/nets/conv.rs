@@ -6,7 +6,7 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::pool::{MaxPool1d, MaxPool1dConfig};
-use burn::nn::{Linear, LinearConfig, PaddingConfig1d, Relu};
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig1d, Relu};
 use burn::prelude::{Device, Tensor};
 
 use super::{Cost, Network, NetworkConfig};
@@ -37,6 +37,9 @@ pub struct Conv1dNetConfig {
     /// Width of the hidden linear layer.
     #[config(default = 64)]
     pub hidden: usize,
+    /// Dropout before the head (training only).
+    #[config(default = 0.0)]
+    pub dropout: f64,
 }
 
 impl Conv1dNetConfig {
@@ -73,6 +76,9 @@ impl NetworkConfig for Conv1dNetConfig {
             if v == 0 {
                 return Err(NeuralError::config(format!("conv.{what}"), "must be at least 1"));
             }
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(NeuralError::config("conv.dropout", format!("{} is outside [0, 1)", self.dropout)));
         }
         if self.kernel_size.is_multiple_of(2) {
             return Err(NeuralError::config("conv.kernel_size", format!("{} is even; \"same\" padding needs an odd width", self.kernel_size)));
@@ -127,6 +133,7 @@ impl NetworkConfig for Conv1dNetConfig {
             blocks,
             hidden: LinearConfig::new(c_in * self.final_len(), self.hidden).init(device),
             output: LinearConfig::new(self.hidden, self.horizon).init(device),
+            dropout: DropoutConfig::new(self.dropout).init(),
             activation: Relu::new(),
         }
     }
@@ -156,16 +163,17 @@ pub struct Conv1dNet {
     blocks: Vec<ConvBlock>,
     hidden: Linear,
     output: Linear,
+    dropout: Dropout,
     activation: Relu,
 }
 
 impl Network for Conv1dNet {
     /// `[batch, channels_in, lookback]` → blocks → `[batch, c_last, lookback / pool^blocks]`
-    /// → flatten → hidden (ReLU) → `[batch, horizon]`.
+    /// → flatten → hidden (ReLU, dropout) → `[batch, horizon]`.
     fn forward(&self, x: Tensor<3>) -> Tensor<2> {
         let x = self.blocks.iter().fold(x, |x, b| b.forward(x));
         let [batch, c, len] = x.dims();
         let x = x.reshape([batch, c * len]);
-        self.output.forward(self.activation.forward(self.hidden.forward(x)))
+        self.output.forward(self.dropout.forward(self.activation.forward(self.hidden.forward(x))))
     }
 }

@@ -15,7 +15,7 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::pool::{AdaptiveAvgPool1d, AdaptiveAvgPool1dConfig, MaxPool1d, MaxPool1dConfig};
-use burn::nn::{Linear, LinearConfig, PaddingConfig1d, Relu};
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig1d, Relu};
 use burn::prelude::{Device, Tensor};
 
 use super::{Cost, Network, NetworkConfig};
@@ -52,6 +52,9 @@ pub struct Inception1dConfig {
     /// Positions kept by the final average pool (1: global average pooling).
     #[config(default = 1)]
     pub pooled_len: usize,
+    /// Dropout before the head (training only).
+    #[config(default = 0.0)]
+    pub dropout: f64,
 }
 
 /// Kernel widths of the wide branches and of the max pool (fixed by the design).
@@ -103,6 +106,9 @@ impl NetworkConfig for Inception1dConfig {
         if self.bottleneck && self.reduce_channels == 0 {
             return Err(NeuralError::config("inception.reduce_channels", "must be at least 1 with the bottleneck on"));
         }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(NeuralError::config("inception.dropout", format!("{} is outside [0, 1)", self.dropout)));
+        }
         if self.pooled_len > self.lookback {
             return Err(NeuralError::config("inception.pooled_len", format!("{} exceeds the lookback {}", self.pooled_len, self.lookback)));
         }
@@ -148,6 +154,7 @@ impl NetworkConfig for Inception1dConfig {
             modules,
             pool: AdaptiveAvgPool1dConfig::new(self.pooled_len).init(),
             head: LinearConfig::new(c_last * self.pooled_len, self.horizon).init(device),
+            dropout: DropoutConfig::new(self.dropout).init(),
             activation: Relu::new(),
         }
     }
@@ -202,6 +209,7 @@ pub struct Inception1d {
     modules: Vec<InceptionModule>,
     pool: AdaptiveAvgPool1d,
     head: Linear,
+    dropout: Dropout,
     activation: Relu,
 }
 
@@ -214,6 +222,6 @@ impl Network for Inception1d {
         let x = self.modules.iter().fold(x, |x, m| m.forward(x));
         let x = self.pool.forward(x);
         let [batch, c, len] = x.dims();
-        self.head.forward(x.reshape([batch, c * len]))
+        self.head.forward(self.dropout.forward(x.reshape([batch, c * len])))
     }
 }

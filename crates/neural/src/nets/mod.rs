@@ -5,11 +5,13 @@
 mod conv;
 mod cost;
 mod inception;
+mod recurrent;
 mod resnet;
 
 pub use conv::{Conv1dNet, Conv1dNetConfig};
 pub use cost::Cost;
 pub use inception::{Inception1d, Inception1dConfig, InceptionModule, WideBranch};
+pub use recurrent::{Cell, Recurrent, RecurrentConfig, RecurrentLayer};
 pub use resnet::{ResNet1d, ResNet1dConfig, ResidualBlock};
 
 use burn::module::Module;
@@ -61,6 +63,9 @@ mod tests {
         // odd lengths: pools floor, strided blocks ceil
         assert_eq!(out_dims(&Conv1dNetConfig::lenet(29, 5), 1), [1, 5]);
         assert_eq!(out_dims(&ResNet1dConfig::new(29, 5).with_blocks_per_stage(2), 2), [2, 5]);
+        assert_eq!(out_dims(&RecurrentConfig::lstm(56, 28).with_hidden(8).with_channels_in(3), 3), [3, 28]);
+        assert_eq!(out_dims(&RecurrentConfig::gru(29, 5).with_hidden(4).with_layers(3), 2), [2, 5]);
+        assert_eq!(out_dims(&RecurrentConfig::gru(7, 5).with_hidden(4).with_layers(1), 1), [1, 5]);
     }
 
     #[test]
@@ -118,6 +123,29 @@ mod tests {
     }
 
     #[test]
+    fn recurrent_costs_match_a_hand_count() {
+        // LSTM, 2 input channels, hidden 3, 2 layers, L 5 → H 4
+        let cfg = RecurrentConfig::lstm(5, 4).with_channels_in(2).with_hidden(3).with_layers(2);
+        // layer 1: W_ih 12×2 + b_ih 12, W_hh 12×3 + b_hh 12; layer 2: W_ih 12×3 + 12, W_hh 12×3 + 12
+        let layer1 = (24 + 12) + (36 + 12);
+        let layer2 = (36 + 12) + (36 + 12);
+        let head = 3 * 4 + 4;
+        let cost = cfg.cost();
+        assert_eq!(cost.params, layer1 + layer2 + head);
+        assert_eq!(cost.macs, (5 * (24 + 36) + 5 * (36 + 36) + 12) as u64);
+        assert_eq!(init_seeded(&cfg, &cpu(), 0).num_params(), cost.params);
+        // PyTorch's count for nn.LSTM(2, 3, num_layers=2) + nn.Linear(3, 4)
+        assert_eq!(cost.params, 4 * 3 * (2 + 3 + 2) + 4 * 3 * (3 + 3 + 2) + 16);
+
+        // GRU: three gate blocks instead of four
+        let cfg = RecurrentConfig::gru(5, 4).with_channels_in(2).with_hidden(3).with_layers(2);
+        let cost = cfg.cost();
+        assert_eq!(cost.params, 3 * 3 * (2 + 3 + 2) + 3 * 3 * (3 + 3 + 2) + 16);
+        assert_eq!(cost.macs, (5 * 9 * (2 + 3) + 5 * 9 * (3 + 3) + 12) as u64);
+        assert_eq!(init_seeded(&cfg, &cpu(), 0).num_params(), cost.params);
+    }
+
+    #[test]
     fn the_bottleneck_saves_params_and_macs_at_equal_widths() {
         for (stem, branch, reduce, modules) in [(16, 16, 8, 2), (8, 8, 4, 3), (32, 16, 8, 1)] {
             let on = Inception1dConfig::new(56, 28).with_channels_in(3).with_stem_channels(stem).with_branch_channels(branch).with_reduce_channels(reduce).with_modules(modules);
@@ -139,5 +167,8 @@ mod tests {
         assert!(Inception1dConfig::new(56, 2).with_reduce_channels(0).with_bottleneck(false).validate().is_ok());
         assert!(Inception1dConfig::new(56, 2).with_modules(0).validate().is_err());
         assert!(Inception1dConfig::new(4, 2).with_pooled_len(5).validate().is_err());
+        assert!(RecurrentConfig::lstm(56, 2).with_layers(0).validate().is_err());
+        assert!(RecurrentConfig::gru(56, 2).with_hidden(0).validate().is_err());
+        assert!(RecurrentConfig::gru(56, 2).with_dropout(1.0).validate().is_err());
     }
 }

@@ -5,7 +5,7 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::pool::{AdaptiveAvgPool1d, AdaptiveAvgPool1dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig1d, Relu};
+use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig1d, Relu};
 use burn::prelude::{Device, Tensor};
 
 use super::{Cost, Network, NetworkConfig};
@@ -39,6 +39,9 @@ pub struct ResNet1dConfig {
     /// Positions kept by the final adaptive average pool (keeps coarse timing for the head).
     #[config(default = 4)]
     pub pooled_len: usize,
+    /// Dropout before the head (training only).
+    #[config(default = 0.0)]
+    pub dropout: f64,
 }
 
 /// One planned block: input/output channels, stride, input length.
@@ -88,6 +91,9 @@ impl NetworkConfig for ResNet1dConfig {
             if k.is_multiple_of(2) {
                 return Err(NeuralError::config(format!("resnet.{what}"), format!("{k} is even; \"same\" padding needs an odd width")));
             }
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(NeuralError::config("resnet.dropout", format!("{} is outside [0, 1)", self.dropout)));
         }
         if self.stage_channels.is_empty() || self.stage_channels.contains(&0) {
             return Err(NeuralError::config("resnet.stage_channels", "need at least one stage, each with at least 1 channel"));
@@ -146,6 +152,7 @@ impl NetworkConfig for ResNet1dConfig {
             blocks,
             pool: AdaptiveAvgPool1dConfig::new(self.pooled_len).init(),
             head: LinearConfig::new(c_last * self.pooled_len, self.horizon).init(device),
+            dropout: DropoutConfig::new(self.dropout).init(),
             activation: Relu::new(),
         }
     }
@@ -190,6 +197,7 @@ pub struct ResNet1d {
     blocks: Vec<ResidualBlock>,
     pool: AdaptiveAvgPool1d,
     head: Linear,
+    dropout: Dropout,
     activation: Relu,
 }
 
@@ -201,6 +209,6 @@ impl Network for ResNet1d {
         let x = self.blocks.iter().fold(x, |x, b| b.forward(x));
         let x = self.pool.forward(x);
         let [batch, c, len] = x.dims();
-        self.head.forward(x.reshape([batch, c * len]))
+        self.head.forward(self.dropout.forward(x.reshape([batch, c * len])))
     }
 }
