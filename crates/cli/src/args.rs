@@ -15,6 +15,8 @@ pub struct Cli {
 pub enum Command {
     /// Fit every model, score it, and write the leaderboard, forecasts and submission.
     Run(RunArgs),
+    /// Retrain the top configurations of a run under many seeds and report the spread.
+    Variance(VarianceArgs),
     /// Print a recipe resolved: its `extends` chain merged and the overrides applied.
     Recipe {
         #[command(subcommand)]
@@ -25,6 +27,22 @@ pub enum Command {
         #[command(subcommand)]
         command: DataCommand,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct VarianceArgs {
+    /// The run's settings: recipe, overrides, data, output folder, seed (the first seed), …
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Seeds per configuration (the run's seed, seed+1, …).
+    #[arg(long, default_value_t = 10)]
+    pub seeds: usize,
+    /// Configurations retrained: the best K of the run by backtest score (plus the ensemble).
+    #[arg(long, default_value_t = 3)]
+    pub top: usize,
+    /// Take the configurations from this finished run folder instead of running the recipe first.
+    #[arg(long)]
+    pub from: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ mod inspect;
 mod layers;
 mod plots;
 mod search;
+mod variance;
 mod importance;
 mod models;
 mod progress;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => run::execute(&args::RunArgs::default()),
         Some(Command::Run(a)) => run::execute(&a.split_overrides()),
+        Some(Command::Variance(a)) => variance::execute(&a),
         Some(Command::Recipe { command: RecipeCommand::Show(a) }) => recipe::show(&a),
         Some(Command::Data { command: DataCommand::Inspect(a) }) => inspect::execute(&a),
         Some(Command::Data { command: DataCommand::Synth(a) }) => inspect::synth(&a),

@@ -180,19 +180,19 @@ impl Fingerprint {
 }
 
 /// Where the run forecasts from and what it is scored against.
-struct Plan {
-    horizon: usize,
-    season: usize,
+pub(crate) struct Plan {
+    pub(crate) horizon: usize,
+    pub(crate) season: usize,
     /// History before the forecast origin.
-    train: Panel,
+    pub(crate) train: Panel,
     /// Held-out truth after the origin (M5 validation phase, long format).
-    truth: Option<Vec<f64>>,
+    pub(crate) truth: Option<Vec<f64>>,
     /// Backtest: the window right before the origin, for choosing the submission.
-    valid: Option<(Panel, Vec<f64>)>,
-    notes: Vec<String>,
+    pub(crate) valid: Option<(Panel, Vec<f64>)>,
+    pub(crate) notes: Vec<String>,
 }
 
-fn plan(input: &Input, s: &Settings) -> anyhow::Result<Plan> {
+pub(crate) fn plan(input: &Input, s: &Settings) -> anyhow::Result<Plan> {
     let p = &input.panel;
     let season = s.season_length.unwrap_or_else(|| p.index.freq().season_length());
     let mut notes = Vec::new();
@@ -242,7 +242,7 @@ fn build_models(s: &Settings, season: usize, horizon: usize, is_m5: bool) -> any
         .collect()
 }
 
-fn evaluator(train: &Panel, horizon: usize) -> anyhow::Result<Option<M5Evaluator>> {
+pub(crate) fn evaluator(train: &Panel, horizon: usize) -> anyhow::Result<Option<M5Evaluator>> {
     match &train.attrs {
         Some(attrs) => Ok(Some(M5Evaluator::from_panel(train, Hierarchy::m5(attrs), horizon)?)),
         None => Ok(None),
@@ -250,17 +250,17 @@ fn evaluator(train: &Panel, horizon: usize) -> anyhow::Result<Option<M5Evaluator
 }
 
 /// A model's forecast from one origin, with its timings and what it noted on the way.
-struct Fit {
-    forecast: Forecast,
-    fit_seconds: f64,
-    predict_seconds: f64,
-    notes: Vec<String>,
-    importance: Vec<FeatureImportance>,
-    bundle: Option<String>,
-    n_params: Option<u64>,
+pub(crate) struct Fit {
+    pub(crate) forecast: Forecast,
+    pub(crate) fit_seconds: f64,
+    pub(crate) predict_seconds: f64,
+    pub(crate) notes: Vec<String>,
+    pub(crate) importance: Vec<FeatureImportance>,
+    pub(crate) bundle: Option<String>,
+    pub(crate) n_params: Option<u64>,
 }
 
-fn fit_predict(model: &dyn Forecaster, train: &Panel, horizon: usize, levels: &[u8]) -> anyhow::Result<Fit> {
+pub(crate) fn fit_predict(model: &dyn Forecaster, train: &Panel, horizon: usize, levels: &[u8]) -> anyhow::Result<Fit> {
     let t = Instant::now();
     let fitted = model.fit(train).map_err(|e| anyhow::anyhow!("{} failed to fit: {e}", model.alias()))?;
     let fit_seconds = t.elapsed().as_secs_f64();
@@ -521,7 +521,7 @@ fn format_sig(x: f64, digits: i32) -> f64 {
     (x * scale).round() / scale
 }
 
-fn pretty(v: &serde_json::Value) -> Vec<u8> {
+pub(crate) fn pretty(v: &serde_json::Value) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
     out.push(b'\n');
     out
@@ -533,7 +533,7 @@ fn rayon_threads() -> usize {
 
 /// Writes every file into a temporary sibling folder, then swaps it into place, so an
 /// interrupted run leaves the previous report (or nothing), never half of a new one.
-fn write_run_folder(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> anyhow::Result<()> {
+pub(crate) fn write_run_folder(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> anyhow::Result<()> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
