@@ -16,10 +16,13 @@
 //! assert!(board.to_csv().starts_with("rank,alias,family,wrmsse"));
 //! ```
 
+pub mod html;
 pub mod leaderboard;
+pub mod plots;
 pub mod record;
 pub mod scores;
 
+pub use html::to_html;
 pub use leaderboard::{Leaderboard, Member, Metric, Row};
 pub use record::{M5_LEVELS, RunRecord, SeriesPlot};
 pub use scores::Scores;
