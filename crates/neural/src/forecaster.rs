@@ -8,7 +8,7 @@ use tsforge_core::{FittedForecaster, Forecast, Forecaster, Panel};
 use crate::device::{cpu, init_seeded};
 use crate::error::{NeuralError, Result};
 use crate::nets::{Conv1dNetConfig, Cost, Inception1dConfig, NetworkConfig, RecurrentConfig, ResNet1dConfig};
-use crate::train::{Loss, Schedule, TrainConfig, TrainReport, predict, train};
+use crate::train::{Loss, Schedule, TrainConfig, TrainReport, predict_multi_crop, train};
 use crate::windows::{WindowConfig, WindowSet, prediction_windows, training_windows};
 
 /// Which network family, with its config.
@@ -182,7 +182,8 @@ impl NeuralForecaster {
     /// `"poisson"`, `"tweedie"`), `tweedie_power` (1.1–1.9; with `loss` "tweedie", default
     /// 1.5), `schedule` (`"cosine"`, `"one_cycle"`), `width` and `depth` (see
     /// [`Architecture::set_width`] / [`Architecture::set_depth`]), `seed`, and `alias`
-    /// (a string). Integers may be given as whole floats. An unknown key, a value of the
+    /// (a string), `crops` (test-time multi-crop), and the augmentation strengths
+    /// `jitter`, `magnitude`, `crop`, `time_warp` (see [`crate::augment`]). Integers may be given as whole floats. An unknown key, a value of the
     /// wrong type or out of its range is an error naming the key.
     pub fn with_overrides(mut self, overrides: &serde_json::Map<String, serde_json::Value>) -> Result<NeuralForecaster> {
         use serde_json::Value;
@@ -234,10 +235,15 @@ impl NeuralForecaster {
                     }
                 }
                 "alias" => self.alias = text(k, v)?,
+                "crops" => self.windows.crops = count(k, v)?,
+                "jitter" => self.train.augment.jitter = number(k, v)? as f32,
+                "magnitude" => self.train.augment.magnitude = number(k, v)? as f32,
+                "crop" => self.train.augment.crop = number(k, v)? as f32,
+                "time_warp" => self.train.augment.time_warp = number(k, v)? as f32,
                 other => {
                     return Err(NeuralError::config(
                         other,
-                        "unknown override (learning_rate, weight_decay, max_epochs, steps, batch_size, samples, patience, seed, lookback, width, depth, dropout, loss, tweedie_power, schedule, alias)",
+                        "unknown override (learning_rate, weight_decay, max_epochs, steps, batch_size, samples, patience, seed, lookback, width, depth, dropout, loss, tweedie_power, schedule, alias, crops, jitter, magnitude, crop, time_warp)",
                     ));
                 }
             }
@@ -313,10 +319,10 @@ impl NeuralForecaster {
         let final_set = prediction_windows(panel, &self.windows);
         let device = cpu().autodiff();
         let (scaled, report) = match &self.architecture {
-            Architecture::Conv(c) => fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set, &self.train)?,
-            Architecture::ResNet(c) => fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set, &self.train)?,
-            Architecture::Inception(c) => fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set, &self.train)?,
-            Architecture::Recurrent(c) => fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set, &self.train)?,
+            Architecture::Conv(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set)?,
+            Architecture::ResNet(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set)?,
+            Architecture::Inception(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set)?,
+            Architecture::Recurrent(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set)?,
         };
         let h = self.windows.horizon;
         let values = scaled
@@ -329,15 +335,12 @@ impl NeuralForecaster {
     }
 }
 
-fn fit_predict<M: crate::nets::Network>(
-    net: M,
-    train_set: &WindowSet,
-    valid_set: &WindowSet,
-    final_set: &WindowSet,
-    cfg: &TrainConfig,
-) -> Result<(Vec<f32>, TrainReport)> {
-    let (net, report) = train(net, train_set, valid_set, cfg)?;
-    Ok((predict(&net, final_set, cfg.loss)?, report))
+impl NeuralForecaster {
+    fn fit_predict<M: crate::nets::Network>(&self, net: M, train_set: &WindowSet, valid_set: &WindowSet, final_set: &WindowSet) -> Result<(Vec<f32>, TrainReport)> {
+        let (net, report) = train(net, train_set, valid_set, &self.train)?;
+        let w = &self.windows;
+        Ok((predict_multi_crop(&net, final_set, self.train.loss, w.crops, w.crop_step)?, report))
+    }
 }
 
 impl Forecaster for NeuralForecaster {

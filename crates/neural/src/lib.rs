@@ -2,7 +2,10 @@
 //! windows of every series of a [`Panel`](tsforge_core::Panel). This crate is the only
 //! one that imports burn; every burn type stays inside it.
 //!
-//! - [`windows`]: scaled lookback/horizon windows, drawn by sales volume from a seed;
+//! - [`windows`]: scaled lookback/horizon windows, series drawn by recent dollar sales
+//!   (units where the panel has no prices) from a seed; test-time multi-crop settings;
+//! - [`augment`]: jitter, magnitude scaling, cropping and time warping of training
+//!   batches, each switchable and seeded;
 //! - [`nets`]: the families, each built from its `#[derive(Config)]` config:
 //!   [`Conv1dNetConfig`] (LeNet/VGG style), [`ResNet1dConfig`], [`Inception1dConfig`] and
 //!   [`RecurrentConfig`] (stacked LSTM or GRU, PyTorch's equations, a direct head); each
@@ -37,6 +40,7 @@
 //! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
 //! ```
 
+pub mod augment;
 pub mod device;
 pub mod error;
 pub mod forecaster;
@@ -44,6 +48,7 @@ pub mod nets;
 pub mod train;
 pub mod windows;
 
+pub use augment::AugmentConfig;
 pub use error::NeuralError;
 pub use forecaster::{Architecture, FittedNeural, NeuralForecaster};
 pub use nets::{Cell, Conv1dNet, Conv1dNetConfig, Cost, Inception1d, Inception1dConfig, Network, NetworkConfig, Recurrent, RecurrentConfig, ResNet1d, ResNet1dConfig};

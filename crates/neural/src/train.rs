@@ -18,6 +18,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
+use crate::augment::AugmentConfig;
 use crate::error::{NeuralError, Result};
 use crate::nets::Network;
 use crate::windows::WindowSet;
@@ -59,7 +60,9 @@ pub struct TrainConfig {
     /// Evaluations without improvement before stopping (0: never stop early).
     pub patience: usize,
     pub loss: Loss,
-    /// Seed of the initial weights and the minibatch order.
+    /// Augmentations of the training batches (all off by default).
+    pub augment: AugmentConfig,
+    /// Seed of the initial weights, the minibatch order and the augmentations.
     pub seed: u64,
 }
 
@@ -77,6 +80,7 @@ impl Default for TrainConfig {
             eval_every: 100,
             patience: 4,
             loss: Loss::Mse,
+            augment: AugmentConfig::default(),
             seed: 0,
         }
     }
@@ -99,6 +103,7 @@ impl TrainConfig {
         if !(self.weight_decay >= 0.0 && self.grad_clip_norm >= 0.0) {
             return Err(NeuralError::config("train.weight_decay/grad_clip_norm", "must be finite and non-negative"));
         }
+        self.augment.validate()?;
         if let Loss::Tweedie { power } = self.loss
             && !(power > 1.0 && power < 2.0)
         {
@@ -246,6 +251,7 @@ pub fn train<M: Network>(mut net: M, train: &WindowSet, valid: &WindowSet, cfg: 
         .map_err(|reason| NeuralError::config("train.learning_rate", reason))?;
     // data order from its own stream so it does not depend on how the weights were drawn
     let mut rng = StdRng::seed_from_u64(cfg.seed ^ 0x5EED_DA7A);
+    let mut aug_rng = StdRng::seed_from_u64(cfg.seed ^ 0xA_0C3E_4711);
     let mut order: Vec<usize> = (0..train.len()).collect();
     let mut cursor = order.len();
     let batch = cfg.batch_size.min(train.len());
@@ -262,8 +268,11 @@ pub fn train<M: Network>(mut net: M, train: &WindowSet, valid: &WindowSet, cfg: 
         }
         let idx = &order[cursor..cursor + batch];
         cursor += batch;
-        let (x, y) = batch_tensors(train, idx, &device);
-        let l = loss(cfg.loss, net.forward(x), y.ok_or_else(no_targets)?);
+        let (mut xb, mut yb) = train.gather(idx);
+        cfg.augment.apply(&mut xb, &mut yb, train.channels, train.lookback, &mut aug_rng);
+        let x = Tensor::<3>::from_data(TensorData::new(xb, [batch, train.channels, train.lookback]), &device);
+        let y = Tensor::<2>::from_data(TensorData::new(yb, [batch, train.horizon]), &device);
+        let l = loss(cfg.loss, net.forward(x), y);
         period_loss += scalar(l.clone())?;
         period_steps += 1;
         let grads = GradientsParams::from_grads(l.backward(), &net);
@@ -304,6 +313,22 @@ pub fn train<M: Network>(mut net: M, train: &WindowSet, valid: &WindowSet, cfg: 
     }
     report.seconds = start.elapsed().as_secs_f64();
     Ok((best.unwrap_or_else(|| net.valid()), report))
+}
+
+/// Test-time multi-crop: the mean of the scaled forecasts of `crops` copies of `set`,
+/// copy `j` with the oldest `j × crop_step` positions of the target channel zeroed (as
+/// the crop augmentation hides them). `crops` 1 is [`predict`].
+pub fn predict_multi_crop<M: Network>(net: &M, set: &WindowSet, kind: Loss, crops: usize, crop_step: usize) -> Result<Vec<f32>> {
+    let mut total = predict(net, set, kind)?;
+    for j in 1..crops {
+        let hide = (j * crop_step).min(set.lookback);
+        let mut cropped = set.clone();
+        cropped.inputs.chunks_exact_mut(set.channels * set.lookback).for_each(|w| w[..hide].fill(0.0));
+        predict(net, &cropped, kind)?.iter().zip(total.iter_mut()).for_each(|(v, t)| *t += v);
+    }
+    let n = crops.max(1) as f32;
+    total.iter_mut().for_each(|t| *t /= n);
+    Ok(total)
 }
 
 /// Scaled forecasts `[n, horizon]` (row-major) of `net` for every window of `set`.
@@ -445,6 +470,38 @@ mod tests {
         let (_, r) = train(init_seeded(&cfg, &cpu().autodiff(), 0), &set, &empty, &tc).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.steps, 9);
         assert!(r.train_loss.iter().all(|l| l.is_finite()));
+    }
+
+    #[test]
+    fn multi_crop_averages_the_cropped_forecasts() {
+        let cfg = Conv1dNetConfig::lenet(14, 7).with_block_channels(vec![4]).with_hidden(8);
+        let net = init_seeded(&cfg, &cpu(), 2);
+        let set = waves(5, 14, 7);
+        let plain = predict(&net, &set, Loss::Mse).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(predict_multi_crop(&net, &set, Loss::Mse, 1, 7).unwrap_or_else(|e| panic!("{e}")), plain);
+        let mut hidden = set.clone();
+        hidden.inputs.chunks_exact_mut(14).for_each(|w| w[..4].fill(0.0));
+        let mut hidden8 = set.clone();
+        hidden8.inputs.chunks_exact_mut(14).for_each(|w| w[..8].fill(0.0));
+        let a = predict(&net, &hidden, Loss::Mse).unwrap_or_else(|e| panic!("{e}"));
+        let b = predict(&net, &hidden8, Loss::Mse).unwrap_or_else(|e| panic!("{e}"));
+        let got = predict_multi_crop(&net, &set, Loss::Mse, 3, 4).unwrap_or_else(|e| panic!("{e}"));
+        for k in 0..got.len() {
+            assert!((got[k] - (plain[k] + a[k] + b[k]) / 3.0).abs() < 1e-6);
+        }
+        assert_ne!(got, plain);
+    }
+
+    #[test]
+    fn augmented_training_is_seeded() {
+        let cfg = Conv1dNetConfig::lenet(14, 7).with_block_channels(vec![2]).with_hidden(4);
+        let set = waves(16, 14, 7);
+        let empty = WindowSet { inputs: vec![], targets: vec![], scales: vec![], series: vec![], origins: vec![], ..set.clone() };
+        let augment = AugmentConfig { jitter: 0.05, magnitude: 0.1, crop: 0.3, time_warp: 0.2 };
+        let tc = TrainConfig { steps: 20, batch_size: 8, eval_every: 10, augment, ..TrainConfig::default() };
+        let run = |tc: &TrainConfig| train(init_seeded(&cfg, &cpu().autodiff(), 0), &set, &empty, tc).unwrap_or_else(|e| panic!("{e}")).1.train_loss;
+        assert_eq!(run(&tc), run(&tc));
+        assert_ne!(run(&tc), run(&TrainConfig { augment: AugmentConfig::default(), ..tc.clone() }));
     }
 
     #[test]

@@ -10,6 +10,10 @@
 //! With `weekday_channels`, channels 1 and 2 carry the sine and cosine of each position's
 //! place in the week, so a global network knows which weekday the horizon starts on
 //! (series alone are too noisy to tell). Prices and events are the planned further channels.
+//!
+//! Training windows pick a series in proportion to 1 + its dollar sales (units × sell
+//! price) over its last `weight_days` training days, as WRMSSE weighs series; panels
+//! without prices fall back to unit sales.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -36,6 +40,14 @@ pub struct WindowConfig {
     /// A series is drawn in proportion to 1 + its sales over its last `weight_days`
     /// training days, like the M5 weights favour high-volume series.
     pub weight_days: usize,
+    /// Weigh those sales in dollars (units × the day's sell price, as WRMSSE weighs
+    /// series) where the panel has prices; series without a known price over those days
+    /// fall back to units.
+    pub dollar_weights: bool,
+    /// Test-time multi-crop: average the forecasts of this many lookback crops (1: off).
+    pub crops: usize,
+    /// Crop `j` hides the oldest `j × crop_step` positions of the target channel.
+    pub crop_step: usize,
     /// Keep the last `horizon` days of each series out of training as validation windows.
     pub validation: bool,
     /// Add the weekday (sine, cosine of grid position mod 7) as two input channels.
@@ -44,7 +56,19 @@ pub struct WindowConfig {
 
 impl Default for WindowConfig {
     fn default() -> WindowConfig {
-        WindowConfig { lookback: 56, horizon: 28, samples: 20_000, min_history: 28, recent_days: 730, weight_days: 28, validation: true, weekday_channels: true }
+        WindowConfig {
+            lookback: 56,
+            horizon: 28,
+            samples: 20_000,
+            min_history: 28,
+            recent_days: 730,
+            weight_days: 28,
+            dollar_weights: true,
+            crops: 1,
+            crop_step: 7,
+            validation: true,
+            weekday_channels: true,
+        }
     }
 }
 
@@ -65,6 +89,12 @@ impl WindowConfig {
             if v == 0 {
                 return Err(NeuralError::config(format!("windows.{what}"), "must be at least 1"));
             }
+        }
+        if self.crops == 0 || (self.crops > 1 && (self.crops - 1) * self.crop_step >= self.lookback) {
+            return Err(NeuralError::config(
+                "windows.crops",
+                format!("{} crops {} days apart need a lookback over {}", self.crops, self.crop_step, (self.crops.max(1) - 1) * self.crop_step),
+            ));
         }
         Ok(())
     }
@@ -175,6 +205,25 @@ impl SeriesScale {
     }
 }
 
+/// Sales of series `i` over `[from, to)`: in dollars (units × price, days with a known
+/// price) when asked and some price is known there, in units otherwise.
+fn recent_sales(panel: &Panel, i: usize, from: usize, to: usize, dollars: bool) -> f64 {
+    let y = &panel.row(i)[from..to];
+    let units = || y.iter().filter(|v| v.is_finite()).map(|&v| f64::from(v)).sum::<f64>();
+    let Some(prices) = panel.price_row(i).filter(|_| dollars) else { return units() };
+    let mut known = false;
+    let mut total = 0.0;
+    for (k, &v) in y.iter().enumerate() {
+        if let Some(&p) = prices.get(from + k).filter(|p| p.is_finite())
+            && v.is_finite()
+        {
+            known = true;
+            total += f64::from(v) * f64::from(p);
+        }
+    }
+    if known { total } else { units() }
+}
+
 /// Training windows drawn deterministically from `seed`, and the validation windows
 /// (origin `end - horizon` of every series long enough) when `cfg.validation` is set.
 pub fn training_windows(panel: &Panel, cfg: &WindowConfig, seed: u64) -> Result<(WindowSet, WindowSet)> {
@@ -198,8 +247,7 @@ pub fn training_windows(panel: &Panel, cfg: &WindowConfig, seed: u64) -> Result<
         if train_end >= first + h {
             let last = train_end - h;
             let lo = if cfg.recent_days == 0 { first } else { first.max(last.saturating_sub(cfg.recent_days - 1)) };
-            let recent = &panel.row(i)[train_end.saturating_sub(cfg.weight_days).max(s)..train_end];
-            total += 1.0 + recent.iter().filter(|v| v.is_finite()).map(|&v| f64::from(v)).sum::<f64>();
+            total += 1.0 + recent_sales(panel, i, train_end.saturating_sub(cfg.weight_days).max(s), train_end, cfg.dollar_weights);
             eligible.push((i, lo, last));
             cumulative.push(total);
         }
@@ -263,7 +311,7 @@ mod tests {
     #[test]
     fn windows_are_scaled_padded_and_deterministic() {
         let p = panel();
-        let cfg = WindowConfig { lookback: 8, horizon: 4, samples: 50, min_history: 3, recent_days: 0, weight_days: 7, validation: true, weekday_channels: false };
+        let cfg = WindowConfig { lookback: 8, horizon: 4, samples: 50, min_history: 3, recent_days: 0, weight_days: 7, weekday_channels: false, ..WindowConfig::default() };
         let (a, va) = training_windows(&p, &cfg, 7).unwrap_or_else(|e| panic!("{e}"));
         let (b, _) = training_windows(&p, &cfg, 7).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(a, b);
@@ -285,6 +333,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn series_are_drawn_by_dollar_sales() {
+        // series 0 sells 10 a day at $1, series 1 sells 1 a day at $30: 300 vs 30 units,
+        // $300 vs $900 over the last 30 days
+        let t = 60;
+        let mut y = vec![10.0f32; t];
+        y.extend(vec![1.0f32; t]);
+        let mut p = Panel::dense(vec!["a".into(), "b".into()], TimeIndex::Periods { start: 0, len: t }, y).unwrap_or_else(|e| panic!("{e}"));
+        let share_of_b = |p: &Panel, dollars: bool| {
+            let cfg = WindowConfig { lookback: 8, horizon: 4, samples: 4000, min_history: 8, weight_days: 30, validation: false, dollar_weights: dollars, weekday_channels: false, ..WindowConfig::default() };
+            let (w, _) = training_windows(p, &cfg, 1).unwrap_or_else(|e| panic!("{e}"));
+            w.series.iter().filter(|&&s| s == 1).count() as f64 / w.len() as f64
+        };
+        // no prices: units, (1 + 30) / (2 + 330)
+        assert!((share_of_b(&p, true) - 31.0 / 332.0).abs() < 0.02);
+        let mut prices = vec![1.0f32; t + 28];
+        prices.extend(vec![30.0f32; t + 28]);
+        p.prices = Some(tsforge_core::panel::Prices::new(2, t + 28, prices).unwrap_or_else(|e| panic!("{e}")));
+        assert!((share_of_b(&p, true) - 901.0 / 1202.0).abs() < 0.03);
+        assert!((share_of_b(&p, false) - 31.0 / 332.0).abs() < 0.02);
+    }
+
+    #[test]
+    fn bad_crops_are_rejected() {
+        assert!(WindowConfig { crops: 0, ..WindowConfig::default() }.validate().is_err());
+        assert!(WindowConfig { crops: 9, crop_step: 7, ..WindowConfig::default() }.validate().is_err());
+        assert!(WindowConfig { crops: 8, crop_step: 7, ..WindowConfig::default() }.validate().is_ok());
     }
 
     #[test]
