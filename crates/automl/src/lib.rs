@@ -47,6 +47,7 @@ pub mod logit;
 pub mod quality;
 pub mod search;
 pub mod sparsity_choice;
+pub mod variance;
 
 pub use bundle::{HURDLE_FORMAT, HurdleBundle, SizeTarget};
 pub use error::AutomlError;

@@ -1,0 +1,31 @@
+//! Seed variance (underspecification, D'Amour et al. 2020): the pure statistics behind
+//! `tsforge variance`, which refits the same configurations under several seeds.
+//!
+//! - [`stats`]: per-seed summaries (mean, sample std, min, max, type-7 quartiles, IQR,
+//!   relative spread), the seeded percentile bootstrap of a weighted mean over series,
+//!   Student's t p-values;
+//! - [`compare`]: ranks per seed, pairwise win shares, winners, paired comparisons;
+//! - [`spread`]: per-series coefficient of variation of the forecasts across seeds,
+//!   per-cell standard deviations, errors over strata of the scored cells.
+//!
+//! ```
+//! use tsforge_automl::variance::{compare, stats};
+//!
+//! // two configurations, four seeds (WRMSSE, lower is better)
+//! let a = [0.61, 0.62, 0.60, 0.61];
+//! let b = [0.64, 0.63, 0.65, 0.64];
+//! let s = stats::summarize(&a);
+//! assert_eq!((s.min, s.max), (0.60, 0.62));
+//! let p = compare::paired(&a, &b, 0.9);
+//! assert!(p.ranges_disjoint && p.distinguishable);
+//! // a deterministic model: bit-identical scores, exactly zero spread
+//! assert_eq!(stats::summarize(&[0.8518; 4]).std, 0.0);
+//! ```
+
+pub mod compare;
+pub mod spread;
+pub mod stats;
+
+pub use compare::{Paired, Winners, paired, pairwise_wins, ranks, winners};
+pub use spread::{cell_mean_std, series_cv, stratum_errors};
+pub use stats::{Summary, bootstrap_ci, bootstrap_indices, summarize};
