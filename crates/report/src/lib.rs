@@ -21,6 +21,7 @@ pub mod leaderboard;
 pub mod plots;
 pub mod record;
 pub mod scores;
+pub mod variance;
 
 pub use html::to_html;
 pub use leaderboard::{Leaderboard, Member, Metric, Row};
