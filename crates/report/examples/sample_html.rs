@@ -2,7 +2,10 @@
 //! 20 models in four families, 12 levels, 4 series (56 days of history, 28 of truth,
 //! 3 forecasts each). Used to try `bench/html_check.sh` without running tsforge.
 //!
-//! `cargo run -p tsforge-report --example sample_html -- OUT.html`
+//! `cargo run -p tsforge-report --example sample_html -- OUT.html [--long]`
+//!
+//! `--long`: as a long-format run without truth would be (MASE, no levels, no actuals,
+//! ranked by the backtest score).
 
 use std::collections::BTreeMap;
 
@@ -23,7 +26,8 @@ fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out = std::env::args().nth(1).ok_or("usage: sample_html OUT.html")?;
+    let out = std::env::args().nth(1).ok_or("usage: sample_html OUT.html [--long]")?;
+    let long = std::env::args().nth(2).as_deref() == Some("--long");
     let mut rng = Lcg(42);
     // (alias, family, wrmsse, fit seconds, n_params, hyperparameters)
     type Model<'a> = (&'a str, &'a str, f64, f64, Option<u64>, BTreeMap<String, String>);
@@ -119,7 +123,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             SeriesPlot { id: id.into(), group: group.into(), history, actual, forecasts }
         })
         .collect();
-    let record = RunRecord {
+    let mut record = RunRecord {
         title: "tsforge leaderboard: sample (M5-like made-up numbers, evaluation phase)".into(),
         leaderboard: board,
         notes: vec![
@@ -130,6 +134,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         series,
         horizon_labels: (1942..1970).map(|d| format!("d_{d}")).collect(),
     };
+    if long {
+        let rows = std::mem::take(&mut record.leaderboard.rows)
+            .into_iter()
+            .map(|r| Row { scores: Scores::default(), valid: r.valid.map(|v| v * 1.08), ..r })
+            .collect();
+        record.leaderboard = Leaderboard::new(Metric::Mase, false, rows);
+        record.title = "tsforge leaderboard: sample (long format, no held-out truth)".into();
+        record.horizon_labels = (0..28).map(|d| format!("2016-05-{:02}", d + 1)).collect();
+        for s in &mut record.series {
+            s.actual.clear();
+        }
+    }
     std::fs::write(&out, tsforge_report::to_html(&record))?;
     println!("wrote {out}");
     Ok(())

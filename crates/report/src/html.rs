@@ -58,6 +58,10 @@ table.leaderboard tbody tr:nth-child(even) { background: #fbfcfd; }
 table.leaderboard tbody tr:hover { background: #eef4fb; }
 table.leaderboard tr.selected { background: var(--sel) !important; }
 table.leaderboard tr.selected td.model { font-weight: 600; }
+table.leaderboard td.model, table.leaderboard th.model { position: sticky; left: 0; z-index: 1; background: #fff; box-shadow: 1px 0 0 var(--line); }
+table.leaderboard th.model { background: var(--head); z-index: 2; }
+table.leaderboard tbody tr:nth-child(even) td.model { background: #fbfcfd; }
+table.leaderboard tr.selected td.model { background: var(--sel); }
 table.leaderboard td.best { background: var(--best); color: var(--best-ink); font-weight: 700; }
 table.leaderboard td.params { white-space: normal; min-width: 220px; max-width: 480px; font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 12px; color: var(--muted); }
 table.leaderboard td.note { white-space: normal; min-width: 160px; max-width: 320px; font-size: 12px; color: var(--muted); }
@@ -66,6 +70,7 @@ table.leaderboard td.note { white-space: normal; min-width: 160px; max-width: 32
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px; }
 figure { margin: 0; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 10px 10px 6px; }
 figure svg.plot { display: block; width: 100%; height: auto; }
+.grid figure.wide { grid-column: 1 / -1; }
 figcaption { color: var(--muted); font-size: 13px; margin-top: 6px; }
 p.missing { color: var(--muted); font-style: italic; background: #fff; border: 1px dashed var(--line); border-radius: 6px; padding: 10px 14px; }
 "#;
@@ -119,14 +124,17 @@ pub fn to_html(record: &RunRecord) -> String {
     out += &figure(
         plots::score_by_family(board),
         &format!("Best {label} per family (bar, value at its top) and every model of the family (dots, best-ranked left). Lower is better."),
+        true,
     );
     out += &figure(
         plots::time_vs_score(board, 5),
         &format!("Fit time (log scale) against {label}, one dot per model, coloured by family; the five best-ranked models and the submission (*) are labelled. Down and left is better."),
+        false,
     );
     out += &figure(
         plots::per_level(board, 5),
         "Per-level scores of the five best-ranked models: L1 total, L2 state, L3 store, L4 cat, L5 dept, L6 state×cat, L7 state×dept, L8 store×cat, L9 store×dept, L10 item, L11 item×state, L12 item×store. Lower is better.",
+        false,
     );
     out += "</div>\n";
     out += &forecasts(record);
@@ -239,7 +247,7 @@ fn table(board: &Leaderboard) -> String {
     let show_note = board.rows.iter().any(|r| !r.note.is_empty());
 
     let mut s = String::from("<div class=\"table-wrap\">\n<table class=\"leaderboard\" id=\"leaderboard-table\">\n<thead>\n<tr>");
-    s += "<th class=\"num\" title=\"rank by the main score\">rank</th><th title=\"* marks the model behind submission.csv\">model</th><th>family</th>";
+    s += "<th class=\"num\" title=\"rank by the main score\">rank</th><th class=\"model\" title=\"* marks the model behind submission.csv\">model</th><th>family</th>";
     for c in &cols {
         let _ = write!(s, "<th class=\"num\" title=\"{}\">{}</th>", escape(&c.tip), escape(&c.head));
     }
@@ -302,9 +310,9 @@ fn css_color(c: plotters::style::RGBColor) -> String {
 }
 
 /// A plot in a `<figure>`, or the sentence saying why there is none.
-fn figure(svg: Result<String, String>, caption: &str) -> String {
+fn figure(svg: Result<String, String>, caption: &str, wide: bool) -> String {
     match svg {
-        Ok(svg) => format!("<figure>\n{svg}<figcaption>{caption}</figcaption>\n</figure>\n"),
+        Ok(svg) => format!("<figure{}>\n{svg}<figcaption>{caption}</figcaption>\n</figure>\n", if wide { " class=\"wide\"" } else { "" }),
         Err(why) => format!("<p class=\"missing\">{}</p>\n", escape(&why)),
     }
 }
@@ -322,7 +330,7 @@ fn forecasts(record: &RunRecord) -> String {
         }
         let _ = writeln!(s, "<h3>{heading}</h3>\n<div class=\"grid\">");
         for p in group {
-            s += &figure(plots::forecast(&record.leaderboard, p, &record.horizon_labels), &forecast_caption(record, p));
+            s += &figure(plots::forecast(&record.leaderboard, p, &record.horizon_labels), &forecast_caption(record, p), false);
         }
         s += "</div>\n";
     }
@@ -412,7 +420,7 @@ mod tests {
             assert_eq!(count(&h, kind), 1, "{kind}");
         }
         assert_eq!(count(&h, plots::FORECAST), 2);
-        assert_eq!(h.matches("<figure>").count(), 5);
+        assert_eq!(h.matches("<figure>").count() + h.matches("<figure class=\"wide\">").count(), 5);
         assert_eq!(h.matches("<figcaption>").count(), 5);
         assert!(h.contains("<table class=\"leaderboard\""));
         assert!(h.contains("<h3>Top-selling series</h3>") && h.contains("<h3>Sparse series</h3>"));

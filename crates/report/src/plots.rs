@@ -178,21 +178,24 @@ pub fn score_by_family(board: &Leaderboard) -> Result<String, String> {
     let top = if hi > 0.0 { hi * 1.12 } else { 1.0 };
     let n = fams.len();
     let label = score_label(board);
-    let names: Vec<String> = fams.iter().map(|(f, _, v)| format!("{} ({})", shorten(f, 14), v.len())).collect();
-    render(SCORE_BY_FAMILY, "score by family", (720, 400), |root| {
+    let names: Vec<String> = fams.iter().map(|(f, _, v)| format!("{} ({})", shorten(f, 22), v.len())).collect();
+    // room for at least 6 families, the bars centred: few families don't get huge bars
+    let slots = n.max(6);
+    let pad = (slots - n) as f64 / 2.0;
+    render(SCORE_BY_FAMILY, "score by family", (1240, 380), |root| {
         let (chart_area, legend_area) = layout(root, &format!("Score by family — {label}"))?;
         let mut chart = ChartBuilder::on(&chart_area)
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(64)
-            .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..top)?;
-        // ticks at whole numbers only (asking for n labels over a width of n gives step 1)
+            .build_cartesian_2d(-0.5 - pad..n as f64 - 0.5 + pad, 0.0..top)?;
+        // ticks at whole numbers only (asking for slots + 1 labels over a width of slots gives step 1)
         let yd = tick_decimals(0.0, top, Y_TICKS);
         let fmt_x = |v: &f64| if (v - v.round()).abs() < 1e-9 && *v >= 0.0 { names.get(v.round() as usize).cloned().unwrap_or_default() } else { String::new() };
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(n)
+            .x_labels(slots + 1)
             .light_line_style(TRANSPARENT)
             .bold_line_style(GRID)
             .axis_style(AXIS)
@@ -215,7 +218,8 @@ pub fn score_by_family(board: &Leaderboard) -> Result<String, String> {
                 Circle::new((x + dx, *s), 4, c.filled())
             }))?;
             let centred = (FONT, 14).into_font().style(FontStyle::Bold).color(&ACTUAL).pos(Pos::new(HPos::Center, VPos::Top));
-            chart.draw_series(std::iter::once(EmptyElement::at((x, best)) + Text::new(format!("{best:.3}"), (0, 9), centred)))?;
+            let dy = if best < top * 0.12 { -24 } else { 9 };
+            chart.draw_series(std::iter::once(EmptyElement::at((x, best)) + Text::new(format!("{best:.3}"), (0, dy), centred)))?;
         }
         legend(&legend_area, "", &[("best of family".into(), AXIS, Mark::Bar), ("one model".into(), AXIS, Mark::Dot)])
     })
@@ -230,7 +234,7 @@ pub fn per_level(board: &Leaderboard, top: usize) -> Result<String, String> {
     };
     let top_y = if hi > 0.0 { hi * 1.1 } else { 1.0 };
     let m = board.metric.name().to_uppercase();
-    render(PER_LEVEL, "per-level errors", (720, 400), |root| {
+    render(PER_LEVEL, "per-level errors", (640, 400), |root| {
         let (chart_area, legend_area) = layout(root, &format!("{m} per aggregation level — top {}", rows.len()))?;
         let mut chart = ChartBuilder::on(&chart_area)
             .margin(12)
@@ -358,7 +362,7 @@ pub fn time_vs_score(board: &Leaderboard, labelled: usize) -> Result<String, Str
     let (y_lo, y_hi) = ((s_lo - pad).max(if s_lo >= 0.0 { 0.0 } else { f64::NEG_INFINITY }), s_hi + pad);
     let colors = family_colors(board);
     let label = score_label(board);
-    render(TIME_VS_SCORE, "fit time against score", (720, 420), |root| {
+    render(TIME_VS_SCORE, "fit time against score", (640, 400), |root| {
         let (chart_area, legend_area) = layout(root, &format!("Fit time against {label}"))?;
         let mut chart = ChartBuilder::on(&chart_area)
             .margin(12)
