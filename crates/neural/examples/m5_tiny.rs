@@ -4,7 +4,7 @@
 //! `cargo run --release -p tsforge-neural --example m5_tiny [-- SEED [FAMILIES [LOSS]]]` with
 //! FAMILIES a comma-separated list of `lenet,vgg,resnet,inception,lstm,gru` (default: all)
 //! and LOSS `mse` (default), `poisson` or `tweedie` (power 1.5). `NEURAL_VERBOSE=1` prints
-//! the loss curves.
+//! the loss curves; `NEURAL_CALENDAR=1` adds the SNAP and event channels.
 
 use std::time::Instant;
 
@@ -41,6 +41,9 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             other => return Err(format!("unknown family '{other}' (lenet, vgg, resnet, inception, lstm, gru)").into()),
         };
         model.train.loss = loss;
+        if std::env::var_os("NEURAL_CALENDAR").is_some() {
+            model = model.with_calendar_channels(true);
+        }
         let start = Instant::now();
         let fitted = model.fit_panel(&train)?;
         let secs = start.elapsed().as_secs_f64();

@@ -54,6 +54,16 @@ impl Architecture {
         }
     }
 
+    /// Input channels of the network.
+    pub fn set_channels_in(&mut self, channels: usize) {
+        match self {
+            Architecture::Conv(c) => c.channels_in = channels,
+            Architecture::ResNet(c) => c.channels_in = channels,
+            Architecture::Inception(c) => c.channels_in = channels,
+            Architecture::Recurrent(c) => c.channels_in = channels,
+        }
+    }
+
     /// Input length of the network.
     pub fn set_lookback(&mut self, lookback: usize) {
         match self {
@@ -182,7 +192,8 @@ impl NeuralForecaster {
     /// `"poisson"`, `"tweedie"`), `tweedie_power` (1.1–1.9; with `loss` "tweedie", default
     /// 1.5), `schedule` (`"cosine"`, `"one_cycle"`), `width` and `depth` (see
     /// [`Architecture::set_width`] / [`Architecture::set_depth`]), `seed`, and `alias`
-    /// (a string), `crops` (test-time multi-crop), and the augmentation strengths
+    /// (a string), `crops` (test-time multi-crop), `calendar` (true: SNAP and event
+    /// channels), and the augmentation strengths
     /// `jitter`, `magnitude`, `crop`, `time_warp` (see [`crate::augment`]). Integers may be given as whole floats. An unknown key, a value of the
     /// wrong type or out of its range is an error naming the key.
     pub fn with_overrides(mut self, overrides: &serde_json::Map<String, serde_json::Value>) -> Result<NeuralForecaster> {
@@ -197,7 +208,7 @@ impl NeuralForecaster {
         };
         let text = |key: &str, v: &Value| v.as_str().map(str::to_owned).ok_or_else(|| NeuralError::config(key, format!("expected a string, got {v}")));
         // applied after the loop, so the map's order does not matter
-        let (mut lookback, mut width, mut depth, mut loss, mut power) = (None, None, None, None, None);
+        let (mut lookback, mut width, mut depth, mut loss, mut power, mut calendar) = (None, None, None, None, None, None);
         for (key, v) in overrides {
             let k = key.as_str();
             match k {
@@ -236,6 +247,7 @@ impl NeuralForecaster {
                 }
                 "alias" => self.alias = text(k, v)?,
                 "crops" => self.windows.crops = count(k, v)?,
+                "calendar" => calendar = Some(v.as_bool().ok_or_else(|| NeuralError::config(k, format!("expected true or false, got {v}")))?),
                 "jitter" => self.train.augment.jitter = number(k, v)? as f32,
                 "magnitude" => self.train.augment.magnitude = number(k, v)? as f32,
                 "crop" => self.train.augment.crop = number(k, v)? as f32,
@@ -243,10 +255,13 @@ impl NeuralForecaster {
                 other => {
                     return Err(NeuralError::config(
                         other,
-                        "unknown override (learning_rate, weight_decay, max_epochs, steps, batch_size, samples, patience, seed, lookback, width, depth, dropout, loss, tweedie_power, schedule, alias, crops, jitter, magnitude, crop, time_warp)",
+                        "unknown override (learning_rate, weight_decay, max_epochs, steps, batch_size, samples, patience, seed, lookback, width, depth, dropout, loss, tweedie_power, schedule, alias, crops, calendar, jitter, magnitude, crop, time_warp)",
                     ));
                 }
             }
+        }
+        if let Some(on) = calendar {
+            self = self.with_calendar_channels(on);
         }
         if let Some(l) = lookback {
             if l == 0 {
@@ -284,14 +299,23 @@ impl NeuralForecaster {
         Ok(self)
     }
 
+    /// Adds (or drops) the SNAP and event channels (see [`crate::windows`]) to the windows
+    /// and the network's input.
+    pub fn with_calendar_channels(mut self, on: bool) -> NeuralForecaster {
+        self.windows.calendar_channels = on;
+        self.architecture.set_channels_in(self.windows.channels());
+        self
+    }
+
     /// A forecaster with default windows and training for `architecture`; the windows
-    /// carry the weekday channels when the network takes 3 input channels.
+    /// carry the weekday channels when the network takes 3 or 5 input channels, and the
+    /// calendar (SNAP, event) channels when it takes 5.
     pub fn new(alias: impl Into<String>, architecture: Architecture, horizon: usize, seed: u64) -> NeuralForecaster {
         let (channels, lookback, _) = architecture.io();
         NeuralForecaster {
             alias: alias.into(),
             architecture,
-            windows: WindowConfig { weekday_channels: channels == 3, ..WindowConfig::new(lookback, horizon) },
+            windows: WindowConfig { weekday_channels: channels == 3 || channels == 5, calendar_channels: channels == 5, ..WindowConfig::new(lookback, horizon) },
             train: TrainConfig { seed, ..TrainConfig::default() },
         }
     }
@@ -481,7 +505,7 @@ mod tests {
             .with_overrides(&map(serde_json::json!({
                 "learning_rate": 0.01, "weight_decay": 0.001, "max_epochs": 3, "batch_size": 64.0,
                 "lookback": 28, "dropout": 0.25, "loss": "tweedie", "tweedie_power": 1.2,
-                "width": 8, "depth": 3, "alias": "CNN-LeNet-t7", "schedule": "one_cycle"
+                "width": 8, "depth": 3, "alias": "CNN-LeNet-t7", "schedule": "one_cycle", "calendar": true
             })))
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(m.alias, "CNN-LeNet-t7");
@@ -490,6 +514,8 @@ mod tests {
         let Architecture::Conv(c) = &m.architecture else { panic!("family changed") };
         // depth 3 adds a doubled block, width 8 halves every block
         assert_eq!((c.lookback, c.dropout, c.block_channels.clone()), (28, 0.25, vec![8, 16, 32]));
+        // the SNAP and event pair after the weekday pair
+        assert_eq!((c.channels_in, m.windows.channels(), m.windows.calendar_channels), (5, 5, true));
 
         let Architecture::ResNet(c) = NeuralForecaster::resnet(28, 0).with_overrides(&map(serde_json::json!({"width": 8, "depth": 2}))).unwrap_or_else(|e| panic!("{e}")).architecture
         else {

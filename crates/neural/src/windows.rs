@@ -9,7 +9,11 @@
 //! Inputs are laid out `[window, channel, lookback]`; channel 0 is the scaled target.
 //! With `weekday_channels`, channels 1 and 2 carry the sine and cosine of each position's
 //! place in the week, so a global network knows which weekday the horizon starts on
-//! (series alone are too noisy to tell). Prices and events are the planned further channels.
+//! (series alone are too noisy to tell). With `calendar_channels` (M5 panels), two more
+//! channels carry future-known calendar flags shifted `horizon` days ahead: at input
+//! position `k` they hold the SNAP flag of the series' state and an any-event flag of the
+//! day `horizon` days later, so the last `horizon` positions describe the forecast days
+//! themselves (0 where the calendar or the state is unknown). Prices are a planned further channel.
 //!
 //! Training windows pick a series in proportion to 1 + its dollar sales (units × sell
 //! price) over its last `weight_days` training days, as WRMSSE weighs series; panels
@@ -52,6 +56,9 @@ pub struct WindowConfig {
     pub validation: bool,
     /// Add the weekday (sine, cosine of grid position mod 7) as two input channels.
     pub weekday_channels: bool,
+    /// Add SNAP (the series' state) and any-event flags, `horizon` days ahead, as two
+    /// input channels (after the weekday pair).
+    pub calendar_channels: bool,
 }
 
 impl Default for WindowConfig {
@@ -68,6 +75,7 @@ impl Default for WindowConfig {
             crop_step: 7,
             validation: true,
             weekday_channels: true,
+            calendar_channels: false,
         }
     }
 }
@@ -77,9 +85,10 @@ impl WindowConfig {
         WindowConfig { lookback, horizon, ..WindowConfig::default() }
     }
 
-    /// Input channels of the windows: the target, plus the weekday pair if asked.
+    /// Input channels of the windows: the target, plus the weekday pair and the calendar
+    /// pair if asked.
     pub fn channels(&self) -> usize {
-        if self.weekday_channels { 3 } else { 1 }
+        1 + 2 * usize::from(self.weekday_channels) + 2 * usize::from(self.calendar_channels)
     }
 
     /// Checks every range before anything is cut.
@@ -148,7 +157,7 @@ impl WindowSet {
         (x, y)
     }
 
-    fn push(&mut self, panel: &Panel, scaler: &SeriesScale, series: usize, origin: usize, with_target: bool) {
+    fn push(&mut self, panel: &Panel, scaler: &SeriesScale, series: usize, origin: usize, with_target: bool, cfg: &WindowConfig) {
         let row = panel.row(series);
         let (start, _) = panel.spans[series];
         let scale = scaler.at(origin);
@@ -161,13 +170,22 @@ impl WindowSet {
             let p = (origin + k).checked_sub(self.lookback).filter(|&p| p >= start);
             self.inputs.push(p.map_or(0.0, value));
         }
-        if self.channels == 3 {
+        if cfg.weekday_channels {
             let angle = |k: usize| {
                 let weekday = (origin as i64 + k as i64 - self.lookback as i64).rem_euclid(7);
                 std::f32::consts::TAU * weekday as f32 / 7.0
             };
             self.inputs.extend((0..self.lookback).map(|k| angle(k).sin()));
             self.inputs.extend((0..self.lookback).map(|k| angle(k).cos()));
+        }
+        if cfg.calendar_channels {
+            // the day `horizon` after input position k
+            let day = |k: usize| (origin + k + self.horizon).checked_sub(self.lookback);
+            let cal = panel.calendar.as_ref();
+            let snap = cal.zip(panel.attrs.as_ref()).and_then(|(c, a)| a.get(series).and_then(|a| c.snap_of(&a.state)));
+            self.inputs.extend((0..self.lookback).map(|k| day(k).and_then(|d| snap.and_then(|s| s.get(d))).map_or(0.0, |&v| f32::from(v))));
+            let event = |d: usize| cal.is_some_and(|c| c.event_name_1.get(d).is_some_and(Option::is_some) || c.event_name_2.get(d).is_some_and(Option::is_some));
+            self.inputs.extend((0..self.lookback).map(|k| day(k).map_or(0.0, |d| f32::from(u8::from(event(d))))));
         }
         if with_target {
             self.targets.extend((origin..origin + self.horizon).map(value));
@@ -242,7 +260,7 @@ pub fn training_windows(panel: &Panel, cfg: &WindowConfig, seed: u64) -> Result<
         let first = s + cfg.min_history;
         let train_end = if cfg.validation && e >= s + cfg.min_history + h { e - h } else { e };
         if cfg.validation && train_end < e {
-            valid.push(panel, &scaler, i, train_end, true);
+            valid.push(panel, &scaler, i, train_end, true, cfg);
         }
         if train_end >= first + h {
             let last = train_end - h;
@@ -264,7 +282,7 @@ pub fn training_windows(panel: &Panel, cfg: &WindowConfig, seed: u64) -> Result<
         let k = cumulative.partition_point(|&c| c <= u).min(eligible.len() - 1);
         let (i, lo, hi) = eligible[k];
         let origin = rng.random_range(lo..=hi);
-        train.push(panel, &scalers[i], i, origin, true);
+        train.push(panel, &scalers[i], i, origin, true, cfg);
     }
     Ok((train, valid))
 }
@@ -275,7 +293,7 @@ pub fn prediction_windows(panel: &Panel, cfg: &WindowConfig) -> WindowSet {
     let mut set = WindowSet::empty(cfg.lookback, cfg.horizon, cfg.channels());
     for i in 0..panel.n_series() {
         let scaler = SeriesScale::new(panel, i);
-        set.push(panel, &scaler, i, panel.spans[i].1, false);
+        set.push(panel, &scaler, i, panel.spans[i].1, false, cfg);
     }
     set
 }
@@ -355,6 +373,41 @@ mod tests {
         p.prices = Some(tsforge_core::panel::Prices::new(2, t + 28, prices).unwrap_or_else(|e| panic!("{e}")));
         assert!((share_of_b(&p, true) - 901.0 / 1202.0).abs() < 0.03);
         assert!((share_of_b(&p, false) - 31.0 / 332.0).abs() < 0.02);
+    }
+
+    #[test]
+    fn calendar_channels_look_horizon_days_ahead() {
+        use tsforge_core::hierarchy::SeriesAttrs;
+        use tsforge_core::panel::Calendar;
+        let mut p = panel();
+        let t = 50; // the calendar runs 10 days past the sales
+        let attrs = |state: &str| SeriesAttrs { item: "i".into(), dept: "d".into(), cat: "c".into(), store: "s".into(), state: state.into() };
+        p.attrs = Some(vec![attrs("CA"), attrs("TX")]);
+        let mut event_name_1 = vec![None; t];
+        event_name_1[42] = Some("SuperBowl".to_string());
+        let mut event_name_2 = vec![None; t];
+        event_name_2[38] = Some("Easter".to_string());
+        p.calendar = Some(Calendar {
+            wm_yr_wk: vec![1; t],
+            event_name_1,
+            event_type_1: vec![None; t],
+            event_name_2,
+            event_type_2: vec![None; t],
+            snap: vec![("CA".into(), (0..t).map(|d| u8::from(d % 3 == 0)).collect()), ("TX".into(), vec![1; t])],
+        });
+        let cfg = WindowConfig { calendar_channels: true, ..WindowConfig::new(6, 4) };
+        assert_eq!(cfg.channels(), 5);
+        let w = prediction_windows(&p, &cfg);
+        assert_eq!(w.inputs.len(), 2 * 5 * 6);
+        // origin 40: input positions 34..40, shifted 4 days: days 38..44
+        let ca = &w.inputs[..30];
+        assert_eq!(&ca[18..24], &[0.0, 1.0, 0.0, 0.0, 1.0, 0.0]); // SNAP CA on days 39, 42
+        assert_eq!(&ca[24..30], &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0]); // events on days 38, 42
+        assert_eq!(&w.inputs[30 + 18..30 + 24], &[1.0; 6]); // SNAP TX
+        // no calendar: zeros
+        p.calendar = None;
+        let w = prediction_windows(&p, &cfg);
+        assert!(w.inputs[18..30].iter().all(|v| *v == 0.0));
     }
 
     #[test]
