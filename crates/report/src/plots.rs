@@ -156,6 +156,16 @@ fn tick(v: f64, d: usize) -> String {
     if s.trim_start_matches('-').trim_matches(['0', '.']).is_empty() { "0".into() } else { s }
 }
 
+/// Log-axis seconds: 100 → "100", 0.1 → "0.1", 0.002 → "0.002".
+fn seconds(v: f64) -> String {
+    if v >= 1.0 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 fn finite_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
     values.into_iter().filter(|v| v.is_finite()).fold(None, |acc, v| match acc {
         None => Some((v, v)),
@@ -377,7 +387,7 @@ pub fn time_vs_score(board: &Leaderboard, labelled: usize) -> Result<String, Str
             .axis_style(AXIS)
             .x_desc("fit time, seconds (log scale)")
             .y_desc(label.as_str())
-            .x_label_formatter(&|v: &f64| if *v >= 1.0 { format!("{v:.0}") } else { format!("{v}") })
+            .x_label_formatter(&|v: &f64| seconds(*v))
             .y_labels(Y_TICKS)
             .y_label_formatter(&|v: &f64| tick(*v, yd))
             .label_style((FONT, 14))
@@ -510,6 +520,41 @@ mod tests {
         assert!(score_by_family(&empty).is_err());
         assert!(per_level(&empty, 5).unwrap_err().contains("per-level"));
         assert!(time_vs_score(&empty, 3).is_err());
+    }
+
+    #[test]
+    fn degenerate_inputs_still_draw() {
+        // one model, zero fit time, NaN and infinite values, a flat series, an empty forecast
+        let mut r = row("Only", "gbdt", 0.5, 0.0);
+        r.scores.levels = vec![f64::NAN, 0.4, f64::INFINITY];
+        let b = Leaderboard::new(Metric::Wrmsse, true, vec![r]);
+        assert!(score_by_family(&b).is_ok());
+        assert!(time_vs_score(&b, 3).is_ok());
+        let svg = per_level(&b, 5).unwrap();
+        assert_eq!(data_lines(&svg), 1);
+        let s = SeriesPlot {
+            id: "flat".into(),
+            group: "lumpy".into(),
+            history: vec![0.0, f64::NAN, 0.0],
+            actual: vec![0.0, 0.0],
+            forecasts: vec![("Only".into(), vec![]), ("nan".into(), vec![f64::NAN; 2])],
+        };
+        let svg = forecast(&b, &s, &["d_1".into(), "d_2".into()]).unwrap();
+        assert!(svg.contains("1 = d_1, 2 = d_2"));
+        let none = SeriesPlot { id: "empty".into(), group: "top sales".into(), history: vec![], actual: vec![], forecasts: vec![] };
+        assert!(forecast(&b, &none, &[]).unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn tick_labels_share_decimals() {
+        assert_eq!(tick_decimals(0.0, 1.1, Y_TICKS), 1);
+        assert_eq!(tick_decimals(0.55, 1.1, Y_TICKS), 1);
+        assert_eq!(tick_decimals(0.6, 0.8, Y_TICKS), 2);
+        assert_eq!(tick_decimals(0.0, 160.0, Y_TICKS), 0);
+        assert_eq!(tick(0.0, 2), "0");
+        assert_eq!(tick(0.5, 2), "0.50");
+        assert_eq!(seconds(0.1), "0.1");
+        assert_eq!(seconds(100.0), "100");
     }
 
     #[test]
