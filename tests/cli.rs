@@ -7,3 +7,4 @@ mod malformed;
 mod reference;
 mod runs;
 mod search;
+mod variance;

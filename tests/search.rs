@@ -19,19 +19,17 @@ time_limit = "10m"
 [search]
 refit = 2
 
-[search.families]
-hurdle = { model = "GBDT-Hurdle", trials = 1 }
-lenet = { model = "CNN-LeNet", trials = 1 }
-
 [search.families.gbdt]
 trials = 2
 halving = { min_resource = 10, max_resource = 20, eta = 2 }
 
-[search.families.hurdle.space]
-num_iterations = 20
+[search.families.hurdle]
+trials = 1
+halving = { min_resource = 20, max_resource = 20, eta = 2 }
 
-[search.families.lenet.space]
-max_epochs = 1
+[search.families.lenet]
+trials = 1
+halving = { min_resource = 1, max_resource = 1, eta = 2 }
 "#;
 
 #[test]

@@ -29,8 +29,29 @@ pub fn tempdir() -> tempfile::TempDir {
 pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut lines = text.lines();
-    let header: Vec<String> = lines.next().unwrap_or("").split(',').map(String::from).collect();
-    lines.map(|l| header.iter().cloned().zip(l.split(',').map(String::from)).collect()).collect()
+    let header: Vec<String> = split_csv_line(lines.next().unwrap_or(""));
+    lines.map(|l| header.iter().cloned().zip(split_csv_line(l)).collect()).collect()
+}
+
+/// One CSV line into fields: quoted fields may hold commas and doubled quotes.
+pub fn split_csv_line(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut field)),
+            (c, _) => field.push(c),
+        }
+    }
+    out.push(field);
+    out
 }
 
 /// A small, valid M5 folder written as plain CSV: 4 series (2 items × 2 stores in
