@@ -192,7 +192,7 @@ impl NeuralForecaster {
     /// `"poisson"`, `"tweedie"`), `tweedie_power` (1.1–1.9; with `loss` "tweedie", default
     /// 1.5), `schedule` (`"cosine"`, `"one_cycle"`), `width` and `depth` (see
     /// [`Architecture::set_width`] / [`Architecture::set_depth`]), `seed`, and `alias`
-    /// (a string), `crops` (test-time multi-crop), `calendar` (true: SNAP and event
+    /// (a string), `crops` (test-time multi-crop), `aux_weight` (Inception only), `calendar` (true: SNAP and event
     /// channels), and the augmentation strengths
     /// `jitter`, `magnitude`, `crop`, `time_warp` (see [`crate::augment`]). Integers may be given as whole floats. An unknown key, a value of the
     /// wrong type or out of its range is an error naming the key.
@@ -247,6 +247,10 @@ impl NeuralForecaster {
                 }
                 "alias" => self.alias = text(k, v)?,
                 "crops" => self.windows.crops = count(k, v)?,
+                "aux_weight" => match &mut self.architecture {
+                    Architecture::Inception(c) => c.aux_weight = number(k, v)?,
+                    _ => return Err(NeuralError::config(k, "only the Inception family has auxiliary heads")),
+                },
                 "calendar" => calendar = Some(v.as_bool().ok_or_else(|| NeuralError::config(k, format!("expected true or false, got {v}")))?),
                 "jitter" => self.train.augment.jitter = number(k, v)? as f32,
                 "magnitude" => self.train.augment.magnitude = number(k, v)? as f32,
@@ -255,7 +259,7 @@ impl NeuralForecaster {
                 other => {
                     return Err(NeuralError::config(
                         other,
-                        "unknown override (learning_rate, weight_decay, max_epochs, steps, batch_size, samples, patience, seed, lookback, width, depth, dropout, loss, tweedie_power, schedule, alias, crops, calendar, jitter, magnitude, crop, time_warp)",
+                        "unknown override (learning_rate, weight_decay, max_epochs, steps, batch_size, samples, patience, seed, lookback, width, depth, dropout, loss, tweedie_power, schedule, alias, crops, aux_weight, calendar, jitter, magnitude, crop, time_warp)",
                     ));
                 }
             }
@@ -522,11 +526,11 @@ mod tests {
             panic!("family changed")
         };
         assert_eq!((c.stem_channels, c.stage_channels, c.blocks_per_stage), (8, vec![8, 16], 2));
-        let Architecture::Inception(c) = NeuralForecaster::inception(28, 0).with_overrides(&map(serde_json::json!({"width": 32, "depth": 3}))).unwrap_or_else(|e| panic!("{e}")).architecture
+        let Architecture::Inception(c) = NeuralForecaster::inception(28, 0).with_overrides(&map(serde_json::json!({"width": 32, "depth": 3, "aux_weight": 0.3}))).unwrap_or_else(|e| panic!("{e}")).architecture
         else {
             panic!("family changed")
         };
-        assert_eq!((c.branch_channels, c.stem_channels, c.reduce_channels, c.modules), (32, 32, 16, 3));
+        assert_eq!((c.branch_channels, c.stem_channels, c.reduce_channels, c.modules, c.aux_weight), (32, 32, 16, 3, 0.3));
         let m = NeuralForecaster::gru(28, 0).with_overrides(&map(serde_json::json!({"width": 16, "depth": 3, "loss": "poisson"}))).unwrap_or_else(|e| panic!("{e}"));
         let Architecture::Recurrent(c) = &m.architecture else { panic!("family changed") };
         assert_eq!((c.hidden, c.layers, m.train.loss), (16, 3, Loss::Poisson));
@@ -547,6 +551,8 @@ mod tests {
         assert!(err_of(m(), serde_json::json!({"width": 0})).contains("width"));
         assert!(err_of(m(), serde_json::json!({"depth": -1})).contains("depth"));
         assert!(err_of(m(), serde_json::json!({"alias": 3})).contains("alias"));
+        assert!(err_of(m(), serde_json::json!({"aux_weight": 0.3})).contains("aux_weight"));
+        assert!(err_of(NeuralForecaster::inception(28, 0), serde_json::json!({"aux_weight": -0.3})).contains("aux_weight"));
         // too short for LeNet's two pools
         assert!(err_of(NeuralForecaster::lenet(28, 0), serde_json::json!({"lookback": 3})).contains("lookback"));
     }

@@ -204,6 +204,17 @@ pub fn loss(kind: Loss, out: Tensor<2>, target: Tensor<2>) -> Tensor<1> {
     }
 }
 
+/// The training objective of `net` on one batch: the loss of its output plus each
+/// auxiliary output's loss times its weight.
+pub fn objective<M: Network>(net: &M, kind: Loss, x: Tensor<3>, target: Tensor<2>) -> Tensor<1> {
+    let (out, aux) = net.forward_aux(x);
+    let mut total = loss(kind, out, target.clone());
+    for (weight, a) in aux {
+        total = total + loss(kind, a, target.clone()) * weight;
+    }
+    total
+}
+
 /// Forecasts from raw network outputs (the inverse of the loss' link).
 fn link(kind: Loss, out: Tensor<2>) -> Tensor<2> {
     match kind {
@@ -272,7 +283,7 @@ pub fn train<M: Network>(mut net: M, train: &WindowSet, valid: &WindowSet, cfg: 
         cfg.augment.apply(&mut xb, &mut yb, train.channels, train.lookback, &mut aug_rng);
         let x = Tensor::<3>::from_data(TensorData::new(xb, [batch, train.channels, train.lookback]), &device);
         let y = Tensor::<2>::from_data(TensorData::new(yb, [batch, train.horizon]), &device);
-        let l = loss(cfg.loss, net.forward(x), y);
+        let l = objective(&net, cfg.loss, x, y);
         period_loss += scalar(l.clone())?;
         period_steps += 1;
         let grads = GradientsParams::from_grads(l.backward(), &net);
@@ -502,6 +513,29 @@ mod tests {
         let run = |tc: &TrainConfig| train(init_seeded(&cfg, &cpu().autodiff(), 0), &set, &empty, tc).unwrap_or_else(|e| panic!("{e}")).1.train_loss;
         assert_eq!(run(&tc), run(&tc));
         assert_ne!(run(&tc), run(&TrainConfig { augment: AugmentConfig::default(), ..tc.clone() }));
+    }
+
+    #[test]
+    fn inception_aux_losses_are_added_with_their_weight() {
+        let cfg = Inception1dConfig::new(14, 7).with_stem_channels(4).with_branch_channels(4).with_reduce_channels(2).with_modules(3).with_pooled_len(2);
+        let set = waves(6, 14, 7);
+        let idx: Vec<usize> = (0..6).collect();
+        let (x, y) = batch_tensors(&set, &idx, &cpu());
+        let y = y.unwrap_or_else(|| panic!("targets"));
+        let value = |t: Tensor<1>| scalar(t).unwrap_or_else(|e| panic!("{e}"));
+        // off: the objective is the main loss
+        let plain = init_seeded(&cfg, &cpu(), 4);
+        assert_eq!(value(objective(&plain, Loss::Mse, x.clone(), y.clone())), value(loss(Loss::Mse, plain.forward(x.clone()), y.clone())));
+        // on: main + 0.3 × (aux 1 + aux 2)
+        let net = init_seeded(&cfg.clone().with_aux_weight(0.3), &cpu(), 4);
+        let (out, aux) = net.forward_aux(x.clone());
+        assert_eq!(aux.len(), 2);
+        assert_eq!(out.clone().into_data(), net.forward(x.clone()).into_data());
+        let main = value(loss(Loss::Mse, out, y.clone()));
+        let extra: f64 = aux.into_iter().map(|(w, a)| w * value(loss(Loss::Mse, a, y.clone()))).sum();
+        assert!(extra > 0.0);
+        let total = value(objective(&net, Loss::Mse, x, y));
+        assert!((total - (main + extra)).abs() < 1e-5 * total, "{total} vs {main} + {extra}");
     }
 
     #[test]

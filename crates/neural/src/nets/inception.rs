@@ -10,6 +10,12 @@
 //! branches and project the pooled branch (Network-in-Network style), so every module
 //! outputs `4 * branch_channels`. With it off, the pooled branch passes its `c_in`
 //! channels through, so a module outputs `3 * branch_channels + c_in`.
+//!
+//! With `aux_weight` > 0, auxiliary heads (GoogLeNet's, here the same average pool and a
+//! linear map onto the horizon) read the output of every module but the last; during
+//! training their losses, times `aux_weight`, are added to the main loss (see
+//! [`Network::forward_aux`]). They count in the parameters, not in the forward pass'
+//! multiply-adds (prediction never runs them).
 
 use burn::config::Config;
 use burn::module::Module;
@@ -52,6 +58,9 @@ pub struct Inception1dConfig {
     /// Positions kept by the final average pool (1: global average pooling).
     #[config(default = 1)]
     pub pooled_len: usize,
+    /// Weight of the auxiliary heads' losses (0: no auxiliary heads).
+    #[config(default = 0.0)]
+    pub aux_weight: f64,
     /// Dropout before the head (training only).
     #[config(default = 0.0)]
     pub dropout: f64,
@@ -109,6 +118,9 @@ impl NetworkConfig for Inception1dConfig {
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(NeuralError::config("inception.dropout", format!("{} is outside [0, 1)", self.dropout)));
         }
+        if !(self.aux_weight.is_finite() && self.aux_weight >= 0.0) {
+            return Err(NeuralError::config("inception.aux_weight", format!("{} must be finite and non-negative", self.aux_weight)));
+        }
         if self.pooled_len > self.lookback {
             return Err(NeuralError::config("inception.pooled_len", format!("{} exceeds the lookback {}", self.pooled_len, self.lookback)));
         }
@@ -122,7 +134,8 @@ impl NetworkConfig for Inception1dConfig {
         let (ins, c_last) = self.module_channels();
         let stem = Cost::conv(self.channels_in, self.stem_channels, self.stem_kernel, self.lookback, true);
         // max pools and the average pool compare and add; no multiply-adds counted
-        stem + ins.iter().map(|&c| self.module_cost(c)).sum() + Cost::linear(c_last * self.pooled_len, self.horizon)
+        let aux: usize = if self.aux_weight > 0.0 { ins.iter().skip(1).map(|&c| Cost::linear(c * self.pooled_len, self.horizon).params).sum() } else { 0 };
+        stem + ins.iter().map(|&c| self.module_cost(c)).sum() + Cost::linear(c_last * self.pooled_len, self.horizon) + Cost { params: aux, macs: 0 }
     }
 
     fn io(&self) -> (usize, usize, usize) {
@@ -149,7 +162,11 @@ impl NetworkConfig for Inception1dConfig {
                 }
             })
             .collect();
+        // module k's output is module k + 1's input
+        let aux = if self.aux_weight > 0.0 { ins.iter().skip(1).map(|&c| LinearConfig::new(c * self.pooled_len, self.horizon).init(device)).collect() } else { Vec::new() };
         Inception1d {
+            aux,
+            aux_weight: self.aux_weight,
             stem: conv(self.channels_in, self.stem_channels, self.stem_kernel),
             modules,
             pool: AdaptiveAvgPool1dConfig::new(self.pooled_len).init(),
@@ -211,9 +228,34 @@ pub struct Inception1d {
     head: Linear,
     dropout: Dropout,
     activation: Relu,
+    /// Auxiliary heads after modules 1..n-1 (empty when off).
+    aux: Vec<Linear>,
+    aux_weight: f64,
+}
+
+impl Inception1d {
+    /// `[batch, c, lookback]` → average pool → flatten → `head` → `[batch, horizon]`.
+    fn read_out(&self, head: &Linear, x: Tensor<3>) -> Tensor<2> {
+        let x = self.pool.forward(x);
+        let [batch, c, len] = x.dims();
+        head.forward(self.dropout.forward(x.reshape([batch, c * len])))
+    }
 }
 
 impl Network for Inception1d {
+    /// Also the auxiliary heads' outputs, each with `aux_weight`.
+    fn forward_aux(&self, x: Tensor<3>) -> (Tensor<2>, Vec<(f64, Tensor<2>)>) {
+        let mut x = self.activation.forward(self.stem.forward(x));
+        let mut aux = Vec::with_capacity(self.aux.len());
+        for (k, m) in self.modules.iter().enumerate() {
+            x = m.forward(x);
+            if let Some(head) = self.aux.get(k).filter(|_| k + 1 < self.modules.len()) {
+                aux.push((self.aux_weight, self.read_out(head, x.clone())));
+            }
+        }
+        (self.read_out(&self.head, x), aux)
+    }
+
     /// `[batch, channels_in, lookback]` → stem (ReLU) `[batch, stem_channels, lookback]` →
     /// modules `[batch, c_last, lookback]` → average pool `[batch, c_last, pooled_len]` →
     /// flatten → `[batch, horizon]`.

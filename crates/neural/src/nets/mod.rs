@@ -23,6 +23,12 @@ use crate::error::Result;
 pub trait Network: Module {
     /// `x`: `[batch, channels, lookback]` → `[batch, horizon]`.
     fn forward(&self, x: Tensor<3>) -> Tensor<2>;
+
+    /// The forward pass of training: the output and any auxiliary outputs `[batch,
+    /// horizon]` with the weight of their loss (Inception's auxiliary heads; none by default).
+    fn forward_aux(&self, x: Tensor<3>) -> (Tensor<2>, Vec<(f64, Tensor<2>)>) {
+        (self.forward(x), Vec::new())
+    }
 }
 
 /// A network config: checks its ranges, counts its cost, initializes the network.
@@ -143,6 +149,17 @@ mod tests {
         assert_eq!(cost.params, 3 * 3 * (2 + 3 + 2) + 3 * 3 * (3 + 3 + 2) + 16);
         assert_eq!(cost.macs, (5 * 9 * (2 + 3) + 5 * 9 * (3 + 3) + 12) as u64);
         assert_eq!(init_seeded(&cfg, &cpu(), 0).num_params(), cost.params);
+    }
+
+    #[test]
+    fn inception_aux_heads_add_their_parameters_only() {
+        let base = Inception1dConfig::new(8, 2).with_stem_channels(2).with_stem_kernel(3).with_modules(3).with_branch_channels(3).with_reduce_channels(1).with_pooled_len(2);
+        let aux = base.clone().with_aux_weight(0.3);
+        // two heads (after modules 1 and 2), each 12 channels × 2 positions → 2
+        assert_eq!(aux.cost().params, base.cost().params + 2 * (12 * 2 * 2 + 2));
+        assert_eq!(aux.cost().macs, base.cost().macs);
+        assert_eq!(init_seeded(&aux, &cpu(), 0).num_params(), aux.cost().params);
+        assert!(base.clone().with_aux_weight(-1.0).validate().is_err());
     }
 
     #[test]
