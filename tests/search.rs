@@ -100,6 +100,15 @@ fn search_ensembles_and_resumes() {
     let html = std::fs::read_to_string(a.join("leaderboard.html")).unwrap_or_default();
     assert!(html.contains("data-plot=\"forecast\""));
 
+    // the analyst's command renders the same reports again from leaderboard.json alone
+    let before: Vec<Vec<u8>> = ["leaderboard.md", "leaderboard.csv", "leaderboard.html"].iter().map(|f| std::fs::read(a.join(f)).unwrap_or_default()).collect();
+    let out = tsforge(&["leaderboard", "a"], dir.path());
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Ensemble *"));
+    let after: Vec<Vec<u8>> = ["leaderboard.md", "leaderboard.csv", "leaderboard.html"].iter().map(|f| std::fs::read(a.join(f)).unwrap_or_default()).collect();
+    assert!(before == after, "tsforge leaderboard rendered different reports");
+    assert_eq!(tsforge(&["leaderboard", "nowhere"], dir.path()).status.code(), Some(2));
+
     // an interrupted run: kill it once two evaluations are in its trial log, then resume
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tsforge"))
         .args(["run", "small.toml", "--out", "b", "--quiet"])

@@ -15,6 +15,9 @@ pub struct Cli {
 pub enum Command {
     /// Fit every model, score it, and write the leaderboard, forecasts and submission.
     Run(RunArgs),
+    /// Print a finished run's leaderboard and render its Markdown and HTML reports again
+    /// from its records (leaderboard.json).
+    Leaderboard(LeaderboardArgs),
     /// Retrain the top configurations of a run under many seeds and report the spread.
     Variance(VarianceArgs),
     /// Print a recipe resolved: its `extends` chain merged and the overrides applied.
@@ -27,6 +30,15 @@ pub enum Command {
         #[command(subcommand)]
         command: DataCommand,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LeaderboardArgs {
+    /// A run folder (default: reports/quickstart).
+    pub run: Option<PathBuf>,
+    /// Print only, do not rewrite leaderboard.md/.csv/.html.
+    #[arg(long)]
+    pub no_write: bool,
 }
 
 #[derive(Debug, Clone, Args)]

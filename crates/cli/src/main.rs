@@ -1,6 +1,7 @@
 //! `tsforge`: forecasting runs, data inspection and synthetic data from the command line.
 
 mod args;
+mod board;
 mod exit;
 mod inspect;
 mod layers;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => run::execute(&args::RunArgs::default()),
         Some(Command::Run(a)) => run::execute(&a.split_overrides()),
+        Some(Command::Leaderboard(a)) => board::execute(&a),
         Some(Command::Variance(a)) => variance::execute(&a),
         Some(Command::Recipe { command: RecipeCommand::Show(a) }) => recipe::show(&a),
         Some(Command::Data { command: DataCommand::Inspect(a) }) => inspect::execute(&a),

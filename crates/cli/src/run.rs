@@ -357,8 +357,10 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
                     }
                     for rec in top_trials(&records, search.refit) {
                         let alias = trial_alias(name, rec.trial);
-                        if past(deadline) {
-                            plan.notes.push(format!("The time limit was reached before refitting {alias}."));
+                        // a refit on all data costs about what the backtest fit did: skip one that would overrun
+                        let expected = Duration::from_secs_f64(rec.seconds * 1.2);
+                        if deadline.is_some_and(|d| Instant::now() + expected >= d) {
+                            plan.notes.push(format!("Not enough time left under the time limit to refit {alias} (its backtest fit took {:.0} s).", rec.seconds));
                             break;
                         }
                         let config = with_resource(&rec.config, family, models::resource_key(&family.model), rec.resource);
@@ -449,9 +451,9 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
     let title = format!("tsforge leaderboard: {} ({}, {} phase)", s.name, s.data, s.phase.name());
     files.push(("leaderboard.csv".into(), board.to_csv().into_bytes()));
     files.push(("leaderboard.md".into(), board.to_markdown(&title, &plan.notes).into_bytes()));
-    files.push(("leaderboard.json".into(), pretty(&board.to_json())));
     let horizon_labels = (0..plan.horizon).map(|k| plan.train.index.label(plan.train.n_time() + k)).collect();
     let record = RunRecord { title: title.clone(), leaderboard: board.clone(), notes: plan.notes.clone(), series, horizon_labels };
+    files.push(("leaderboard.json".into(), pretty(&serde_json::to_value(&record)?)));
     files.push(("leaderboard.html".into(), tsforge_report::to_html(&record).into_bytes()));
     if !importance.is_empty() {
         files.push(("feature_importance.csv".into(), importance.to_csv().into_bytes()));

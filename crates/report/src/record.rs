@@ -13,13 +13,20 @@ pub const M5_LEVELS: [&str; 12] =
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunRecord {
     /// Heading of every report, e.g. "tsforge leaderboard: quickstart (m5-tiny, validation phase)".
+    #[serde(default)]
     pub title: String,
+    /// Flattened: `leaderboard.json` is this record, so its `metric`, `scored` and `rows`
+    /// sit at the top level as they always have.
+    #[serde(flatten)]
     pub leaderboard: Leaderboard,
     /// Plain-language facts about the run (windows, fallbacks, what was picked and why).
+    #[serde(default)]
     pub notes: Vec<String>,
     /// Series drawn for the forecast-against-actuals plots.
+    #[serde(default)]
     pub series: Vec<SeriesPlot>,
     /// Labels of the forecast window, one per horizon step (dates or d_ names).
+    #[serde(default)]
     pub horizon_labels: Vec<String>,
 }
 
