@@ -205,6 +205,7 @@ pub fn score_by_family(board: &Leaderboard) -> Result<String, String> {
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .set_tick_mark_size(LabelAreaPosition::Bottom, 0)
             .x_labels(slots + 1)
             .light_line_style(TRANSPARENT)
             .bold_line_style(GRID)
