@@ -16,7 +16,9 @@
 //!   leaderboard aliases `CNN-LeNet`, `CNN-VGG`, `ResNet1D`, `Inception1D`, `LSTM` and
 //!   `GRU`, and [`NeuralForecaster::with_overrides`] for an AutoML trial's hyperparameters
 //!   (`learning_rate`, `weight_decay`, `max_epochs`, `batch_size`, `lookback`, `dropout`,
-//!   `loss`, `width`, `depth`, `alias`, ...).
+//!   `loss`, `width`, `depth`, `alias`, ...);
+//! - [`transfer`]: pretrain on every series, fine-tune on a subset (one store) with the
+//!   first blocks frozen ([`NeuralForecaster::fit_transfer`]).
 //!
 //! Runs on the CPU (`Device::flex()`); the same seed gives the same forecasts.
 //!
@@ -46,6 +48,7 @@ pub mod error;
 pub mod forecaster;
 pub mod nets;
 pub mod train;
+pub mod transfer;
 pub mod windows;
 
 pub use augment::AugmentConfig;
@@ -53,4 +56,5 @@ pub use error::NeuralError;
 pub use forecaster::{Architecture, FittedNeural, NeuralForecaster};
 pub use nets::{Cell, Conv1dNet, Conv1dNetConfig, Cost, Inception1d, Inception1dConfig, Network, NetworkConfig, Recurrent, RecurrentConfig, ResNet1d, ResNet1dConfig};
 pub use train::{Loss, Schedule, TrainConfig, TrainReport};
+pub use transfer::{TransferFit, subset_panel};
 pub use windows::{WindowConfig, WindowSet};

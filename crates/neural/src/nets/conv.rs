@@ -168,6 +168,11 @@ pub struct Conv1dNet {
 }
 
 impl Network for Conv1dNet {
+    fn freeze_first(mut self, k: usize) -> Conv1dNet {
+        self.blocks = self.blocks.into_iter().enumerate().map(|(j, b)| if j < k { b.freeze() } else { b }).collect();
+        self
+    }
+
     /// `[batch, channels_in, lookback]` → blocks → `[batch, c_last, lookback / pool^blocks]`
     /// → flatten → hidden (ReLU, dropout) → `[batch, horizon]`.
     fn forward(&self, x: Tensor<3>) -> Tensor<2> {

@@ -243,6 +243,14 @@ impl Inception1d {
 }
 
 impl Network for Inception1d {
+    fn freeze_first(mut self, k: usize) -> Inception1d {
+        if k > 0 {
+            self.stem = self.stem.freeze();
+        }
+        self.modules = self.modules.into_iter().enumerate().map(|(j, m)| if j + 1 < k { m.freeze() } else { m }).collect();
+        self
+    }
+
     /// Also the auxiliary heads' outputs, each with `aux_weight`.
     fn forward_aux(&self, x: Tensor<3>) -> (Tensor<2>, Vec<(f64, Tensor<2>)>) {
         let mut x = self.activation.forward(self.stem.forward(x));

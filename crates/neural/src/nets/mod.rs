@@ -29,6 +29,13 @@ pub trait Network: Module {
     fn forward_aux(&self, x: Tensor<3>) -> (Tensor<2>, Vec<(f64, Tensor<2>)>) {
         (self.forward(x), Vec::new())
     }
+
+    /// Freezes the first `k` blocks for fine-tuning (no gradients; batch norm keeps its
+    /// running statistics): Conv, conv-pool blocks; ResNet and Inception, the stem then
+    /// the residual blocks / modules; LSTM/GRU, layers. The head always trains.
+    fn freeze_first(self, k: usize) -> Self
+    where
+        Self: Sized;
 }
 
 /// A network config: checks its ranges, counts its cost, initializes the network.

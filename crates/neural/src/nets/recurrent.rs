@@ -196,6 +196,11 @@ impl Recurrent {
 }
 
 impl Network for Recurrent {
+    fn freeze_first(mut self, k: usize) -> Recurrent {
+        self.layers = self.layers.into_iter().enumerate().map(|(j, l)| if j < k { l.freeze() } else { l }).collect();
+        self
+    }
+
     /// `[batch, channels_in, lookback]` → time-major `[batch, lookback, channels_in]` →
     /// layers (hidden states `[batch, lookback, hidden]`, dropout between) → last hidden
     /// state `[batch, hidden]` → dropout → `[batch, horizon]`.

@@ -202,6 +202,15 @@ pub struct ResNet1d {
 }
 
 impl Network for ResNet1d {
+    fn freeze_first(mut self, k: usize) -> ResNet1d {
+        if k > 0 {
+            self.stem = self.stem.freeze();
+            self.stem_bn = self.stem_bn.freeze();
+        }
+        self.blocks = self.blocks.into_iter().enumerate().map(|(j, b)| if j + 1 < k { b.freeze() } else { b }).collect();
+        self
+    }
+
     /// `[batch, channels_in, lookback]` → stem `[batch, stem_channels, lookback]` → blocks
     /// `[batch, c_last, len]` → pool `[batch, c_last, pooled_len]` → flatten → `[batch, horizon]`.
     fn forward(&self, x: Tensor<3>) -> Tensor<2> {
