@@ -1,8 +1,777 @@
 //! `tsforge variance`: the top configurations of a run retrained under many seeds.
+//!
+//! 1. The run: `--from RUN_DIR`, or the recipe run first into `OUT/run` (quiet).
+//! 2. Configurations: the best `--top K` rows of its leaderboard by backtest score
+//!    (the ensemble aside), the ensemble, and the ensemble's members (refitted per seed
+//!    and blended with the run's weights; members outside the top K are listed too).
+//!    Fixed models are rebuilt by name, search trials (`FAMILY-tN`) from `trials.jsonl`.
+//! 3. Every (configuration, seed) pair is refitted on the run's training data and
+//!    forecasts the scored window, the pairs as rayon parallel maps over waves of
+//!    2 × threads pairs (results in job order, whatever order they finish in); seeds are the
+//!    run's seed s, s+1, …, s+N−1 and nothing else changes. Each finished forecast is
+//!    saved in `OUT/.variance-state/` (f64 little-endian + `index.json`) so `--resume`
+//!    continues an interrupted run; the folder is removed once the report is written.
+//! 4. Statistics (`tsforge_automl::variance`), the record (`tsforge_report::variance`),
+//!    and `variance.json`, `variance.md`, `variance.html` written to a temporary folder
+//!    and renamed into OUT. Same inputs → identical `variance.json` and `variance.html`;
+//!    timings go only to the footer of `variance.md`.
 
-use crate::args::VarianceArgs;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+use tsforge_automl::search::{Config, TrialRecord, blend};
+use tsforge_automl::variance as av;
+use tsforge_core::metrics::{M5Evaluator, point};
+use tsforge_core::sparsity::{self, DemandClass};
+use tsforge_core::Forecast;
+use tsforge_data::write::write_atomic;
+use tsforge_report::variance as rv;
+use tsforge_report::{Leaderboard, M5_LEVELS, Metric};
+use tsforge_stats::catalog::CatalogOptions;
+
+use crate::args::{RunArgs, VarianceArgs};
+use crate::exit::usage;
+use crate::models;
+use crate::recipe::Recipe;
+use crate::run::{Plan, Settings};
+use crate::scoring::Truth;
+
+/// Resamples of the series for the bootstrap intervals.
+const BOOTSTRAP_RESAMPLES: usize = 1000;
+const BOOTSTRAP_LEVEL: f64 = 0.95;
+/// Share of seeds the better of two neighbours must win (with p < 0.05) to count as
+/// more than seed noise when their min–max ranges overlap.
+const WIN_SHARE: f64 = 0.9;
+/// Quantiles of the forecast-CV distributions.
+const QUANTILES: [f64; 6] = [0.0, 0.25, 0.5, 0.75, 0.9, 1.0];
+/// Series listed where seeds disagree most.
+const TOP_SERIES: usize = 10;
+/// "New item": first sale within this many days before the forecast origin.
+const NEW_ITEM_DAYS: usize = 90;
+
+/// How a configuration's model is built for a seed.
+#[derive(Debug, Clone)]
+enum Spec {
+    /// A model by name (the catalog, the GBDT models, the neural families).
+    Fixed(String),
+    /// A search trial: the family's model with the trial's configuration.
+    Trial { family: String, model: String, config: Config },
+}
+
+impl Spec {
+    /// A stable text identity for the state index (a changed recipe is refitted).
+    fn text(&self) -> String {
+        match self {
+            Spec::Fixed(name) => format!("fixed {name}"),
+            Spec::Trial { family, model, config } => format!("trial {family} {model} {}", serde_json::to_string(config).unwrap_or_default()),
+        }
+    }
+}
+
+/// A configuration of the report: a refitted model, or the ensemble of some of them.
+struct Entry {
+    alias: String,
+    family: String,
+    role: String,
+    run_valid: Option<f64>,
+    run_score: Option<f64>,
+    kind: Kind,
+}
+
+enum Kind {
+    Model { spec: Spec, seeded: bool },
+    /// Members by index into the entries (each a `Model`), with the run's weights.
+    Ensemble { members: Vec<(usize, f64)> },
+}
 
 pub fn execute(args: &VarianceArgs) -> anyhow::Result<()> {
-    let _ = args;
-    Err(crate::exit::usage("tsforge variance is not built yet"))
+    let started = Instant::now();
+    if args.seeds < 2 {
+        return Err(usage(format!("--seeds {}: at least 2 seeds are needed to measure a spread", args.seeds)));
+    }
+    if args.top == 0 {
+        return Err(usage("--top 0: at least one configuration is needed"));
+    }
+    let run_args = args.run.split_overrides();
+    let (recipe, _) = Recipe::resolve(run_args.recipe.as_deref(), &run_args.overrides)?;
+    let name = recipe.name.clone().unwrap_or_else(|| "quickstart".into());
+    let out = run_args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(format!("{name}-variance")));
+    let quiet = run_args.quiet;
+    let say = |msg: String| {
+        if !quiet {
+            eprintln!("{msg}");
+        }
+    };
+
+    // 1. the run
+    let mut notes = Vec::new();
+    let run_dir = match &args.from {
+        Some(dir) => dir.clone(),
+        None => {
+            let dir = out.join("run");
+            if run_args.resume && dir.join("leaderboard.json").is_file() {
+                say(format!("Reusing the finished run in {}", dir.display()));
+            } else {
+                say(format!("Running the recipe into {} …", dir.display()));
+                crate::run::execute(&RunArgs { out: Some(dir.clone()), quiet: true, ..run_args.clone() })?;
+            }
+            dir
+        }
+    };
+    let run_seconds = started.elapsed().as_secs_f64();
+    let board: Leaderboard = read_json(&run_dir.join("leaderboard.json"))?;
+    let manifest: Option<serde_json::Value> = read_json(&run_dir.join("manifest.json")).ok();
+    let trials = read_trials(&run_dir.join("trials.jsonl"));
+    let s = Settings::resolve(&RunArgs { out: Some(run_dir.clone()), ..run_args.clone() }, &recipe)?;
+    let base_seed = manifest.as_ref().and_then(|m| m.get("seed")).and_then(serde_json::Value::as_u64).unwrap_or(s.seed);
+    if base_seed != s.seed {
+        notes.push(format!("The run in {} used seed {base_seed}; the seeds start there (the recipe says {}).", run_dir.display(), s.seed));
+    }
+    let seeds: Vec<u64> = (0..args.seeds as u64).map(|k| base_seed + k).collect();
+
+    // 2. the data, exactly as the run saw it
+    let input = crate::run::load_input(&s)?;
+    let plan = crate::run::plan(&input, &s)?;
+    let Some(actual) = plan.truth.clone() else {
+        return Err(usage("tsforge variance needs a scored window (held-out truth): use the validation phase on M5 data with both sales files, or long-format data"));
+    };
+    let ev = crate::run::evaluator(&plan.train, plan.horizon)?;
+    let metric = if input.is_m5 { Metric::Wrmsse } else { Metric::Mase };
+    let entries = select(&board, &recipe, &trials, args.top, &mut notes)?;
+
+    // 3. the refits: every (model, seed) pair, in parallel, saved as they finish
+    let models_idx: Vec<usize> = (0..entries.len()).filter(|&i| matches!(entries[i].kind, Kind::Model { .. })).collect();
+    let jobs: Vec<(usize, u64)> = seeds.iter().flat_map(|&seed| models_idx.iter().map(move |&i| (i, seed))).collect();
+    let state = State::open(&out, run_args.resume, &format!("train {}x{} h{} data {}", plan.train.n_series(), plan.train.n_time(), plan.horizon, s.data))?;
+    let opts = CatalogOptions { season: plan.season, trim_leading_zeros: input.is_m5 };
+    let done = AtomicUsize::new(0);
+    let reused = AtomicUsize::new(0);
+    let refit_started = Instant::now();
+    let cells = plan.train.n_series() * plan.horizon;
+    let fit_one = |&(i, seed): &(usize, u64)| -> anyhow::Result<(Vec<f64>, f64)> {
+        let e = &entries[i];
+        let Kind::Model { spec, .. } = &e.kind else { return Err(anyhow::anyhow!("{}: not a model", e.alias)) };
+        if let Some(values) = state.get(&e.alias, seed, &spec.text(), cells) {
+            reused.fetch_add(1, Ordering::Relaxed);
+            let k = done.fetch_add(1, Ordering::Relaxed) + 1;
+            say(format!("[{k}/{}] {} seed {seed}: taken from the state folder", jobs.len(), e.alias));
+            return Ok((values, 0.0));
+        }
+        let model = match spec {
+            Spec::Fixed(name) => models::build(name, &opts, &s.gbdt, plan.horizon, seed)?,
+            Spec::Trial { model, config, .. } => models::build_config(model, &e.alias, config, &s.gbdt, plan.horizon, seed)?,
+        };
+        let fit = crate::run::fit_predict(model.as_ref(), &plan.train, plan.horizon, &[]).with_context(|| format!("{} with seed {seed}", e.alias))?;
+        let values = fit.forecast.values;
+        if values.len() != cells {
+            return Err(anyhow::anyhow!("{} with seed {seed}: {} forecast values, expected {cells}", e.alias, values.len()));
+        }
+        state.put(&e.alias, seed, &spec.text(), &values)?;
+        let k = done.fetch_add(1, Ordering::Relaxed) + 1;
+        say(format!("[{k}/{}] {} seed {seed}: fitted in {:.1} s", jobs.len(), e.alias, fit.fit_seconds + fit.predict_seconds));
+        Ok((values, fit.fit_seconds + fit.predict_seconds))
+    };
+    // Waves of 2 × threads jobs: rayon lets a thread that waits inside a model's own
+    // parallel loop start another job, so one parallel map over everything would hold
+    // every model's training data in memory at once.
+    let wave = 2 * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mut results = Vec::with_capacity(jobs.len());
+    for chunk in jobs.chunks(wave) {
+        results.extend(av::run_parallel(chunk, fit_one));
+    }
+    let refit_seconds = refit_started.elapsed().as_secs_f64();
+    // forecasts[i][seed position]
+    let mut forecasts: Vec<Vec<Vec<f64>>> = vec![Vec::new(); entries.len()];
+    let mut fit_seconds: Vec<f64> = vec![0.0; entries.len()];
+    for (&(i, _), r) in jobs.iter().zip(results) {
+        let (values, secs) = r?;
+        forecasts[i].push(values);
+        fit_seconds[i] += secs;
+    }
+    for (i, e) in entries.iter().enumerate() {
+        if let Kind::Ensemble { members } = &e.kind {
+            let weights: Vec<f64> = members.iter().map(|m| m.1).collect();
+            let mut per_seed = Vec::with_capacity(seeds.len());
+            for k in 0..seeds.len() {
+                let sets: Vec<&[f64]> = members.iter().filter_map(|&(m, _)| forecasts[m].get(k).map(Vec::as_slice)).collect();
+                per_seed.push(blend(&sets, &weights)?);
+            }
+            forecasts[i] = per_seed;
+        }
+    }
+
+    // 4. statistics and the record
+    let ctx = Context { plan: &plan, actual: &actual, ev: ev.as_ref(), metric, seeds: &seeds, base_seed };
+    let record = ctx.record(&s, &board, &entries, &forecasts, args.top, notes)?;
+    let n_reused = reused.load(Ordering::Relaxed);
+    let mut footer = vec![
+        format!(
+            "Wall time {:.1} s: the run {:.1} s{}, {} refits {:.1} s on {} threads{}.",
+            started.elapsed().as_secs_f64(),
+            run_seconds,
+            if args.from.is_some() { " (--from: read only)" } else { "" },
+            jobs.len(),
+            refit_seconds,
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            if n_reused > 0 { format!(" ({n_reused} taken from the state folder of an interrupted run)") } else { String::new() }
+        ),
+    ];
+    let per_config: Vec<String> = entries.iter().enumerate().filter(|(_, e)| matches!(e.kind, Kind::Model { .. })).map(|(i, e)| format!("{} {:.1} s", e.alias, fit_seconds[i])).collect();
+    footer.push(format!("Fit + predict time summed over seeds: {}.", per_config.join(", ")));
+    let mut json = serde_json::to_vec_pretty(&record)?;
+    json.push(b'\n');
+    let files = vec![
+        ("variance.json", json),
+        ("variance.md", rv::to_markdown(&record, &footer).into_bytes()),
+        ("variance.html", rv::to_html(&record).into_bytes()),
+    ];
+    write_files(&out, &files)?;
+    state.remove();
+    if !quiet {
+        println!("{}", record.title);
+        for v in &record.verdict {
+            println!("- {v}");
+        }
+        println!("Wrote {}", out.display());
+    }
+    Ok(())
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| usage(format!("{}: cannot read ({e}); is this a finished tsforge run folder?", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| usage(format!("{}: not what tsforge run writes: {e}", path.display())))
+}
+
+fn read_trials(path: &Path) -> Vec<TrialRecord> {
+    std::fs::read_to_string(path).map(|t| t.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()).unwrap_or_default()
+}
+
+/// `FAMILY-tN` → (FAMILY, N).
+fn parse_trial_alias(alias: &str) -> Option<(&str, usize)> {
+    let (family, n) = alias.rsplit_once("-t")?;
+    Some((family, n.parse().ok()?))
+}
+
+/// The configurations: the best `top` rows by backtest score (the ensemble aside),
+/// then the ensemble's members not among them, then the ensemble.
+fn select(board: &Leaderboard, recipe: &Recipe, trials: &[TrialRecord], top: usize, notes: &mut Vec<String>) -> anyhow::Result<Vec<Entry>> {
+    let key = |r: &tsforge_report::Row| r.valid.filter(|v| v.is_finite()).or_else(|| board.metric.of(&r.scores)).unwrap_or(f64::INFINITY);
+    let mut rows: Vec<&tsforge_report::Row> = board.rows.iter().filter(|r| r.alias != "Ensemble").collect();
+    rows.sort_by(|a, b| key(a).total_cmp(&key(b)).then_with(|| a.alias.cmp(&b.alias)));
+    if rows.iter().any(|r| r.valid.is_none()) {
+        notes.push("Rows without a backtest score are ranked by their scored-window score.".into());
+    }
+    let spec_of = |alias: &str| -> anyhow::Result<(Spec, bool)> {
+        if let Some((family, n)) = parse_trial_alias(alias)
+            && let Some(fam) = recipe.search.as_ref().and_then(|s| s.families.get(family))
+        {
+            let rec = trials
+                .iter()
+                .filter(|r| r.family == family && r.trial == n && r.score.is_some())
+                .max_by_key(|r| r.rung)
+                .ok_or_else(|| usage(format!("{alias}: no finished record of trial {n} of family {family} in the run's trials.jsonl")))?;
+            let config = crate::search::with_resource(&rec.config, fam, models::resource_key(&fam.model), rec.resource);
+            let seeded = models::uses_seed(&fam.model);
+            return Ok((Spec::Trial { family: family.to_string(), model: fam.model.clone(), config }, seeded));
+        }
+        if !models::names().iter().any(|n| n == alias) {
+            return Err(usage(format!("{alias}: neither a model name nor a trial of the recipe's search families (was the run made with another recipe?)")));
+        }
+        Ok((Spec::Fixed(alias.to_string()), models::uses_seed(alias)))
+    };
+    let mut entries = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let metric = board.metric;
+    let push = |entries: &mut Vec<Entry>, index: &mut BTreeMap<String, usize>, row: &tsforge_report::Row, role: String| -> anyhow::Result<usize> {
+        let (spec, seeded) = spec_of(&row.alias)?;
+        entries.push(Entry { alias: row.alias.clone(), family: row.family.clone(), role, run_valid: row.valid, run_score: metric.of(&row.scores), kind: Kind::Model { spec, seeded } });
+        index.insert(row.alias.clone(), entries.len() - 1);
+        Ok(entries.len() - 1)
+    };
+    for (k, row) in rows.iter().take(top).enumerate() {
+        push(&mut entries, &mut index, row, format!("top {}", k + 1))?;
+    }
+    if rows.len() < top {
+        notes.push(format!("The run has {} configurations besides the ensemble; all of them are here.", rows.len()));
+    }
+    if let Some(ens) = board.rows.iter().find(|r| r.alias == "Ensemble" && !r.members.is_empty()) {
+        let mut members = Vec::new();
+        for m in &ens.members {
+            let i = match index.get(&m.alias) {
+                Some(&i) => i,
+                None => {
+                    let row = board.rows.iter().find(|r| r.alias == m.alias).ok_or_else(|| usage(format!("ensemble member {} is not on the run's leaderboard", m.alias)))?;
+                    push(&mut entries, &mut index, row, "ensemble member".into())?
+                }
+            };
+            members.push((i, m.weight));
+        }
+        entries.push(Entry { alias: ens.alias.clone(), family: ens.family.clone(), role: "ensemble".into(), run_valid: ens.valid, run_score: metric.of(&ens.scores), kind: Kind::Ensemble { members } });
+    } else {
+        notes.push("The run has no ensemble.".into());
+    }
+    Ok(entries)
+}
+
+/// Forecasts of an interrupted variance run: one f64 file per (configuration, seed)
+/// and an index naming what each holds.
+struct State {
+    dir: PathBuf,
+    /// Data and window identity, part of every entry's spec.
+    scope: String,
+    index: Mutex<StateIndex>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct StateIndex {
+    entries: BTreeMap<String, StateEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StateEntry {
+    alias: String,
+    seed: u64,
+    spec: String,
+    file: String,
+    values: usize,
+}
+
+impl State {
+    fn open(out: &Path, resume: bool, scope: &str) -> anyhow::Result<State> {
+        let dir = out.join(".variance-state");
+        if !resume {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let index = if resume { std::fs::read_to_string(dir.join("index.json")).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default() } else { StateIndex::default() };
+        Ok(State { dir, scope: scope.to_string(), index: Mutex::new(index) })
+    }
+
+    fn key(alias: &str, seed: u64) -> String {
+        format!("{alias}@{seed}")
+    }
+
+    fn get(&self, alias: &str, seed: u64, spec: &str, n: usize) -> Option<Vec<f64>> {
+        let spec = format!("{spec} | {}", self.scope);
+        let entry = self.index.lock().ok()?.entries.get(&State::key(alias, seed)).cloned()?;
+        if entry.spec != spec || entry.values != n {
+            return None;
+        }
+        let bytes = std::fs::read(self.dir.join(&entry.file)).ok()?;
+        if bytes.len() != n * 8 {
+            return None;
+        }
+        Some(bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect())
+    }
+
+    fn put(&self, alias: &str, seed: u64, spec: &str, values: &[f64]) -> anyhow::Result<()> {
+        let safe: String = alias.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' }).collect();
+        let file = format!("{safe}-s{seed}.f64");
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        write_atomic(&self.dir.join(&file), &bytes)?;
+        let mut index = self.index.lock().map_err(|_| anyhow::anyhow!("the state index lock was poisoned"))?;
+        index.entries.insert(State::key(alias, seed), StateEntry { alias: alias.to_string(), seed, spec: format!("{spec} | {}", self.scope), file, values: values.len() });
+        let text = serde_json::to_vec_pretty(&*index)?;
+        write_atomic(&self.dir.join("index.json"), &text)?;
+        Ok(())
+    }
+
+    fn remove(self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Writes the report files into a temporary folder inside `out`, then renames each
+/// into place: an interrupted run never leaves a half-written file.
+fn write_files(out: &Path, files: &[(&str, Vec<u8>)]) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let tmp = out.join(format!(".variance-report.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    for (name, bytes) in files {
+        write_atomic(&tmp.join(name), bytes)?;
+    }
+    for (name, _) in files {
+        std::fs::rename(tmp.join(name), out.join(name)).with_context(|| format!("moving {name} into {}", out.display()))?;
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}
+
+/// What the statistics need from the run.
+struct Context<'a> {
+    plan: &'a Plan,
+    actual: &'a [f64],
+    ev: Option<&'a M5Evaluator>,
+    metric: Metric,
+    seeds: &'a [u64],
+    base_seed: u64,
+}
+
+/// A stratum of the scored cells.
+struct Stratum {
+    name: String,
+    description: String,
+    mask: Vec<bool>,
+}
+
+fn summary(s: av::Summary) -> rv::SummaryRecord {
+    rv::SummaryRecord { n: s.n, mean: s.mean, std: s.std, min: s.min, max: s.max, q1: s.q1, median: s.median, q3: s.q3, iqr: s.iqr, rel_spread: s.rel_spread }
+}
+
+fn quantiles(values: &[f64]) -> Vec<f64> {
+    let s = av::stats::sorted_finite(values);
+    QUANTILES.iter().map(|&p| av::stats::quantile_sorted(&s, p)).collect()
+}
+
+impl Context<'_> {
+    fn n(&self) -> usize {
+        self.plan.train.n_series()
+    }
+
+    fn h(&self) -> usize {
+        self.plan.horizon
+    }
+
+    /// Score names and values of one forecast: the metric, then the 12 levels on M5.
+    fn scores(&self, values: &[f64]) -> anyhow::Result<Vec<f64>> {
+        let forecast = Forecast::new("variance", self.n(), self.h(), self.plan.train.n_time(), values.to_vec())?;
+        let sc = Truth { train: &self.plan.train, actual: self.actual, horizon: self.h(), season: self.plan.season, m5: self.ev }.score(&forecast)?;
+        let mut out = vec![self.metric.of(&sc).unwrap_or(f64::NAN)];
+        if self.ev.is_some() {
+            out.extend(sc.levels.iter().copied());
+        }
+        Ok(out)
+    }
+
+    fn score_names(&self) -> Vec<String> {
+        let mut out = vec![self.metric.name().to_string()];
+        if let Some(ev) = self.ev {
+            out.extend((1..=ev.hierarchy().levels.len()).map(|l| format!("level_{l}")));
+        }
+        out
+    }
+
+    /// Bottom-level weights and RMSSE scales per bottom series: level 12 of the M5
+    /// evaluator, or unit weights and each series' own scale on long-format data.
+    fn bottom_weights_scales(&self) -> (Option<Vec<f64>>, Vec<Option<f64>>) {
+        let n = self.n();
+        match self.ev {
+            Some(ev) => {
+                let last = ev.hierarchy().levels.len() - 1;
+                let (mut w, mut sc) = (vec![0.0; n], vec![None; n]);
+                for (g, group) in ev.hierarchy().levels[last].groups.iter().enumerate() {
+                    if let [i] = group.members.as_slice() {
+                        w[*i] = ev.weights(last)[g];
+                        sc[*i] = ev.rmsse_scales(last)[g];
+                    }
+                }
+                (Some(w), sc)
+            }
+            None => {
+                let sc = (0..n).map(|i| point::rmsse_scale(&self.plan.train.observed(i).iter().map(|&v| f64::from(v)).collect::<Vec<_>>())).collect();
+                (None, sc)
+            }
+        }
+    }
+
+    fn per_series_rmsse(&self, values: &[f64], scales: &[Option<f64>]) -> Vec<f64> {
+        let h = self.h();
+        (0..self.n()).map(|i| scales[i].and_then(|s| point::rmsse(&self.actual[i * h..(i + 1) * h], &values[i * h..(i + 1) * h], s)).unwrap_or(f64::NAN)).collect()
+    }
+
+    fn classes(&self) -> Vec<DemandClass> {
+        (0..self.n()).map(|i| sparsity::classify(self.plan.train.observed(i))).collect()
+    }
+
+    fn strata(&self, classes: &[DemandClass]) -> Vec<Stratum> {
+        let (n, h) = (self.n(), self.h());
+        let train = &self.plan.train;
+        let t0 = train.n_time();
+        let cell = |f: &dyn Fn(usize, usize) -> bool| -> Vec<bool> { (0..n * h).map(|c| f(c / h, c % h)).collect() };
+        let mut out = vec![Stratum { name: "all cells".into(), description: "every series × day of the scored window".into(), mask: vec![true; n * h] }];
+        if let Some(cal) = &train.calendar {
+            let event = |k: usize| cal.event_name_1.get(t0 + k).is_some_and(|e| e.as_deref().is_some_and(|s| !s.is_empty()));
+            out.push(Stratum { name: "event days".into(), description: "calendar event_name_1 set".into(), mask: cell(&|_, k| event(k)) });
+            out.push(Stratum { name: "non-event days".into(), description: "no calendar event".into(), mask: cell(&|_, k| !event(k)) });
+            if let Some(attrs) = &train.attrs {
+                let snap = |i: usize, k: usize| attrs.get(i).and_then(|a| cal.snap_of(&a.state)).and_then(|v| v.get(t0 + k)).is_some_and(|&f| f == 1);
+                out.push(Stratum { name: "SNAP days".into(), description: "SNAP day in the series' state".into(), mask: cell(&|i, k| snap(i, k)) });
+                out.push(Stratum { name: "non-SNAP days".into(), description: "no SNAP in the series' state".into(), mask: cell(&|i, k| !snap(i, k)) });
+            }
+        }
+        if train.prices.is_some() {
+            let changed = |i: usize, k: usize| {
+                let t = t0 + k;
+                train.price_row(i).and_then(|p| Some((*p.get(t)?, *p.get(t.checked_sub(7)?)?))).is_some_and(|(a, b)| a.is_finite() && b.is_finite() && a != b)
+            };
+            out.push(Stratum { name: "price change".into(), description: "sell price differs from the same weekday a week before".into(), mask: cell(&|i, k| changed(i, k)) });
+            out.push(Stratum { name: "no price change".into(), description: "same price as a week before (or unknown)".into(), mask: cell(&|i, k| !changed(i, k)) });
+        }
+        let first_sale: Vec<Option<usize>> = (0..n).map(|i| train.row(i).iter().position(|&v| v > 0.0)).collect();
+        let new = |i: usize| first_sale[i].is_some_and(|f| f + NEW_ITEM_DAYS >= t0);
+        out.push(Stratum { name: "new items".into(), description: format!("first sale within the last {NEW_ITEM_DAYS} days of training"), mask: cell(&|i, _| new(i)) });
+        out.push(Stratum { name: "established items".into(), description: format!("first sale more than {NEW_ITEM_DAYS} days before the origin"), mask: cell(&|i, _| !new(i)) });
+        let intermittent = |i: usize| matches!(classes[i], DemandClass::Intermittent | DemandClass::Lumpy | DemandClass::AllZero);
+        out.push(Stratum { name: "intermittent series".into(), description: "Syntetos-Boylan intermittent or lumpy (ADI ≥ 1.32; never-sold series too)".into(), mask: cell(&|i, _| intermittent(i)) });
+        out.push(Stratum { name: "smooth series".into(), description: "Syntetos-Boylan smooth or erratic (ADI < 1.32)".into(), mask: cell(&|i, _| !intermittent(i)) });
+        out
+    }
+
+    fn record(&self, s: &Settings, board: &Leaderboard, entries: &[Entry], forecasts: &[Vec<Vec<f64>>], top: usize, mut notes: Vec<String>) -> anyhow::Result<rv::VarianceRecord> {
+        let (n, h) = (self.n(), self.h());
+        let names = self.score_names();
+        let n_seeds = self.seeds.len();
+        // scores[config][score][seed]
+        let mut scores: Vec<Vec<Vec<f64>>> = Vec::with_capacity(entries.len());
+        for f in forecasts {
+            let mut per: Vec<Vec<f64>> = vec![Vec::with_capacity(n_seeds); names.len()];
+            for values in f {
+                for (k, v) in self.scores(values)?.into_iter().enumerate() {
+                    if let Some(p) = per.get_mut(k) {
+                        p.push(v);
+                    }
+                }
+            }
+            scores.push(per);
+        }
+        // order: best mean main score first (ties: alias)
+        let mean_main: Vec<f64> = scores.iter().map(|s| av::summarize(&s[0]).mean).collect();
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.sort_by(|&a, &b| {
+            let key = |i: usize| if mean_main[i].is_finite() { mean_main[i] } else { f64::INFINITY };
+            key(a).total_cmp(&key(b)).then_with(|| entries[a].alias.cmp(&entries[b].alias))
+        });
+        let main: Vec<Vec<f64>> = order.iter().map(|&i| scores[i][0].clone()).collect();
+        let ranks = av::ranks(&main);
+        let wins = av::pairwise_wins(&main);
+        let winners = av::winners(&main);
+        let (weights, scales) = self.bottom_weights_scales();
+        let sets = av::bootstrap_indices(n, BOOTSTRAP_RESAMPLES, self.base_seed);
+        let classes = self.classes();
+        let strata: Vec<Stratum> = self.strata(&classes).into_iter().filter(|st| st.mask.iter().any(|&m| m)).collect();
+        let hierarchy = self.ev.map(M5Evaluator::hierarchy);
+
+        let mut configs = Vec::with_capacity(entries.len());
+        for (pos, &i) in order.iter().enumerate() {
+            let e = &entries[i];
+            let f: Vec<&[f64]> = forecasts[i].iter().map(Vec::as_slice).collect();
+            let identical = f.windows(2).all(|w| w[0].iter().zip(w[1]).all(|(a, b)| a.to_bits() == b.to_bits()));
+            // bottom level: per-series RMSSE per seed, their seed mean, the interval over series
+            let per_seed_rmsse: Vec<Vec<f64>> = f.iter().map(|v| self.per_series_rmsse(v, &scales)).collect();
+            let mean_rmsse: Vec<f64> = (0..n).map(|j| per_seed_rmsse.iter().map(|r| r[j]).sum::<f64>() / n_seeds as f64).collect();
+            let w = weights.as_deref();
+            let (ci_low, ci_high) = av::bootstrap_ci(&mean_rmsse, w, &sets, BOOTSTRAP_LEVEL);
+            let bottom = rv::BottomRecord {
+                per_seed: per_seed_rmsse.iter().map(|r| av::stats::weighted_mean(r, w, 0..n)).collect(),
+                mean: av::stats::weighted_mean(&mean_rmsse, w, 0..n),
+                ci_low,
+                ci_high,
+            };
+            // disagreement
+            let cv = av::series_cv(&f, h);
+            let mut by_class: BTreeMap<DemandClass, Vec<f64>> = BTreeMap::new();
+            for (j, c) in classes.iter().enumerate() {
+                by_class.entry(*c).or_default().push(cv[j]);
+            }
+            let mut by_class: Vec<rv::GroupQuantiles> = by_class.into_iter().map(|(c, v)| rv::GroupQuantiles { group: c.name().into(), count: v.len(), quantiles: quantiles(&v) }).collect();
+            by_class.push(rv::GroupQuantiles { group: "all".into(), count: cv.len(), quantiles: quantiles(&cv) });
+            let by_level = match hierarchy {
+                Some(hier) => (0..hier.levels.len())
+                    .map(|l| {
+                        let agg: Vec<Vec<f64>> = f.iter().map(|v| hier.aggregate(l, v, h)).collect();
+                        let refs: Vec<&[f64]> = agg.iter().map(Vec::as_slice).collect();
+                        let lcv = av::series_cv(&refs, h);
+                        let name = M5_LEVELS.get(l).copied().unwrap_or(hier.levels[l].name);
+                        rv::GroupQuantiles { group: format!("L{} {name}", l + 1), count: lcv.len(), quantiles: quantiles(&lcv) }
+                    })
+                    .collect(),
+                None => vec![rv::GroupQuantiles { group: "series".into(), count: cv.len(), quantiles: quantiles(&cv) }],
+            };
+            let mut top_idx: Vec<usize> = (0..n).filter(|&j| cv[j] > 0.0).collect();
+            top_idx.sort_by(|&a, &b| cv[b].total_cmp(&cv[a]).then(a.cmp(&b)));
+            let top_series = top_idx
+                .into_iter()
+                .take(TOP_SERIES)
+                .map(|j| rv::SeriesCv {
+                    id: self.plan.train.ids[j].clone(),
+                    class: classes[j].name().into(),
+                    cv: cv[j],
+                    mean_forecast: f.iter().map(|v| v[j * h..(j + 1) * h].iter().sum::<f64>()).sum::<f64>() / (n_seeds * h) as f64,
+                })
+                .collect();
+            // strata
+            let (_, cell_sd) = av::cell_mean_std(&f);
+            let stratum_stats = strata
+                .iter()
+                .map(|st| {
+                    let errs: Vec<(f64, f64)> = f.iter().map(|v| av::stratum_errors(self.actual, v, &st.mask)).collect();
+                    let rmse: Vec<f64> = errs.iter().map(|e| e.0).collect();
+                    let mae: Vec<f64> = errs.iter().map(|e| e.1).collect();
+                    rv::StratumStat { rmse: summary(av::summarize(&rmse)), mae_mean: av::summarize(&mae).mean, forecast_sd: av::spread::masked_mean(&cell_sd, &st.mask) }
+                })
+                .collect();
+            let (seeded, members) = match &e.kind {
+                Kind::Model { seeded, .. } => (*seeded, Vec::new()),
+                Kind::Ensemble { members } => (members.iter().any(|&(m, _)| matches!(entries[m].kind, Kind::Model { seeded: true, .. })), members.iter().map(|&(m, w)| (entries[m].alias.clone(), w)).collect()),
+            };
+            configs.push(rv::ConfigRecord {
+                alias: e.alias.clone(),
+                family: e.family.clone(),
+                role: e.role.clone(),
+                seeded,
+                run_valid: e.run_valid,
+                run_score: e.run_score,
+                members,
+                summaries: scores[i].iter().map(|v| summary(av::summarize(v))).collect(),
+                scores: scores[i].clone(),
+                ranks: ranks[pos].clone(),
+                identical_forecasts: identical,
+                bottom,
+                disagreement: rv::DisagreementRecord { by_class, by_level, top_series },
+                strata: stratum_stats,
+            });
+        }
+
+        let adjacent: Vec<rv::PairRecord> = (1..configs.len())
+            .map(|k| {
+                let p = av::paired(&main[k - 1], &main[k], WIN_SHARE);
+                rv::PairRecord {
+                    better: configs[k - 1].alias.clone(),
+                    worse: configs[k].alias.clone(),
+                    n: p.n,
+                    mean_diff: p.mean_diff,
+                    sd_diff: p.sd_diff,
+                    t: p.t,
+                    p: p.p,
+                    better_wins: p.a_wins,
+                    ranges_disjoint: p.ranges_disjoint,
+                    distinguishable: p.distinguishable,
+                }
+            })
+            .collect();
+        let alias_of = |k: usize| configs.get(k).map(|c| c.alias.clone()).unwrap_or_default();
+        let winners_rec = rv::WinnersRecord {
+            per_seed: winners.per_seed.iter().map(|&k| alias_of(k)).collect(),
+            wins: winners.wins.iter().enumerate().map(|(k, &w)| (alias_of(k), w)).collect(),
+            modal: alias_of(winners.modal),
+            changes: winners.changes,
+            switches: winners.switches,
+        };
+        let m = self.metric.name().to_uppercase();
+        let verdict = verdict(&configs, &adjacent, &winners_rec, &m, n_seeds);
+        if strata.len() < 3 {
+            notes.push("Without an M5 calendar and prices, only the series strata (new items, intermittent/smooth) are shown.".into());
+        }
+        notes.push(format!(
+            "Configurations are ordered by their mean {m} across seeds; the run's own leaderboard ranks by the run seed alone. The ensemble blends its members' forecasts of each seed with the run's fixed weights (no reselection per seed)."
+        ));
+        let bottom_stat = if self.ev.is_some() {
+            "per-series RMSSE averaged over seeds, weighted by the level-12 (item×store) WRMSSE weights (equal to L12 when every series has a scale)"
+        } else {
+            "the plain mean over series of per-series RMSSE averaged over seeds"
+        };
+        let window = vec![self.plan.train.index.label(self.plan.train.n_time()), self.plan.train.index.label(self.plan.train.n_time() + h - 1)];
+        Ok(rv::VarianceRecord {
+            title: format!("tsforge variance: {} ({}, {} phase)", s.name, s.data, s.phase.name()),
+            data: s.data.clone(),
+            metric: self.metric.name().into(),
+            score_names: names,
+            seeds: self.seeds.to_vec(),
+            top,
+            window,
+            pairwise: wins,
+            configs,
+            winners: winners_rec,
+            adjacent,
+            bootstrap: rv::BootstrapSpec { statistic: bottom_stat.into(), resamples: BOOTSTRAP_RESAMPLES, level: BOOTSTRAP_LEVEL, seed: self.base_seed },
+            quantile_probs: QUANTILES.to_vec(),
+            strata: strata.iter().map(|st| rv::StratumInfo { name: st.name.clone(), description: st.description.clone(), cells: st.mask.iter().filter(|&&m| m).count() }).collect(),
+            verdict,
+            notes: {
+                let mut all = notes;
+                if board.rows.iter().any(|r| r.alias == "Ensemble") {
+                    all.push("The ensemble's members outside the top K are refitted and listed as \"ensemble member\".".into());
+                }
+                all.into_iter().collect::<BTreeSet<_>>().into_iter().collect()
+            },
+        })
+    }
+}
+
+/// The plain-language verdict.
+fn verdict(configs: &[rv::ConfigRecord], adjacent: &[rv::PairRecord], winners: &rv::WinnersRecord, m: &str, n_seeds: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in configs {
+        let s = c.summaries.first().copied().unwrap_or_default();
+        let zero = c.summaries.iter().all(|s| s.std == 0.0 && s.max == s.min);
+        if c.identical_forecasts {
+            let why = if c.seeded { " The model takes a seed, but nothing it drew changed the forecast." } else { " The model makes no random choice." };
+            out.push(format!("{}: no seed dependence — all {n_seeds} seeds gave bit-identical forecasts, so every score has exactly zero spread ({m} {:.4}).{why}", c.alias, s.mean));
+        } else if zero {
+            out.push(format!("{}: no seed dependence in the scores — every score is identical across the {n_seeds} seeds, though the forecasts differ in the last bits ({m} {:.4}).", c.alias, s.mean));
+        } else {
+            out.push(format!(
+                "{}: {m} {:.4} ± {:.4} across {n_seeds} seeds (min {:.4}, max {:.4}, relative spread {:.1}%).",
+                c.alias,
+                s.mean,
+                s.std,
+                s.min,
+                s.max,
+                s.rel_spread * 100.0
+            ));
+        }
+    }
+    for (k, p) in adjacent.iter().enumerate() {
+        let wins = (p.better_wins * p.n as f64).round();
+        let head = format!("#{} {} vs #{} {}: gap {:.4}", k + 1, p.better, k + 2, p.worse, p.mean_diff);
+        if p.distinguishable {
+            let why = if p.ranges_disjoint {
+                "their min–max ranges across seeds do not overlap".to_string()
+            } else {
+                format!("{} wins {wins:.0} of {} seeds, paired t-test p = {}", p.better, p.n, p_text(p.p))
+            };
+            out.push(format!("{head}, beyond seed noise ({why})."));
+        } else {
+            out.push(format!("{head}, within seed noise: {} wins only {wins:.0} of {} seeds (paired t-test p = {}); this position is not distinguishable from a reseed.", p.better, p.n, p_text(p.p)));
+        }
+    }
+    let won = winners.wins.iter().find(|w| w.0 == winners.modal).map_or(0, |w| w.1);
+    if winners.changes == 0 {
+        out.push(format!("{} is best under every one of the {n_seeds} seeds.", winners.modal));
+    } else {
+        let others: Vec<String> = winners.wins.iter().filter(|w| w.1 > 0 && w.0 != winners.modal).map(|w| format!("{} {}", w.0, w.1)).collect();
+        out.push(format!("The winner changes with the seed: {} is best in {won} of {n_seeds} seeds (others: {}).", winners.modal, others.join(", ")));
+    }
+    if let Some(best) = configs.first() {
+        let width = best.bottom.ci_high - best.bottom.ci_low;
+        let (_, sd) = av::stats::mean_std(&best.bottom.per_seed);
+        if width.is_finite() && sd > 0.0 {
+            let reading = if width > sd { "which series happen to be scored moves the score more than the seed does" } else { "the seed moves the score as much as the choice of series does" };
+            out.push(format!(
+                "For {}, the {:.0}% bootstrap interval of the bottom-level score over series is {:.4} wide, {:.1}× its standard deviation across seeds ({:.4}): {reading}.",
+                best.alias,
+                BOOTSTRAP_LEVEL * 100.0,
+                width,
+                width / sd,
+                sd
+            ));
+        }
+    }
+    out
+}
+
+fn p_text(p: f64) -> String {
+    if !p.is_finite() {
+        "n/a".into()
+    } else if p < 1e-4 {
+        "< 0.0001".into()
+    } else {
+        format!("{p:.4}")
+    }
 }

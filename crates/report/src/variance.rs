@@ -309,7 +309,7 @@ fn f(v: f64, d: usize) -> String {
 }
 
 fn pct(v: f64) -> String {
-    if v.is_finite() { format!("{:.0}%", v * 100.0) } else { "–".into() }
+    if v.is_finite() { format!("{:.1}%", v * 100.0) } else { "–".into() }
 }
 
 fn p_text(p: f64) -> String {
@@ -378,7 +378,7 @@ fn tables(r: &VarianceRecord) -> Vec<Table> {
     out.push(Table {
         title: format!("{m} across {n} seeds"),
         intro: format!(
-            "Each configuration refitted on the same training data under seeds {}; only the seed changes. std: sample standard deviation; IQR: interquartile range (linear interpolation); rel. spread: (max − min) / mean. Bottom-level: {} ({} resamples of the series, percentile interval, seed {}).",
+            "Each configuration refitted on the same training data under seeds {}; only the seed changes. std: sample standard deviation; IQR: interquartile range (linear interpolation); rel. spread: (max − min) / mean. Bottom-level: {}; its interval is a percentile bootstrap over series ({} resamples, seed {}).",
             seed_text(&r.seeds),
             r.bootstrap.statistic,
             r.bootstrap.resamples,
@@ -669,6 +669,7 @@ pub fn to_html_with_footer(r: &VarianceRecord, footer: &[String]) -> String {
     let m = score_label(&r.metric);
     for (svg, caption) in [
         (strip_plot(r), format!("{m} of every configuration under every seed: one dot per seed, the box from the first to the third quartile, the bar at the median.")),
+        (deviation_plot(r), "The same scores minus each configuration's own mean across seeds, on one scale: the seed spreads side by side (a model without seed dependence is one dot at 0).".to_string()),
         (rank_heatmap(r), format!("Rank by {m} of each configuration (rows) in each seed (columns); 1 = best.")),
     ] {
         let _ = writeln!(out, "<figure>\n{svg}\n<figcaption>{}</figcaption>\n</figure>", escape(&caption));
@@ -722,7 +723,7 @@ const PALETTE: [&str; 10] = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14
 
 /// "Nice" tick values (steps of 1, 2 or 5 × 10^k) covering `lo..hi`, about `n` of them.
 fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) || !lo.is_finite() || !hi.is_finite() {
         return vec![lo];
     }
     let raw = (hi - lo) / n.max(1) as f64;
@@ -739,10 +740,35 @@ fn tick_text(v: f64, step: f64) -> String {
 }
 
 /// Score per configuration across seeds: horizontal strip + box plot, one row per
-/// configuration (best mean first), one dot per seed.
+/// configuration (best mean first), one dot per seed. Configurations whose mean is more
+/// than 25% above the best mean are drawn as a marker at the right edge with their
+/// mean written out, so one weak baseline does not squash the others' spread.
 pub fn strip_plot(r: &VarianceRecord) -> String {
+    strip(r, false)
+}
+
+/// Each seed's score minus its configuration's mean across seeds, on one shared scale:
+/// the spreads side by side (a deterministic model is a single dot at 0).
+pub fn deviation_plot(r: &VarianceRecord) -> String {
+    strip(r, true)
+}
+
+fn strip(r: &VarianceRecord, deviation: bool) -> String {
     let m = score_label(&r.metric);
-    let values: Vec<f64> = r.configs.iter().flat_map(|c| c.scores.first().into_iter().flatten().copied()).filter(|v| v.is_finite()).collect();
+    let rows: Vec<Vec<f64>> = r
+        .configs
+        .iter()
+        .map(|c| {
+            let v: Vec<f64> = c.scores.first().cloned().unwrap_or_default();
+            let mean = main_summary(c).mean;
+            if deviation { v.iter().map(|x| x - mean).collect() } else { v }
+        })
+        .collect();
+    let means: Vec<f64> = r.configs.iter().map(|c| if deviation { 0.0 } else { main_summary(c).mean }).collect();
+    let best = means.iter().copied().filter(|v| v.is_finite()).fold(f64::INFINITY, f64::min);
+    let cutoff = if deviation || !best.is_finite() { f64::INFINITY } else { best + best.abs() * 0.25 };
+    let shown = |i: usize| means[i].is_finite() && means[i] <= cutoff;
+    let values: Vec<f64> = rows.iter().enumerate().filter(|(i, _)| shown(*i)).flat_map(|(_, v)| v.iter().copied()).filter(|v| v.is_finite()).collect();
     let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
     let (lo, hi) = if !lo.is_finite() {
         (0.0, 1.0)
@@ -750,36 +776,55 @@ pub fn strip_plot(r: &VarianceRecord) -> String {
         let pad = (hi - lo) * 0.08;
         (lo - pad, hi + pad)
     } else {
-        let pad = lo.abs().max(1e-3) * 0.02;
+        let pad = if deviation { 1e-3 } else { lo.abs().max(1e-3) * 0.02 };
         (lo - pad, hi + pad)
     };
     let label_w = 210.0;
     let (w, row_h, top, bottom) = (760.0, 40.0, 44.0, 48.0);
-    let plot_w = w - label_w - 24.0;
+    let plot_w = w - label_w - 30.0;
     let h = top + bottom + row_h * r.configs.len().max(1) as f64;
     let x = |v: f64| label_w + (v - lo) / (hi - lo) * plot_w;
+    let (kind, title, axis) = if deviation {
+        ("seed-deviation", format!("{m} minus the configuration's mean, per seed"), format!("{m} − mean across seeds"))
+    } else {
+        ("seed-strip", format!("{m} per configuration across {} seeds", r.seeds.len()), format!("{m} (scored window; lower is better)"))
+    };
     let mut s = format!(
-        "<svg class=\"plot\" data-plot=\"seed-strip\" role=\"img\" aria-label=\"{} across seeds\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\">\n",
-        escape(&m)
+        "<svg class=\"plot\" data-plot=\"{kind}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" style=\"max-width:{w}px\" font-family=\"sans-serif\">\n",
+        escape(&title)
     );
     let _ = writeln!(s, "<rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>");
-    let _ = writeln!(s, "<text x=\"{}\" y=\"24\" font-size=\"17\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#1a1a1a\">{} per configuration across {} seeds</text>", w / 2.0, escape(&m), r.seeds.len());
+    let _ = writeln!(s, "<text x=\"{}\" y=\"24\" font-size=\"17\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#1a1a1a\">{}</text>", w / 2.0, escape(&title));
     let tk = ticks(lo, hi, 6);
     let step = if tk.len() > 1 { tk[1] - tk[0] } else { 0.0 };
     let y_axis = top + row_h * r.configs.len().max(1) as f64;
     for t in &tk {
         let xt = x(*t);
-        let _ = writeln!(s, "<line x1=\"{xt:.2}\" y1=\"{top}\" x2=\"{xt:.2}\" y2=\"{y_axis}\" stroke=\"#e4e4e4\"/>");
+        let stroke = if deviation && *t == 0.0 { "#999999" } else { "#e4e4e4" };
+        let _ = writeln!(s, "<line x1=\"{xt:.2}\" y1=\"{top}\" x2=\"{xt:.2}\" y2=\"{y_axis}\" stroke=\"{stroke}\"/>");
         let _ = writeln!(s, "<text x=\"{xt:.2}\" y=\"{:.2}\" font-size=\"13\" text-anchor=\"middle\" fill=\"#555555\">{}</text>", y_axis + 18.0, tick_text(*t, step));
     }
     let _ = writeln!(s, "<line x1=\"{label_w}\" y1=\"{y_axis}\" x2=\"{:.2}\" y2=\"{y_axis}\" stroke=\"#555555\"/>", label_w + plot_w);
-    let _ = writeln!(s, "<text x=\"{:.2}\" y=\"{:.2}\" font-size=\"14\" text-anchor=\"middle\" fill=\"#555555\">{} (scored window; lower is better)</text>", label_w + plot_w / 2.0, h - 8.0, escape(&m));
+    let _ = writeln!(s, "<text x=\"{:.2}\" y=\"{:.2}\" font-size=\"14\" text-anchor=\"middle\" fill=\"#555555\">{}</text>", label_w + plot_w / 2.0, h - 8.0, escape(&axis));
     for (i, c) in r.configs.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let yc = top + row_h * (i as f64 + 0.5);
         let _ = writeln!(s, "<text x=\"{:.2}\" y=\"{:.2}\" font-size=\"13\" text-anchor=\"end\" fill=\"#1a1a1a\">{}</text>", label_w - 10.0, yc + 4.0, escape(&shorten(&c.alias, 28)));
-        let sm = main_summary(c);
+        let vals = &rows[i];
+        let sm = SummaryRecord::of(vals);
         if sm.n == 0 {
+            continue;
+        }
+        let n = vals.len();
+        if !shown(i) {
+            // off the scale: a marker at the right edge, one dot per seed stacked on it
+            let xe = label_w + plot_w + 6.0;
+            let _ = writeln!(s, "<text x=\"{:.2}\" y=\"{:.2}\" font-size=\"12\" text-anchor=\"end\" fill=\"#555555\">mean {} →</text>", xe - 10.0, yc + 4.0, f(means[i], 4));
+            for (k, v) in vals.iter().enumerate() {
+                let dy = if n > 1 { -8.0 + 16.0 * k as f64 / (n - 1) as f64 } else { 0.0 };
+                let seed = r.seeds.get(k).copied().unwrap_or(k as u64);
+                let _ = writeln!(s, "<circle class=\"seed\" cx=\"{xe:.2}\" cy=\"{:.2}\" r=\"3.5\" fill=\"{color}\" stroke=\"#ffffff\" stroke-width=\"0.8\"><title>{} seed {seed}: {v:.5} (off the scale)</title></circle>", yc + dy, escape(&c.alias));
+            }
             continue;
         }
         let _ = writeln!(s, "<line x1=\"{:.2}\" y1=\"{yc:.2}\" x2=\"{:.2}\" y2=\"{yc:.2}\" stroke=\"{color}\" stroke-width=\"1.5\"/>", x(sm.min), x(sm.max));
@@ -792,8 +837,7 @@ pub fn strip_plot(r: &VarianceRecord) -> String {
             22.0
         );
         let _ = writeln!(s, "<line x1=\"{:.2}\" y1=\"{:.2}\" x2=\"{:.2}\" y2=\"{:.2}\" stroke=\"{color}\" stroke-width=\"3\"/>", x(sm.median), yc - 12.0, x(sm.median), yc + 12.0);
-        let n = c.scores.first().map_or(0, Vec::len);
-        for (k, v) in c.scores.first().into_iter().flatten().enumerate() {
+        for (k, v) in vals.iter().enumerate() {
             if v.is_finite() {
                 // a fixed vertical jitter by seed position keeps dots with equal scores apart
                 let dy = if n > 1 { -8.0 + 16.0 * k as f64 / (n - 1) as f64 } else { 0.0 };
@@ -811,13 +855,13 @@ pub fn rank_heatmap(r: &VarianceRecord) -> String {
     let k = r.configs.len().max(1);
     let n = r.seeds.len().max(1);
     let label_w = 210.0;
-    let cell_w = ((520.0 / n as f64).min(60.0)).max(18.0);
+    let cell_w = (520.0 / n as f64).clamp(18.0, 60.0);
     let cell_h = 30.0;
     let (top, bottom) = (44.0, 40.0);
     let w = label_w + cell_w * n as f64 + 20.0;
     let h = top + bottom + cell_h * k as f64;
     let mut s = format!(
-        "<svg class=\"plot\" data-plot=\"rank-heatmap\" role=\"img\" aria-label=\"rank heatmap\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\">\n"
+        "<svg class=\"plot\" data-plot=\"rank-heatmap\" role=\"img\" aria-label=\"rank heatmap\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" style=\"max-width:{w}px\" font-family=\"sans-serif\">\n"
     );
     let _ = writeln!(s, "<rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>");
     let _ = writeln!(s, "<text x=\"{:.2}\" y=\"24\" font-size=\"17\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#1a1a1a\">Rank per seed (1 = best)</text>", w / 2.0);
@@ -894,7 +938,8 @@ mod tests {
         let r = record();
         let html = to_html(&r);
         assert!(html.contains("data-plot=\"seed-strip\"") && html.contains("data-plot=\"rank-heatmap\""));
-        assert_eq!(html.matches("<circle class=\"seed\"").count(), 6);
+        assert_eq!(html.matches("<circle class=\"seed\"").count(), 12, "one dot per configuration and seed in each of the two strip plots");
+        assert!(html.contains("data-plot=\"seed-deviation\""));
         assert_eq!(html.matches("<rect class=\"cell\"").count(), 6);
         assert!(html.contains("t &lt;x&gt;") && !html.contains("t <x>"));
         assert!(!html.contains("<script") && !html.contains(" src=") && !html.contains(" href="), "self-contained");
@@ -915,12 +960,12 @@ mod tests {
     #[test]
     fn json_round_trips_with_non_finite_numbers() {
         let r = record();
-        let text = serde_json::to_string(&r).unwrap();
+        let text = serde_json::to_string(&r).unwrap_or_default();
         assert!(text.contains("\"t\":null"));
-        let back: VarianceRecord = serde_json::from_str(&text).unwrap();
+        let back: VarianceRecord = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
         assert!(back.adjacent[0].t.is_nan() && back.adjacent[0].p.is_nan());
         assert_eq!(back.configs[1].scores, r.configs[1].scores);
-        assert_eq!(serde_json::to_string(&back).unwrap(), text);
+        assert_eq!(serde_json::to_string(&back).unwrap_or_default(), text);
     }
 
     #[test]

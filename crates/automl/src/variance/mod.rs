@@ -29,3 +29,26 @@ pub mod stats;
 pub use compare::{Paired, Winners, paired, pairwise_wins, ranks, winners};
 pub use spread::{cell_mean_std, series_cv, stratum_errors};
 pub use stats::{Summary, bootstrap_ci, bootstrap_indices, summarize};
+
+use rayon::prelude::*;
+
+/// Runs `f` on every job in parallel on rayon's global pool (the models' own threads
+/// share it) and returns the results in the order of `jobs`, whatever order they
+/// finish in.
+pub fn run_parallel<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync + Send) -> Vec<R> {
+    jobs.par_iter().map(f).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parallel_results_keep_the_job_order() {
+        let jobs: Vec<u64> = (0..64).collect();
+        let out = super::run_parallel(&jobs, |j| {
+            // later jobs finish first
+            std::thread::sleep(std::time::Duration::from_micros(64 - j));
+            j * 2
+        });
+        assert_eq!(out, (0..64).map(|j| j * 2).collect::<Vec<_>>());
+    }
+}
