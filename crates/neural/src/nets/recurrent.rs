@@ -3,9 +3,9 @@
 //! once (direct, not autoregressive).
 //!
 //! The cells are written here with fused gates rather than taken from `burn::nn::Lstm`
-//! / `Gru`, which run one small matrix product per gate and per step: each layer projects
-//! the whole input sequence onto all its gates with one product, then runs one
-//! `[batch, hidden] × [hidden, gates·hidden]` product per step. The equations and the
+//! / `Gru`, which run one small matrix product per gate and per step (and slice every
+//! step out of one sequence tensor): each step runs one input and one hidden product onto
+//! all the gates at once, and steps stay separate tensors. The equations and the
 //! parameter layout are PyTorch's (`torch.nn.LSTM` / `torch.nn.GRU`, with both the
 //! input and the hidden bias), so parameter counts agree with it:
 //!
@@ -159,19 +159,21 @@ pub struct Recurrent {
 }
 
 impl Recurrent {
-    /// Runs one layer over `seq` `[batch, len, d_in]`; returns every hidden state
-    /// `[batch, len, hidden]` when `keep_all`, and the last one `[batch, hidden]`.
-    fn layer(&self, layer: &RecurrentLayer, seq: Tensor<3>, keep_all: bool) -> (Option<Tensor<3>>, Tensor<2>) {
-        let [batch, len, _] = seq.dims();
+    /// Runs one layer over the steps `seq` (each `[batch, d_in]`); returns every hidden
+    /// state (each `[batch, hidden]`) when `keep_all`, else only the last one.
+    ///
+    /// Steps stay separate tensors rather than slices of one `[batch, len, ·]` tensor: the
+    /// backward pass of a slice writes a zero-padded gradient of the whole tensor, which
+    /// made training about an order of magnitude slower.
+    fn layer(&self, layer: &RecurrentLayer, seq: Vec<Tensor<2>>, keep_all: bool) -> Vec<Tensor<2>> {
         let hid = self.hidden;
-        let gates = if self.lstm { 4 } else { 3 };
-        // every step's input projection at once: [batch, len, gates·hidden]
-        let projected = layer.input.forward(seq);
-        let mut h = Tensor::<2>::zeros([batch, hid], &projected.device());
+        let Some(first) = seq.first() else { return Vec::new() };
+        let [batch, _] = first.dims();
+        let mut h = Tensor::<2>::zeros([batch, hid], &first.device());
         let mut c = h.clone();
-        let mut outs = Vec::with_capacity(if keep_all { len } else { 0 });
-        for x in projected.iter_dim(1) {
-            let x = x.reshape([batch, gates * hid]);
+        let mut outs = Vec::with_capacity(if keep_all { seq.len() } else { 1 });
+        for x in seq {
+            let x = layer.input.forward(x);
             let r = layer.recurrent.forward(h.clone());
             if self.lstm {
                 let g = (x + r).chunk(4, 1);
@@ -191,7 +193,10 @@ impl Recurrent {
                 outs.push(h.clone());
             }
         }
-        (keep_all.then(|| Tensor::stack(outs, 1)), h)
+        if !keep_all {
+            outs.push(h);
+        }
+        outs
     }
 }
 
@@ -201,22 +206,23 @@ impl Network for Recurrent {
         self
     }
 
-    /// `[batch, channels_in, lookback]` → time-major `[batch, lookback, channels_in]` →
-    /// layers (hidden states `[batch, lookback, hidden]`, dropout between) → last hidden
+    /// `[batch, channels_in, lookback]` → `lookback` steps of `[batch, channels_in]` →
+    /// layers (hidden states, each `[batch, hidden]`, dropout between) → last hidden
     /// state `[batch, hidden]` → dropout → `[batch, horizon]`.
     fn forward(&self, x: Tensor<3>) -> Tensor<2> {
-        let [batch, _, _] = x.dims();
-        let mut seq = x.swap_dims(1, 2);
-        // `layers` is at least 1 (validated); without layers the head would read zeros
-        let mut h = Tensor::<2>::zeros([batch, self.hidden], &seq.device());
+        let [batch, channels, _] = x.dims();
+        let device = x.device();
+        let mut seq: Vec<Tensor<2>> = x.swap_dims(1, 2).iter_dim(1).map(|t| t.reshape([batch, channels])).collect();
         let n = self.layers.len();
         for (k, layer) in self.layers.iter().enumerate() {
-            let (all, last) = self.layer(layer, seq.clone(), k + 1 < n);
-            h = last;
-            if let Some(all) = all {
-                seq = self.dropout.forward(all);
+            let last = k + 1 == n;
+            seq = self.layer(layer, seq, !last);
+            if !last {
+                seq = seq.into_iter().map(|h| self.dropout.forward(h)).collect();
             }
         }
+        // `layers` is at least 1 (validated); without layers the head would read zeros
+        let h = seq.pop().filter(|_| n > 0).unwrap_or_else(|| Tensor::<2>::zeros([batch, self.hidden], &device));
         self.head.forward(self.dropout.forward(h))
     }
 }
