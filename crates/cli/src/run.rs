@@ -73,7 +73,7 @@ impl Settings {
         Ok(Settings {
             out: args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&name)),
             name,
-            data: args.data.clone().or_else(|| recipe.data.clone()).unwrap_or_else(|| registry::DEFAULT_DATASET.into()),
+            data: args.data.clone().or_else(|| recipe.data.as_deref().map(|d| beside_recipe(args.recipe.as_deref(), d))).unwrap_or_else(|| registry::DEFAULT_DATASET.into()),
             phase,
             seed: args.seed.or(recipe.seed).unwrap_or(0),
             horizon: args.horizon.or(recipe.horizon),
@@ -92,6 +92,17 @@ impl Settings {
             search: if args.models.is_some() { None } else { recipe.search.clone() },
             resume: args.resume,
         })
+    }
+}
+
+/// A recipe's relative data path is taken from the recipe's folder when it exists there
+/// (`data = "../datasets/..."` in recipes/), else as given (from the working folder, or a
+/// shipped dataset name).
+fn beside_recipe(recipe: Option<&Path>, data: &str) -> String {
+    let dir = recipe.and_then(Path::parent).filter(|d| !d.as_os_str().is_empty());
+    match dir {
+        Some(dir) if Path::new(data).is_relative() && dir.join(data).exists() => dir.join(data).display().to_string(),
+        _ => data.to_string(),
     }
 }
 

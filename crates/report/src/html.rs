@@ -64,7 +64,7 @@ table.leaderboard tbody tr:nth-child(even) td.model { background: #fbfcfd; }
 table.leaderboard tr.selected td.model { background: var(--sel); }
 table.leaderboard td.best { background: var(--best); color: var(--best-ink); font-weight: 700; }
 table.leaderboard td.params { white-space: normal; min-width: 220px; max-width: 480px; font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 12px; color: var(--muted); }
-table.leaderboard td.note { white-space: normal; min-width: 160px; max-width: 320px; font-size: 12px; color: var(--muted); }
+table.leaderboard td.note { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 420px; font-size: 12px; color: var(--muted); }
 .fam { display: inline-block; width: 9px; height: 9px; border-radius: 50%; margin-right: 6px; vertical-align: baseline; }
 .key { color: var(--muted); font-size: 13px; margin: 8px 2px 0; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px; }
@@ -289,7 +289,8 @@ fn table(board: &Leaderboard) -> String {
             let _ = write!(s, "<td class=\"params\">{}</td>", escape(&what));
         }
         if show_note {
-            let _ = write!(s, "<td class=\"note\">{}</td>", escape(&r.note));
+            // one line per row (long notes, e.g. GBDT feature lists, would make rows tall): full text on hover
+            let _ = write!(s, "<td class=\"note\" title=\"{0}\">{0}</td>", escape(&r.note));
         }
         s += "</tr>\n";
     }
