@@ -293,6 +293,21 @@ impl FittedForecaster for FittedHurdle {
     fn to_json(&self) -> Option<String> {
         Some(self.json.clone())
     }
+
+    /// Split thresholds and leaf values of both boosters (or the logistic weights).
+    fn n_params(&self) -> Option<u64> {
+        let trees = |b: &tsforge_gbdt::Booster| -> u64 { b.trees().iter().map(|t| (2 * t.num_leaves()).saturating_sub(1) as u64).sum() };
+        let classifier = match &self.bundle.classifier {
+            crate::bundle::ClassifierModel::Gbdt { booster, .. } => trees(booster),
+            crate::bundle::ClassifierModel::Logistic { model, .. } => model.inputs.len() as u64 + 1,
+            crate::bundle::ClassifierModel::Constant { .. } => 1,
+        };
+        let size = match &self.bundle.size {
+            crate::bundle::SizeModel::Gbdt { booster, .. } => trees(booster),
+            crate::bundle::SizeModel::Constant { .. } => 1,
+        };
+        Some(classifier + size)
+    }
 }
 
 #[cfg(test)]

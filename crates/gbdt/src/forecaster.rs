@@ -159,6 +159,13 @@ pub(crate) struct FittedGbdt {
     pub(crate) notes: Vec<String>,
     pub(crate) importance: Vec<FeatureImportance>,
     pub(crate) bundle: Option<String>,
+    /// Learned numbers: one threshold per split and one value per leaf, over every tree.
+    pub(crate) n_params: u64,
+}
+
+/// Split thresholds plus leaf values of a booster's trees.
+pub(crate) fn learned_numbers(booster: &Booster) -> u64 {
+    booster.trees().iter().map(|t| (2 * t.num_leaves()).saturating_sub(1) as u64).sum()
 }
 
 impl Forecaster for GbdtForecaster {
@@ -191,8 +198,9 @@ impl Forecaster for GbdtForecaster {
         let forecast = Forecast::new(self.alias.clone(), train.n_series(), self.horizon, train.n_time(), values)?;
         let importance = importance_of(&booster, &x.names);
         notes.insert(0, importance_note(x.n_rows, &importance));
+        let n_params = learned_numbers(&booster);
         let bundle = ModelBundle { format: BUNDLE_FORMAT.into(), alias: self.alias.clone(), features, vocabulary, params, booster };
-        Ok(Box::new(FittedGbdt { forecast, notes, importance, bundle: Some(bundle.to_json()?) }))
+        Ok(Box::new(FittedGbdt { forecast, notes, importance, bundle: Some(bundle.to_json()?), n_params }))
     }
 }
 
@@ -221,5 +229,9 @@ impl FittedForecaster for FittedGbdt {
 
     fn to_json(&self) -> Option<String> {
         self.bundle.clone()
+    }
+
+    fn n_params(&self) -> Option<u64> {
+        Some(self.n_params)
     }
 }

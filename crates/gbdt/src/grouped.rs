@@ -241,7 +241,8 @@ impl Forecaster for PartitionedGbdt {
                 })
                 .collect(),
         };
-        Ok(Box::new(FittedGbdt { forecast, notes, importance, bundle: Some(bundle.to_json()?) }))
+        let n_params = bundle.groups.iter().filter_map(|g| g.model.as_ref()).map(|m| crate::forecaster::learned_numbers(&m.booster)).sum();
+        Ok(Box::new(FittedGbdt { forecast, notes, importance, bundle: Some(bundle.to_json()?), n_params }))
     }
 }
 
