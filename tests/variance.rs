@@ -80,6 +80,11 @@ fn seeds_move_the_gbdt_not_the_statistical_models_and_runs_repeat_and_resume() {
         assert!(verdict.iter().any(|s| s.starts_with(&format!("{alias}: no seed dependence"))), "{verdict:?}");
     }
     assert!(!verdict.iter().any(|s| s.starts_with("gbdt-t0: no seed dependence")), "{verdict:?}");
+    // seed 0 is the run's own: its refits give the run's scores back bit for bit
+    assert!(verdict.iter().any(|s| s.starts_with("Same seed, same scores")), "{verdict:?}");
+    for c in v["configs"].as_array().unwrap_or(&vec![]) {
+        assert_eq!(c["scores"][0][0], c["run_score"], "{}", c["alias"]);
+    }
     let md = std::fs::read_to_string(a.join("variance.md")).unwrap_or_default();
     assert!(md.contains("SeasonalNaive: no seed dependence") && md.contains("## Rank stability") && md.contains("Stress strata"));
     assert!(md.contains("| gbdt-t0 |"));

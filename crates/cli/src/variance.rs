@@ -664,7 +664,7 @@ impl Context<'_> {
             switches: winners.switches,
         };
         let m = self.metric.name().to_uppercase();
-        let verdict = verdict(&configs, &adjacent, &winners_rec, &m, n_seeds);
+        let verdict = verdict(&configs, &adjacent, &winners_rec, &m, self.base_seed, n_seeds);
         if strata.len() < 3 {
             notes.push("Without an M5 calendar and prices, only the series strata (new items, intermittent/smooth) are shown.".into());
         }
@@ -705,7 +705,7 @@ impl Context<'_> {
 }
 
 /// The plain-language verdict.
-fn verdict(configs: &[rv::ConfigRecord], adjacent: &[rv::PairRecord], winners: &rv::WinnersRecord, m: &str, n_seeds: usize) -> Vec<String> {
+fn verdict(configs: &[rv::ConfigRecord], adjacent: &[rv::PairRecord], winners: &rv::WinnersRecord, m: &str, seed0: u64, n_seeds: usize) -> Vec<String> {
     let mut out = Vec::new();
     for c in configs {
         let s = c.summaries.first().copied().unwrap_or_default();
@@ -728,17 +728,31 @@ fn verdict(configs: &[rv::ConfigRecord], adjacent: &[rv::PairRecord], winners: &
         }
     }
     for (k, p) in adjacent.iter().enumerate() {
-        let wins = (p.better_wins * p.n as f64).round();
+        let share = format!("{:.0}%", p.better_wins * 100.0);
         let head = format!("#{} {} vs #{} {}: gap {:.4}", k + 1, p.better, k + 2, p.worse, p.mean_diff);
-        if p.distinguishable {
+        if p.n > 0 && p.mean_diff == 0.0 && p.sd_diff == 0.0 {
+            out.push(format!("#{} {} and #{} {} score exactly the same under every seed: a tie, not a ranking.", k + 1, p.better, k + 2, p.worse));
+        } else if p.distinguishable {
             let why = if p.ranges_disjoint {
                 "their min–max ranges across seeds do not overlap".to_string()
             } else {
-                format!("{} wins {wins:.0} of {} seeds, paired t-test p = {}", p.better, p.n, p_text(p.p))
+                format!("{} wins {share} of the {} seeds, paired t-test p {}", p.better, p.n, p_text(p.p))
             };
             out.push(format!("{head}, beyond seed noise ({why})."));
+        } else if p.p < 0.05 {
+            out.push(format!(
+                "{head}, borderline: the mean gap is significant (paired t-test p {}) but {} wins only {share} of the {} seeds, so a single reseeded run can swap these two.",
+                p_text(p.p),
+                p.better,
+                p.n
+            ));
         } else {
-            out.push(format!("{head}, within seed noise: {} wins only {wins:.0} of {} seeds (paired t-test p = {}); this position is not distinguishable from a reseed.", p.better, p.n, p_text(p.p)));
+            out.push(format!(
+                "{head}, within seed noise: {} wins {share} of the {} seeds (ties count half; paired t-test p {}); this position is not distinguishable from a reseed.",
+                p.better,
+                p.n,
+                p_text(p.p)
+            ));
         }
     }
     let won = winners.wins.iter().find(|w| w.0 == winners.modal).map_or(0, |w| w.1);
@@ -747,6 +761,14 @@ fn verdict(configs: &[rv::ConfigRecord], adjacent: &[rv::PairRecord], winners: &
     } else {
         let others: Vec<String> = winners.wins.iter().filter(|w| w.1 > 0 && w.0 != winners.modal).map(|w| format!("{} {}", w.0, w.1)).collect();
         out.push(format!("The winner changes with the seed: {} is best in {won} of {n_seeds} seeds (others: {}).", winners.modal, others.join(", ")));
+    }
+    // the first seed is the run's own: its refit must give the run's score back exactly
+    let checked: Vec<(&str, f64, f64)> = configs.iter().filter_map(|c| Some((c.alias.as_str(), c.run_score?, *c.scores.first()?.first()?))).collect();
+    let differ: Vec<String> = checked.iter().filter(|(_, run, refit)| run.to_bits() != refit.to_bits()).map(|(a, run, refit)| format!("{a} {refit:.6} vs {run:.6}")).collect();
+    if !checked.is_empty() && differ.is_empty() {
+        out.push(format!("Same seed, same scores: refitted under the run's own seed {seed0}, all {} configurations reproduce the run's {m} exactly.", checked.len()));
+    } else if !differ.is_empty() {
+        out.push(format!("Refitted under the run's own seed {seed0}, {} of {} configurations do not reproduce the run's {m} ({}): a source of randomness outside the seed (thread timing?) or a changed recipe.", differ.len(), checked.len(), differ.join("; ")));
     }
     if let Some(best) = configs.first() {
         let width = best.bottom.ci_high - best.bottom.ci_low;
@@ -766,12 +788,13 @@ fn verdict(configs: &[rv::ConfigRecord], adjacent: &[rv::PairRecord], winners: &
     out
 }
 
+/// "= 0.0316", "< 0.0001" or "n/a".
 fn p_text(p: f64) -> String {
     if !p.is_finite() {
         "n/a".into()
     } else if p < 1e-4 {
         "< 0.0001".into()
     } else {
-        format!("{p:.4}")
+        format!("= {p:.4}")
     }
 }

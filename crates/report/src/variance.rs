@@ -476,13 +476,19 @@ fn tables(r: &VarianceRecord) -> Vec<Table> {
                     if p.ranges_disjoint { "disjoint".into() } else { "overlap".into() },
                     f(p.t, 2),
                     p_text(p.p),
-                    if p.distinguishable { "beyond seed noise".into() } else { "within seed noise".into() },
+                    if p.distinguishable {
+                        "beyond seed noise".into()
+                    } else if p.p < 0.05 {
+                        "borderline".into()
+                    } else {
+                        "within seed noise".into()
+                    },
                 ]
             })
             .collect();
         out.push(Table {
             title: "Neighbours: is the gap more than seed noise?".into(),
-            intro: "Each configuration against the next one by mean score, paired by seed (gap = worse − better). Beyond seed noise: the min–max ranges are disjoint, or the better one wins at least 90% of the seeds with a paired t-test p < 0.05.".into(),
+            intro: "Each configuration against the next one by mean score, paired by seed (gap = worse − better). Beyond seed noise: the min–max ranges are disjoint, or the better one wins at least 90% of the seeds with a paired t-test p < 0.05. Borderline: p < 0.05 but the worse one still wins more than 10% of the seeds.".into(),
             head,
             rows,
             left: 2,
