@@ -4,7 +4,20 @@
 //! `cargo run --release -p tsforge-neural --example m5_tiny [-- SEED [FAMILIES [LOSS]]]` with
 //! FAMILIES a comma-separated list of `lenet,vgg,resnet,inception,lstm,gru` (default: all)
 //! and LOSS `mse` (default), `poisson` or `tweedie` (power 1.5). `NEURAL_VERBOSE=1` prints
-//! the loss curves; `NEURAL_CALENDAR=1` adds the SNAP and event channels.
+//! the loss curves; `NEURAL_CALENDAR=1` adds the SNAP and event channels;
+//! `NEURAL_UNIT_WEIGHTS=1` draws series by unit sales instead of dollar sales.
+//!
+//! Measured at git f016870 (`cargo run --release -p tsforge-neural --example m5_tiny -- 0`,
+//! seed 0, MSE, series drawn by dollar sales; 2 shared cores, so fit times are noisy):
+//!
+//! | model | params | MFLOP/window | WRMSSE | fit s | steps | steps/s | best step |
+//! |---|---:|---:|---:|---:|---:|---:|---:|
+//! | CNN-LeNet | 33404 | 0.23 | 0.8012 | 24.0 | 600 | 25.3 | 200 |
+//! | CNN-VGG | 36172 | 0.42 | 0.7292 | 35.7 | 900 | 25.3 | 500 |
+//! | ResNet1D | 10892 | 0.50 | 0.7610 | 77.3 | 1100 | 14.2 | 700 |
+//! | Inception1D | 13596 | 0.71 | 0.7588 | 290.1 | 1500 | 5.2 | 1100 |
+//! | LSTM | 14108 | 1.42 | 0.7491 | 367.6 | 1500 | 4.1 | 1100 |
+//! | GRU | 10812 | 1.07 | 0.7714 | 146.0 | 800 | 5.5 | 400 |
 
 use std::time::Instant;
 
@@ -41,6 +54,9 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             other => return Err(format!("unknown family '{other}' (lenet, vgg, resnet, inception, lstm, gru)").into()),
         };
         model.train.loss = loss;
+        if std::env::var_os("NEURAL_UNIT_WEIGHTS").is_some() {
+            model.windows.dollar_weights = false;
+        }
         if std::env::var_os("NEURAL_CALENDAR").is_some() {
             model = model.with_calendar_channels(true);
         }
