@@ -5,7 +5,8 @@
 //! FAMILIES a comma-separated list of `lenet,vgg,resnet,inception,lstm,gru` (default: all)
 //! and LOSS `mse` (default), `poisson` or `tweedie` (power 1.5). `NEURAL_VERBOSE=1` prints
 //! the loss curves; `NEURAL_CALENDAR=1` adds the SNAP and event channels;
-//! `NEURAL_UNIT_WEIGHTS=1` draws series by unit sales instead of dollar sales.
+//! `NEURAL_UNIT_WEIGHTS=1` draws series by unit sales instead of dollar sales;
+//! `NEURAL_FT_STORE=1` fine-tunes the global network on each store (`-FT-store`).
 //!
 //! Measured at git f016870 (`cargo run --release -p tsforge-neural --example m5_tiny -- 0`,
 //! seed 0, MSE, series drawn by dollar sales; 2 shared cores, so fit times are noisy):
@@ -56,6 +57,9 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         model.train.loss = loss;
         if std::env::var_os("NEURAL_UNIT_WEIGHTS").is_some() {
             model.windows.dollar_weights = false;
+        }
+        if std::env::var_os("NEURAL_FT_STORE").is_some() {
+            model = model.fine_tuned_by_store(tsforge_neural::FineTune::default());
         }
         if std::env::var_os("NEURAL_CALENDAR").is_some() {
             model = model.with_calendar_channels(true);

@@ -9,6 +9,7 @@ use crate::device::{cpu, init_seeded};
 use crate::error::{NeuralError, Result};
 use crate::nets::{Conv1dNetConfig, Cost, Inception1dConfig, NetworkConfig, RecurrentConfig, ResNet1dConfig};
 use crate::train::{Loss, Schedule, TrainConfig, TrainReport, predict_multi_crop, train};
+use crate::transfer::{FineTune, subset_panel};
 use crate::windows::{WindowConfig, WindowSet, prediction_windows, training_windows};
 
 /// Which network family, with its config.
@@ -137,6 +138,10 @@ pub struct NeuralForecaster {
     pub architecture: Architecture,
     pub windows: WindowConfig,
     pub train: TrainConfig,
+    /// Fine-tune the global network on each store's series (see
+    /// [`NeuralForecaster::fine_tuned_by_store`]); `None`: one global network.
+    #[serde(default)]
+    pub fine_tune: Option<FineTune>,
 }
 
 /// Lookback of the default models: eight weeks.
@@ -321,12 +326,16 @@ impl NeuralForecaster {
             architecture,
             windows: WindowConfig { weekday_channels: channels == 3 || channels == 5, calendar_channels: channels == 5, ..WindowConfig::new(lookback, horizon) },
             train: TrainConfig { seed, ..TrainConfig::default() },
+            fine_tune: None,
         }
     }
 
     /// Every check across the parts (the network's shape must match the windows').
     pub fn validate(&self) -> Result<()> {
         self.architecture.validate()?;
+        if let Some(ft) = &self.fine_tune {
+            ft.validate()?;
+        }
         self.windows.validate()?;
         self.train.validate()?;
         let (channels, lookback, horizon) = self.architecture.io();
@@ -347,10 +356,10 @@ impl NeuralForecaster {
         let final_set = prediction_windows(panel, &self.windows);
         let device = cpu().autodiff();
         let (scaled, report) = match &self.architecture {
-            Architecture::Conv(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set)?,
-            Architecture::ResNet(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set)?,
-            Architecture::Inception(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set)?,
-            Architecture::Recurrent(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), &train_set, &valid_set, &final_set)?,
+            Architecture::Conv(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), panel, &train_set, &valid_set, &final_set)?,
+            Architecture::ResNet(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), panel, &train_set, &valid_set, &final_set)?,
+            Architecture::Inception(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), panel, &train_set, &valid_set, &final_set)?,
+            Architecture::Recurrent(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), panel, &train_set, &valid_set, &final_set)?,
         };
         let h = self.windows.horizon;
         let values = scaled
@@ -364,10 +373,47 @@ impl NeuralForecaster {
 }
 
 impl NeuralForecaster {
-    fn fit_predict<M: crate::nets::Network>(&self, net: M, train_set: &WindowSet, valid_set: &WindowSet, final_set: &WindowSet) -> Result<(Vec<f32>, TrainReport)> {
+    fn fit_predict<M: crate::nets::Network>(
+        &self,
+        net: M,
+        panel: &Panel,
+        train_set: &WindowSet,
+        valid_set: &WindowSet,
+        final_set: &WindowSet,
+    ) -> Result<(Vec<f32>, TrainReport)> {
         let (net, report) = train(net, train_set, valid_set, &self.train)?;
         let w = &self.windows;
-        Ok((predict_multi_crop(&net, final_set, self.train.loss, w.crops, w.crop_step)?, report))
+        let mut scaled = predict_multi_crop(&net, final_set, self.train.loss, w.crops, w.crop_step)?;
+        let Some(ft) = &self.fine_tune else { return Ok((scaled, report)) };
+        let attrs = panel.attrs.as_deref().ok_or_else(|| NeuralError::Data { reason: "fine-tuning by store needs the series' store attributes".into() })?;
+        let mut stores: Vec<&str> = attrs.iter().map(|a| a.store.as_str()).collect();
+        stores.sort_unstable();
+        stores.dedup();
+        let cfg = ft.train_config(&self.train);
+        let h = w.horizon;
+        for store in stores {
+            let idx: Vec<usize> = (0..attrs.len()).filter(|&i| attrs[i].store == store).collect();
+            let sub = subset_panel(panel, &idx)?;
+            let Ok((sub_train, sub_valid)) = training_windows(&sub, w, cfg.seed) else {
+                continue; // a store too short to cut windows keeps the global forecast
+            };
+            // an independent snapshot per store: clones would share batch-norm statistics
+            let (tuned, _) = train(net.valid().train().freeze_first(ft.frozen_blocks), &sub_train, &sub_valid, &cfg)?;
+            let rows = predict_multi_crop(&tuned, &prediction_windows(&sub, w), self.train.loss, w.crops, w.crop_step)?;
+            for (k, &i) in idx.iter().enumerate() {
+                scaled[i * h..(i + 1) * h].copy_from_slice(&rows[k * h..(k + 1) * h]);
+            }
+        }
+        Ok((scaled, report))
+    }
+
+    /// Pretrains one global network, then fine-tunes a copy of it on each store's series
+    /// (first `ft.frozen_blocks` blocks frozen) and forecasts each store's series with its
+    /// own copy; the alias gets `-FT-store`. Needs the panel's store attributes (M5 data).
+    pub fn fine_tuned_by_store(mut self, ft: FineTune) -> NeuralForecaster {
+        self.alias = format!("{}-FT-store", self.alias);
+        self.fine_tune = Some(ft);
+        self
     }
 }
 
@@ -480,6 +526,7 @@ mod tests {
     #[test]
     fn shorter_horizons_are_prefixes_and_longer_ones_fail() {
         let fitted = tiny("conv", 1).fit(&panel()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(fitted.n_params().is_some());
         let full = fitted.predict(7).unwrap_or_else(|e| panic!("{e}"));
         let short = fitted.predict(3).unwrap_or_else(|e| panic!("{e}"));
         for i in 0..6 {
@@ -564,6 +611,30 @@ mod tests {
         assert_eq!(fitted.n_params(), Some(m.architecture.cost().params as u64));
         // 1 input channel, hidden 4, 2 layers, head 4 → 7
         assert_eq!(fitted.n_params(), Some(16 * (1 + 4 + 2) + 16 * (4 + 4 + 2) + 4 * 7 + 7));
+    }
+
+    #[test]
+    fn fine_tuning_by_store_changes_only_through_each_stores_copy() {
+        use tsforge_core::hierarchy::SeriesAttrs;
+        let mut p = panel();
+        let attrs = |store: &str| SeriesAttrs { item: "i".into(), dept: "d".into(), cat: "c".into(), store: store.into(), state: "CA".into() };
+        p.attrs = Some((0..6).map(|i| attrs(if i % 2 == 0 { "CA_1" } else { "CA_2" })).collect());
+        let base = tiny("resnet", 5);
+        let ft = FineTune { frozen_blocks: 1, steps: 10, lr_ratio: 0.5 };
+        let tuned = base.clone().fine_tuned_by_store(ft.clone());
+        assert_eq!(tuned.alias, "resnet-FT-store");
+        let a = tuned.fit_panel(&p).unwrap_or_else(|e| panic!("{e}"));
+        let b = tuned.fit_panel(&p).unwrap_or_else(|e| panic!("{e}"));
+        let g = base.fit_panel(&p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.forecast.values, b.forecast.values);
+        for i in 0..6 {
+            assert_ne!(a.forecast.row(i), g.forecast.row(i), "series {i}");
+        }
+        // the global training is the same
+        assert_eq!((&a.report.train_loss, &a.report.valid_loss), (&g.report.train_loss, &g.report.valid_loss));
+        // no store attributes: a data error
+        assert!(matches!(tuned.fit_panel(&panel()), Err(NeuralError::Data { .. })));
+        assert!(base.fine_tuned_by_store(FineTune { steps: 0, ..ft }).validate().is_err());
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //!   (`learning_rate`, `weight_decay`, `max_epochs`, `batch_size`, `lookback`, `dropout`,
 //!   `loss`, `width`, `depth`, `alias`, ...);
 //! - [`transfer`]: pretrain on every series, fine-tune on a subset (one store) with the
-//!   first blocks frozen ([`NeuralForecaster::fit_transfer`]).
+//!   first blocks frozen ([`NeuralForecaster::fit_transfer`]), or as a forecaster of its
+//!   own: [`NeuralForecaster::fine_tuned_by_store`] (alias suffix `-FT-store`).
 //!
 //! Runs on the CPU (`Device::flex()`); the same seed gives the same forecasts.
 //!
@@ -56,5 +57,5 @@ pub use error::NeuralError;
 pub use forecaster::{Architecture, FittedNeural, NeuralForecaster};
 pub use nets::{Cell, Conv1dNet, Conv1dNetConfig, Cost, Inception1d, Inception1dConfig, Network, NetworkConfig, Recurrent, RecurrentConfig, ResNet1d, ResNet1dConfig};
 pub use train::{Loss, Schedule, TrainConfig, TrainReport};
-pub use transfer::{TransferFit, subset_panel};
+pub use transfer::{FineTune, TransferFit, subset_panel};
 pub use windows::{WindowConfig, WindowSet};
