@@ -83,11 +83,15 @@ fn runs_on_an_m5_folder_of_plain_csv() {
     TinyM5::new().write(&dir.path().join("m5"));
     ok(&tsforge(&["run", "--data", "m5", "--out", "r", "--quiet"], dir.path()));
     let board = read_csv(&dir.path().join("r/leaderboard.csv"));
-    // every statistical model plus the default GBDT models
-    assert_eq!(board.len(), tsforge_stats::catalog::names().len() + 4);
-    for m in ["GBDT-Tweedie-direct", "GBDT-Tweedie-recursive", "GBDT-Hurdle", "GBDT-SparsityChoice"] {
+    // the quickstart's fixed models, the refitted best trials of its searched families, the ensemble
+    let recipe: toml::Table = String::from_utf8_lossy(&tsforge(&["recipe", "show"], dir.path()).stdout).parse().unwrap_or_default();
+    let fixed: Vec<&str> = recipe["models"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+    assert!(fixed.len() >= 10 && fixed.contains(&"GBDT-Tweedie-direct"), "{fixed:?}");
+    for m in fixed.iter().copied().chain(["Ensemble"]) {
         assert!(board.iter().any(|r| r["alias"] == m), "{m} missing");
     }
+    assert!(board.iter().any(|r| r["alias"].starts_with("gbdt-t")), "no refitted gbdt trial");
+    assert!(dir.path().join("r/trials.csv").is_file());
     // validation file has 32 days: forecast d_33..d_60 from the evaluation file
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("r/manifest.json")).unwrap_or_default()).unwrap_or_default();
     assert_eq!(manifest["train_end"], "2011-03-01");

@@ -39,6 +39,9 @@ pub struct Settings {
     pub models: Vec<String>,
     /// Whether the models were named (flag or recipe) rather than defaulted.
     pub models_given: bool,
+    /// Whether `--models` named them: then even M5-only models run on long-format data
+    /// (and fail with a clear message); from a recipe they are skipped there.
+    pub models_flag: bool,
     pub columns: crate::recipe::Columns,
     /// Prediction-interval levels (percent) written with long-format forecasts.
     pub levels: Vec<u8>,
@@ -80,6 +83,7 @@ impl Settings {
             freq: args.freq.clone().or_else(|| recipe.freq.clone()),
             season_length: args.season_length.or(recipe.season_length),
             models_given: args.models.is_some() || recipe.models.is_some(),
+            models_flag: args.models.is_some(),
             models: args
                 .models
                 .clone()
@@ -248,7 +252,7 @@ fn build_models(s: &Settings, season: usize, horizon: usize, is_m5: bool) -> any
     // The GBDT models need the M5 hierarchy and calendar: by default they run on M5 data only.
     s.models
         .iter()
-        .filter(|m| is_m5 || s.models_given || !models::needs_m5(m))
+        .filter(|m| is_m5 || s.models_flag || !models::needs_m5(m))
         .map(|m| models::build(m, &opts, &s.gbdt, horizon, s.seed))
         .collect()
 }
@@ -359,6 +363,10 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
                 let search_deadline = s.time_limit.map(|t| started + Duration::from_secs_f64(t * search.search_share));
                 let backtest = Backtest { train: vtrain, truth, metric, horizon: plan.horizon };
                 for (name, family) in &search.families {
+                    if !input.is_m5 && models::needs_m5(&family.model) {
+                        plan.notes.push(format!("Search {name} skipped: {} needs M5 data (hierarchy, calendar).", family.model));
+                        continue;
+                    }
                     let records = progress.step(&format!("searching {name} ({} trials of {})", family.trials, family.model), || {
                         search_family(name, family, search, s.seed, search_deadline, &backtest, &log, &done, &s.gbdt)
                     })?;
