@@ -198,7 +198,8 @@ impl NeuralForecaster {
     /// 1.5), `schedule` (`"cosine"`, `"one_cycle"`), `width` and `depth` (see
     /// [`Architecture::set_width`] / [`Architecture::set_depth`]), `seed`, and `alias`
     /// (a string), `crops` (test-time multi-crop), `aux_weight` (Inception only), `calendar` (true: SNAP and event
-    /// channels), and the augmentation strengths
+    /// channels), `fine_tune_by_store` (true/false), `frozen_blocks` and `fine_tune_steps`
+    /// (both imply fine-tuning by store; the alias stays unless `alias` is given), and the augmentation strengths
     /// `jitter`, `magnitude`, `crop`, `time_warp` (see [`crate::augment`]). Integers may be given as whole floats. An unknown key, a value of the
     /// wrong type or out of its range is an error naming the key.
     pub fn with_overrides(mut self, overrides: &serde_json::Map<String, serde_json::Value>) -> Result<NeuralForecaster> {
@@ -252,6 +253,18 @@ impl NeuralForecaster {
                 }
                 "alias" => self.alias = text(k, v)?,
                 "crops" => self.windows.crops = count(k, v)?,
+                "fine_tune_by_store" => {
+                    let on = v.as_bool().ok_or_else(|| NeuralError::config(k, format!("expected true or false, got {v}")))?;
+                    self.fine_tune = on.then(|| self.fine_tune.clone().unwrap_or_default());
+                }
+                "frozen_blocks" => self.fine_tune.get_or_insert_with(FineTune::default).frozen_blocks = count(k, v)?,
+                "fine_tune_steps" => {
+                    let steps = count(k, v)?;
+                    if steps == 0 {
+                        return Err(NeuralError::config(k, "must be at least 1"));
+                    }
+                    self.fine_tune.get_or_insert_with(FineTune::default).steps = steps;
+                }
                 "aux_weight" => match &mut self.architecture {
                     Architecture::Inception(c) => c.aux_weight = number(k, v)?,
                     _ => return Err(NeuralError::config(k, "only the Inception family has auxiliary heads")),
@@ -264,7 +277,7 @@ impl NeuralForecaster {
                 other => {
                     return Err(NeuralError::config(
                         other,
-                        "unknown override (learning_rate, weight_decay, max_epochs, steps, batch_size, samples, patience, seed, lookback, width, depth, dropout, loss, tweedie_power, schedule, alias, crops, aux_weight, calendar, jitter, magnitude, crop, time_warp)",
+                        "unknown override (learning_rate, weight_decay, max_epochs, steps, batch_size, samples, patience, seed, lookback, width, depth, dropout, loss, tweedie_power, schedule, alias, crops, aux_weight, calendar, fine_tune_by_store, frozen_blocks, fine_tune_steps, jitter, magnitude, crop, time_warp)",
                     ));
                 }
             }
@@ -581,6 +594,12 @@ mod tests {
         let m = NeuralForecaster::gru(28, 0).with_overrides(&map(serde_json::json!({"width": 16, "depth": 3, "loss": "poisson"}))).unwrap_or_else(|e| panic!("{e}"));
         let Architecture::Recurrent(c) = &m.architecture else { panic!("family changed") };
         assert_eq!((c.hidden, c.layers, m.train.loss), (16, 3, Loss::Poisson));
+        assert_eq!(m.fine_tune, None);
+        let m = m.with_overrides(&map(serde_json::json!({"frozen_blocks": 2, "fine_tune_steps": 50}))).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(m.fine_tune, Some(FineTune { frozen_blocks: 2, steps: 50, ..FineTune::default() }));
+        let m = m.with_overrides(&map(serde_json::json!({"fine_tune_by_store": false}))).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(m.fine_tune, None);
+        assert!(err_of(m.clone(), serde_json::json!({"fine_tune_steps": 0})).contains("fine_tune_steps"));
         assert_eq!(NeuralForecaster::lstm(28, 0).alias_with("LSTM-2").alias, "LSTM-2");
     }
 
