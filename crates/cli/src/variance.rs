@@ -554,7 +554,10 @@ impl Context<'_> {
         let (weights, scales) = self.bottom_weights_scales();
         let sets = av::bootstrap_indices(n, BOOTSTRAP_RESAMPLES, self.base_seed);
         let classes = self.classes();
-        let strata: Vec<Stratum> = self.strata(&classes).into_iter().filter(|st| st.mask.iter().any(|&m| m)).collect();
+        let (strata, empty): (Vec<Stratum>, Vec<Stratum>) = self.strata(&classes).into_iter().partition(|st| st.mask.iter().any(|&m| m));
+        for st in &empty {
+            notes.push(format!("The stratum \"{}\" ({}) is empty on this data and left out.", st.name, st.description));
+        }
         let hierarchy = self.ev.map(M5Evaluator::hierarchy);
 
         let mut configs = Vec::with_capacity(entries.len());
