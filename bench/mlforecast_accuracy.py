@@ -147,7 +147,9 @@ def intermittency(y: np.ndarray, days: int, w: int = 56) -> dict[str, np.ndarray
 
 
 # ---------------------------------------------------------------- mlforecast
-def mlforecast_forecast(cal, meta, train, prices, seeds: list[int]) -> tuple[dict[int, np.ndarray], int, list[str]]:
+def mlforecast_forecast(cal, meta, train, prices, seeds: list[int], threads: int = 2,
+                        train_days: int = TRAIN_DAYS) -> tuple[dict[int, np.ndarray], int, list[str]]:
+    """Forecasts d_1914..d_1941 of every row of `meta` (also imported by automl_vs_peers.py)."""
     import lightgbm as lgb
     from mlforecast import MLForecast
     from mlforecast.lag_transforms import ExponentiallyWeightedMean, RollingMean, RollingStd
@@ -182,9 +184,10 @@ def mlforecast_forecast(cal, meta, train, prices, seeds: list[int]) -> tuple[dic
         df[c] = pd.Categorical(np.repeat(meta[c].to_numpy(), days), categories=sorted(meta[c].unique()))
     train_df = df[df["t"] < t_train].drop(columns=["t"])
     future = df[df["t"] >= t_train].drop(columns=["t", "y", "item_id", "dept_id", "cat_id", "store_id", "state_id"])
+    del df, cols, pf, inter, snap  # no longer needed (memory on larger sets)
 
     first = np.array([np.flatnonzero(r > 0)[0] if (r > 0).any() else t_train for r in train])
-    start = np.maximum(first, t_train - TRAIN_DAYS)
+    start = np.maximum(first, t_train - train_days)
 
     def weekend(d):
         return (d.dayofweek >= 5).astype(int)
@@ -195,7 +198,7 @@ def mlforecast_forecast(cal, meta, train, prices, seeds: list[int]) -> tuple[dic
     for seed in seeds:
         model = lgb.LGBMRegressor(objective="tweedie", tweedie_variance_power=1.1, n_estimators=200, learning_rate=0.05, num_leaves=63,
                                   min_child_samples=50, min_child_weight=1e-3, colsample_bytree=0.8, subsample=0.8, subsample_freq=1,
-                                  max_bin=255, random_state=seed, n_jobs=2, verbose=-1)
+                                  max_bin=255, random_state=seed, n_jobs=threads, verbose=-1)
         fcst = MLForecast(
             models={"lgb": model}, freq="D",
             lags=[28, 35, 42, 49, 56],
