@@ -141,3 +141,15 @@ fn search_ensembles_and_resumes() {
         }
     }
 }
+
+#[test]
+fn the_time_limit_stops_boosting_and_later_models() {
+    let dir = tempdir();
+    ok(&tsforge(&["run", "--models", "GBDT-Tweedie-direct,SeasonalNaive", "--time-limit", "1s", "--out", "r", "--quiet"], dir.path()));
+    let board = read_csv(&dir.path().join("r/leaderboard.csv"));
+    assert_eq!(board.len(), 1, "SeasonalNaive starts after the limit: skipped");
+    assert!(board[0]["note"].contains("time limit"), "{}", board[0]["note"]);
+    let manifest = std::fs::read_to_string(dir.path().join("r/manifest.json")).unwrap_or_default();
+    assert!(manifest.contains("The time limit was reached before SeasonalNaive"), "{manifest}");
+    assert_eq!(tsforge(&["run", "--time-limit", "soon", "--out", "x"], dir.path()).status.code(), Some(2));
+}

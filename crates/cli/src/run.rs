@@ -303,6 +303,10 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
     let (recipe, _) = Recipe::resolve(args.recipe.as_deref(), &args.overrides)?;
     let s = Settings::resolve(args, &recipe)?;
     let deadline = s.time_limit.map(|t| started + Duration::from_secs_f64(t));
+    // boosters stop adding trees once the limit has passed (fits already running end soon);
+    // the guard lifts the budget when the run ends, however it ends
+    tsforge_gbdt::budget::set_deadline(deadline);
+    let _budget = BudgetGuard;
     let progress = Progress::new(args.quiet);
     let input = progress.step("loading data", || load_input(&s))?;
     let load_s = started.elapsed().as_secs_f64();
@@ -523,6 +527,15 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
         println!("Wrote {}", s.out.display());
     }
     Ok(())
+}
+
+/// Clears the boosting deadline when dropped.
+struct BudgetGuard;
+
+impl Drop for BudgetGuard {
+    fn drop(&mut self) {
+        tsforge_gbdt::budget::set_deadline(None);
+    }
 }
 
 /// A hyperparameter value for the leaderboard: strings bare, floats to 4 significant digits.

@@ -198,6 +198,9 @@ impl Forecaster for GbdtForecaster {
         let forecast = Forecast::new(self.alias.clone(), train.n_series(), self.horizon, train.n_time(), values)?;
         let importance = importance_of(&booster, &x.names);
         notes.insert(0, importance_note(x.n_rows, &importance));
+        if booster.num_trees() < params.num_iterations && crate::budget::passed() {
+            notes.push(format!("stopped at {} of {} trees: the run's time limit passed", booster.num_trees(), params.num_iterations));
+        }
         let n_params = learned_numbers(&booster);
         let bundle = ModelBundle { format: BUNDLE_FORMAT.into(), alias: self.alias.clone(), features, vocabulary, params, booster };
         Ok(Box::new(FittedGbdt { forecast, notes, importance, bundle: Some(bundle.to_json()?), n_params }))

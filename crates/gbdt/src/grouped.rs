@@ -241,6 +241,9 @@ impl Forecaster for PartitionedGbdt {
                 })
                 .collect(),
         };
+        if crate::budget::passed() {
+            notes.push("the run's time limit passed during this fit: boosting may have stopped early".into());
+        }
         let n_params = bundle.groups.iter().filter_map(|g| g.model.as_ref()).map(|m| crate::forecaster::learned_numbers(&m.booster)).sum();
         Ok(Box::new(FittedGbdt { forecast, notes, importance, bundle: Some(bundle.to_json()?), n_params }))
     }

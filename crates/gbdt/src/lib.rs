@@ -39,6 +39,7 @@
 //! ```
 
 mod binning;
+pub mod budget;
 pub mod error;
 pub mod forecaster;
 pub mod grouped;

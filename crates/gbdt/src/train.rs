@@ -592,6 +592,9 @@ fn train_inner(p: &GbdtParams, loss: Loss, train: &Dataset<'_>, valid: Option<&D
             }
         }
         trees.push(tree);
+        if crate::budget::passed() {
+            break; // the run's time limit: keep the trees grown so far
+        }
         if let (Some(rounds), Some((bi, _))) = (p.early_stopping_rounds, best)
             && iter - bi >= rounds
         {
