@@ -14,6 +14,17 @@ use crate::nets::NetworkConfig;
 
 static INIT_LOCK: Mutex<()> = Mutex::new(());
 
+/// Held for a whole training run: dropout masks come from the device's one RNG, so two
+/// fits training at once in one process (a variance run's seeds, parallel trials) would
+/// draw each other's masks and neither would be reproducible. Training runs one at a
+/// time; burn's kernels still use every thread.
+static TRAIN_LOCK: Mutex<()> = Mutex::new(());
+
+/// Serializes training runs in this process (see `TRAIN_LOCK`).
+pub(crate) fn training_guard() -> std::sync::MutexGuard<'static, ()> {
+    TRAIN_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// The plain CPU device (burn's `flex` backend: SIMD and rayon threads).
 pub fn cpu() -> Device {
     Device::flex()

@@ -4,8 +4,9 @@
 //! Tweedie deviance), and early stopping on validation windows that keeps the best weights.
 //!
 //! Dropout masks come from burn's process-wide RNG, reseeded from the seed when training
-//! starts: a fit with dropout is reproducible when no other fit trains in the same
-//! process at the same time.
+//! starts; training runs hold a process-wide lock, so fits started at the same time in
+//! one process (parallel trials, a variance run's seeds) cannot share draws and each is
+//! reproducible.
 
 use std::time::Instant;
 
@@ -247,6 +248,7 @@ pub fn train<M: Network>(mut net: M, train: &WindowSet, valid: &WindowSet, cfg: 
     if !train.has_targets() {
         return Err(NeuralError::Data { reason: "no training windows".into() });
     }
+    let _serial = crate::device::training_guard();
     let start = Instant::now();
     let device = crate::device::cpu().autodiff();
     let mut clip = AdamWConfig::new().with_weight_decay(cfg.weight_decay);
