@@ -32,6 +32,17 @@ trials = 1
 halving = { min_resource = 1, max_resource = 1, eta = 2 }
 "#;
 
+/// Families of the recipe it extends can be switched off.
+#[test]
+fn a_family_can_be_switched_off() {
+    let dir = tempdir();
+    let out = tsforge(&["run", "--out", "r", "--quiet", "models=[\"SeasonalNaive\"]", "search.families.hurdle.enabled=false", "search.families.lenet.enabled=false", "search.families.gbdt.trials=1", "search.families.gbdt.halving={ min_resource = 5, max_resource = 5, eta = 2 }"], dir.path());
+    ok(&out);
+    let trials = read_csv(&dir.path().join("r/trials.csv"));
+    assert_eq!(trials.len(), 1);
+    assert_eq!(trials[0]["family"], "gbdt");
+}
+
 #[test]
 fn recipe_show_resolves_extends_and_overrides() {
     let dir = tempdir();

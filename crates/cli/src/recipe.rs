@@ -69,6 +69,9 @@ pub struct SearchSettings {
 fn one() -> usize {
     1
 }
+fn yes() -> bool {
+    true
+}
 fn two() -> usize {
     2
 }
@@ -95,6 +98,9 @@ impl Default for EnsembleSettings {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FamilySearch {
+    /// `false` leaves the family out (a recipe that extends another cannot delete its keys).
+    #[serde(default = "yes")]
+    pub enabled: bool,
     /// The model the trials configure (`GBDT-Tweedie-direct`, `GBDT-Hurdle`, `CNN-VGG`, …).
     pub model: String,
     /// Configurations sampled (rung 0 of successive halving).

@@ -366,7 +366,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
                 }
                 let search_deadline = s.time_limit.map(|t| started + Duration::from_secs_f64(t * search.search_share));
                 let backtest = Backtest { train: vtrain, truth, metric, horizon: plan.horizon };
-                for (name, family) in &search.families {
+                for (name, family) in search.families.iter().filter(|(_, f)| f.enabled) {
                     if !input.is_m5 && models::needs_m5(&family.model) {
                         plan.notes.push(format!("Search {name} skipped: {} needs M5 data (hierarchy, calendar).", family.model));
                         continue;
