@@ -43,8 +43,13 @@ pub fn names() -> Vec<String> {
         }
     }
     out.extend(NEURAL.iter().map(|s| s.to_string()));
+    out.extend(NEURAL.iter().map(|s| format!("{s}{FINE_TUNED}")));
     out
 }
+
+/// Suffix of a neural family fine-tuned per store: one global net, then a copy per store
+/// with its first block frozen, fine-tuned on that store's series (transfer learning).
+const FINE_TUNED: &str = "-FT-store";
 
 /// The models of a default run: the catalog and the GBDT models, whose direct and
 /// recursive members take the recipe's partition.
@@ -75,12 +80,11 @@ pub fn build(name: &str, opts: &CatalogOptions, g: &GbdtSettings, horizon: usize
         HURDLE => Ok(Box::new(HurdleForecaster::gbdt(horizon, seed).map_err(fail)?)),
         HURDLE_LOGIT => Ok(Box::new(HurdleForecaster::logistic(horizon, seed).map_err(fail)?)),
         CHOICE => Ok(Box::new(SparsityChoice::new(horizon, seed).map_err(fail)?)),
-        "CNN-LeNet" => Ok(Box::new(NeuralForecaster::lenet(horizon, seed))),
-        "CNN-VGG" => Ok(Box::new(NeuralForecaster::vgg(horizon, seed))),
-        "ResNet1D" => Ok(Box::new(NeuralForecaster::resnet(horizon, seed))),
-        "Inception1D" => Ok(Box::new(NeuralForecaster::inception(horizon, seed))),
-        "LSTM" => Ok(Box::new(NeuralForecaster::lstm(horizon, seed))),
-        "GRU" => Ok(Box::new(NeuralForecaster::gru(horizon, seed))),
+        _ if NEURAL.contains(&name) => Ok(Box::new(neural(name, horizon, seed))),
+        _ if name.ends_with(FINE_TUNED) && NEURAL.contains(&name.trim_end_matches(FINE_TUNED)) => {
+            let base = neural(name.trim_end_matches(FINE_TUNED), horizon, seed);
+            Ok(Box::new(base.fine_tuned_by_store(tsforge_neural::FineTune::default())))
+        }
         _ => {
             for (base, recursive) in [(DIRECT, false), (RECURSIVE, true)] {
                 for p in Partition::ALL {
@@ -92,6 +96,18 @@ pub fn build(name: &str, opts: &CatalogOptions, g: &GbdtSettings, horizon: usize
             }
             Err(usage(format!("unknown model '{name}'")))
         }
+    }
+}
+
+/// A neural family with its default configuration.
+fn neural(name: &str, horizon: usize, seed: u64) -> NeuralForecaster {
+    match name {
+        "CNN-LeNet" => NeuralForecaster::lenet(horizon, seed),
+        "CNN-VGG" => NeuralForecaster::vgg(horizon, seed),
+        "ResNet1D" => NeuralForecaster::resnet(horizon, seed),
+        "Inception1D" => NeuralForecaster::inception(horizon, seed),
+        "LSTM" => NeuralForecaster::lstm(horizon, seed),
+        _ => NeuralForecaster::gru(horizon, seed),
     }
 }
 
@@ -120,15 +136,7 @@ pub fn build_config(name: &str, alias: &str, config: &tsforge_automl::search::Co
     let mut rest: serde_json::Map<String, serde_json::Value> = config.clone().into_iter().collect();
     if NEURAL.contains(&name) {
         rest.insert("alias".into(), alias.into());
-        let base = match name {
-            "CNN-LeNet" => NeuralForecaster::lenet(horizon, seed),
-            "CNN-VGG" => NeuralForecaster::vgg(horizon, seed),
-            "ResNet1D" => NeuralForecaster::resnet(horizon, seed),
-            "Inception1D" => NeuralForecaster::inception(horizon, seed),
-            "LSTM" => NeuralForecaster::lstm(horizon, seed),
-            _ => NeuralForecaster::gru(horizon, seed),
-        };
-        return Ok(Box::new(base.with_overrides(&rest).map_err(|e| usage(format!("{alias}: {e}")))?));
+        return Ok(Box::new(neural(name, horizon, seed).with_overrides(&rest).map_err(|e| usage(format!("{alias}: {e}")))?));
     }
     let train_days = match rest.remove("train_days") {
         Some(v) => Some(v.as_u64().filter(|&d| d > 0).ok_or_else(|| usage(format!("{alias}: train_days: expected a positive integer, got {v}")))? as usize),
