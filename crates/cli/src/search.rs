@@ -31,7 +31,9 @@ impl Backtest<'_> {
     /// Fits `model` on the backtest history and returns its forecast of the window and score.
     pub fn run(&self, model: &dyn tsforge_core::Forecaster) -> Result<(Vec<f64>, f64), String> {
         let fitted = model.fit(self.train).map_err(|e| e.to_string())?;
-        let forecast = fitted.predict(self.horizon).map_err(|e| e.to_string())?;
+        let mut forecast = fitted.predict(self.horizon).map_err(|e| e.to_string())?;
+        // the same guard as the final fits, so the backtest judges what would be submitted
+        crate::run::cap_forecast(self.train, &mut forecast.values, self.horizon);
         let scores = self.truth.score(&forecast).map_err(|e| e.to_string())?;
         let score = self.metric.of(&scores).ok_or_else(|| format!("no {} on the backtest", self.metric.name()))?;
         Ok((forecast.values, score))
