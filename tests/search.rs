@@ -32,15 +32,18 @@ trials = 1
 halving = { min_resource = 1, max_resource = 1, eta = 2 }
 "#;
 
-/// Families of the recipe it extends can be switched off.
+/// Families of the recipe it extends can be switched off; more backtest windows.
 #[test]
 fn a_family_can_be_switched_off() {
     let dir = tempdir();
-    let out = tsforge(&["run", "--out", "r", "--quiet", "models=[\"SeasonalNaive\"]", "search.families.hurdle.enabled=false", "search.families.lenet.enabled=false", "search.families.gbdt.trials=1", "search.families.gbdt.halving={ min_resource = 5, max_resource = 5, eta = 2 }"], dir.path());
+    let out = tsforge(&["run", "--out", "r", "--quiet", "models=[\"SeasonalNaive\"]", "search.backtest_windows=2", "search.families.hurdle.enabled=false", "search.families.lenet.enabled=false", "search.families.gbdt.trials=1", "search.families.gbdt.halving={ min_resource = 5, max_resource = 5, eta = 2 }"], dir.path());
     ok(&out);
     let trials = read_csv(&dir.path().join("r/trials.csv"));
     assert_eq!(trials.len(), 1);
     assert_eq!(trials[0]["family"], "gbdt");
+    // two backtest windows: d_1886..d_1913 and d_1858..d_1885, scores averaged
+    let manifest = std::fs::read_to_string(dir.path().join("r/manifest.json")).unwrap_or_default();
+    assert!(manifest.contains("Backtest: 2 windows of 28 periods starting 2016-03-28, 2016-02-29"), "{manifest}");
 }
 
 #[test]

@@ -59,6 +59,10 @@ pub struct SearchSettings {
     /// Share of the time limit the search may use; the rest is kept for refits and the ensemble.
     #[serde(default = "search_share")]
     pub search_share: f64,
+    /// Rolling backtest windows of the horizon's length every fixed model and trial is
+    /// scored on (the last one first); scores are their mean, the ensemble is chosen on all.
+    #[serde(default = "one")]
+    pub backtest_windows: usize,
     #[serde(default)]
     pub ensemble: EnsembleSettings,
     /// Searched families by name (the name prefixes each trial's alias: `NAME-t3`).
@@ -213,6 +217,9 @@ impl SearchSettings {
         }
         if !(self.search_share > 0.0 && self.search_share <= 1.0) {
             return Err(usage(format!("{label}: search.search_share: {} is not in (0, 1]", self.search_share)));
+        }
+        if self.backtest_windows == 0 {
+            return Err(usage(format!("{label}: search.backtest_windows: must be at least 1")));
         }
         if self.ensemble.rounds == 0 {
             return Err(usage(format!("{label}: search.ensemble.rounds: must be at least 1")));

@@ -22,7 +22,7 @@ use crate::progress::Progress;
 use crate::models;
 use crate::recipe::{check_models, Recipe};
 use crate::scoring::Truth;
-use crate::search::{Backtest, TrialLog, records_csv, search_family, top_trials, trial_alias, with_resource};
+use crate::search::{Backtest, TrialLog, Window, records_csv, search_family, top_trials, trial_alias, with_resource};
 
 pub const M5_HORIZON: usize = 28;
 
@@ -337,11 +337,8 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
     let mut plan = plan(&input, &s)?;
     let metric = if input.is_m5 { Metric::Wrmsse } else { Metric::Mase };
     let scored_ev = if plan.truth.is_some() { evaluator(&plan.train, plan.horizon)? } else { None };
-    let valid_ev = match &plan.valid {
-        Some((vtrain, _)) => evaluator(vtrain, plan.horizon)?,
-        None => None,
-    };
-    let valid_truth = plan.valid.as_ref().map(|(vtrain, vtruth)| Truth { train: vtrain, actual: vtruth, horizon: plan.horizon, season: plan.season, m5: valid_ev.as_ref() });
+    let windows = backtest_windows(&mut plan, s.search.as_ref().map_or(1, |x| x.backtest_windows))?;
+    let backtest = (!windows.is_empty()).then(|| Backtest { windows: &windows, metric, horizon: plan.horizon, season: plan.season });
     let score_truth = |f: &Forecast| -> anyhow::Result<crate::scoring::Scores> {
         Ok(match &plan.truth {
             Some(actual) => Truth { train: &plan.train, actual, horizon: plan.horizon, season: plan.season, m5: scored_ev.as_ref() }.score(f)?,
@@ -362,12 +359,12 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
         }
         let fit = progress.step(&format!("fitting {alias}"), || fit_predict(model.as_ref(), &plan.train, plan.horizon, &s.levels))?;
         let scores = score_truth(&fit.forecast)?;
-        let (valid, valid_forecast) = match (&plan.valid, &valid_truth) {
-            (Some((vtrain, _)), Some(truth)) => {
-                let vf = progress.step(&format!("validating {alias}"), || fit_predict(model.as_ref(), vtrain, plan.horizon, &[]))?;
-                (metric.of(&truth.score(&vf.forecast)?), Some(vf.forecast.values))
+        let (valid, valid_forecast) = match &backtest {
+            Some(b) => {
+                let (values, score) = progress.step(&format!("validating {alias}"), || b.run(model.as_ref())).map_err(|e| anyhow::anyhow!("{alias} failed on the backtest: {e}"))?;
+                (Some(score), Some(values))
             }
-            _ => (None, None),
+            None => (None, None),
         };
         let seed = models::uses_seed(&alias).then_some(s.seed);
         let row = Row { alias, family: model.family().to_string(), scores, valid, fit_seconds: fit.fit_seconds, predict_seconds: fit.predict_seconds, note: fit.notes.join("; "), n_params: fit.n_params, seed, ..Row::default() };
@@ -382,21 +379,20 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
     if let Some(search) = &s.search
         && !search.families.is_empty()
     {
-        match (&plan.valid, &valid_truth) {
-            (Some((vtrain, _)), Some(truth)) => {
+        match &backtest {
+            Some(backtest) => {
                 let (log, done) = TrialLog::open(&s.out, s.resume)?;
                 if !done.is_empty() {
                     plan.notes.push(format!("Resumed: {} finished evaluations taken from the trial log.", done.len()));
                 }
                 let search_deadline = s.time_limit.map(|t| started + Duration::from_secs_f64(t * search.search_share));
-                let backtest = Backtest { train: vtrain, truth, metric, horizon: plan.horizon };
                 for (name, family) in search.families.iter().filter(|(_, f)| f.enabled) {
                     if !input.is_m5 && models::needs_m5(&family.model) {
                         plan.notes.push(format!("Search {name} skipped: {} needs M5 data (hierarchy, calendar).", family.model));
                         continue;
                     }
                     let records = progress.step(&format!("searching {name} ({} trials of {})", family.trials, family.model), || {
-                        search_family(name, family, search, s.seed, search_deadline, &backtest, &log, &done, &s.gbdt)
+                        search_family(name, family, search, s.seed, search_deadline, backtest, &log, &done, &s.gbdt)
                     })?;
                     let evaluated = records.iter().filter(|r| r.rung == 0).count();
                     if evaluated < family.trials {
@@ -442,16 +438,14 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
 
     // 3. the ensemble: Caruana's selection on the backtest, applied to the final forecasts
     let stage = Instant::now();
-    if let (Some(search), Some(truth)) = (&s.search, &valid_truth)
+    if let (Some(search), Some(backtest)) = (&s.search, &backtest)
         && search.ensemble.enabled
     {
         let members: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].valid_forecast.is_some() && entries[i].row.valid.is_some_and(f64::is_finite)).collect();
         if members.len() >= 2 {
             let valid_sets: Vec<&[f64]> = members.iter().filter_map(|&i| entries[i].valid_forecast.as_deref()).collect();
             let n = plan.train.n_series();
-            let loss = |values: &[f64]| -> f64 {
-                Forecast::new("ensemble", n, plan.horizon, 0, values.to_vec()).ok().and_then(|f| truth.score(&f).ok()).and_then(|sc| metric.of(&sc)).unwrap_or(f64::INFINITY)
-            };
+            let loss = |values: &[f64]| -> f64 { backtest.score(values).unwrap_or(f64::INFINITY) };
             let ens = progress.step("ensembling", || caruana(&valid_sets, search.ensemble.rounds, &loss))?;
             let finals: Vec<&[f64]> = members.iter().map(|&i| entries[i].forecast.values.as_slice()).collect();
             let values = blend(&finals, &ens.weights)?;
@@ -560,6 +554,29 @@ impl Drop for BudgetGuard {
     fn drop(&mut self) {
         tsforge_gbdt::budget::set_deadline(None);
     }
+}
+
+/// The backtest windows, the last first: the plan's validation window, then up to
+/// `count − 1` earlier ones, each with its own WRMSSE weights (M5 data).
+fn backtest_windows(plan: &mut Plan, count: usize) -> anyhow::Result<Vec<Window>> {
+    let Some((vtrain, vtruth)) = &plan.valid else { return Ok(Vec::new()) };
+    let mut out = vec![Window { m5: evaluator(vtrain, plan.horizon)?, train: vtrain.clone(), actual: vtruth.clone() }];
+    for k in 1..count {
+        let cut = plan.train.n_time().saturating_sub(k * plan.horizon);
+        match plan.train.truncated(cut).and_then(|p| p.holdout(plan.horizon)) {
+            Ok((train, actual)) => out.push(Window { m5: evaluator(&train, plan.horizon)?, train, actual }),
+            Err(_) => {
+                plan.notes.push(format!("Only {k} backtest windows fit in the training data."));
+                break;
+            }
+        }
+    }
+    if out.len() > 1 {
+        let first = |w: &Window| w.train.index.label(w.train.n_time());
+        let starts: Vec<String> = out.iter().map(first).collect();
+        plan.notes.push(format!("Backtest: {} windows of {} periods starting {} (scores are their mean).", out.len(), plan.horizon, starts.join(", ")));
+    }
+    Ok(out)
 }
 
 /// A hyperparameter value for the leaderboard: strings bare, floats to 4 significant digits.

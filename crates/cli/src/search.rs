@@ -19,24 +19,53 @@ use crate::recipe::{FamilySearch, GbdtSettings, SearchSettings};
 use crate::scoring::Truth;
 use tsforge_report::Metric;
 
-/// The backtest every trial is scored on: the last horizon of the training data.
+/// One backtest window: the history before it, its truth, and its WRMSSE weights.
+pub struct Window {
+    pub train: Panel,
+    pub actual: Vec<f64>,
+    pub m5: Option<tsforge_core::metrics::M5Evaluator>,
+}
+
+/// The backtest every fixed model and trial is scored on: one or more rolling windows of
+/// the horizon's length at the end of the training data (the last first). A model's
+/// backtest forecast is its windows' forecasts one after the other; its score is the
+/// mean of the windows' scores.
 pub struct Backtest<'a> {
-    pub train: &'a Panel,
-    pub truth: &'a Truth<'a>,
+    pub windows: &'a [Window],
     pub metric: Metric,
     pub horizon: usize,
+    pub season: usize,
 }
 
 impl Backtest<'_> {
-    /// Fits `model` on the backtest history and returns its forecast of the window and score.
+    fn truth<'w>(&self, w: &'w Window) -> Truth<'w> {
+        Truth { train: &w.train, actual: &w.actual, horizon: self.horizon, season: self.season, m5: w.m5.as_ref() }
+    }
+
+    /// Fits `model` before each window and returns its forecasts of the windows and score.
     pub fn run(&self, model: &dyn tsforge_core::Forecaster) -> Result<(Vec<f64>, f64), String> {
-        let fitted = model.fit(self.train).map_err(|e| e.to_string())?;
-        let mut forecast = fitted.predict(self.horizon).map_err(|e| e.to_string())?;
-        // the same guard as the final fits, so the backtest judges what would be submitted
-        crate::run::cap_forecast(self.train, &mut forecast.values, self.horizon);
-        let scores = self.truth.score(&forecast).map_err(|e| e.to_string())?;
-        let score = self.metric.of(&scores).ok_or_else(|| format!("no {} on the backtest", self.metric.name()))?;
-        Ok((forecast.values, score))
+        let mut values = Vec::new();
+        for w in self.windows {
+            let fitted = model.fit(&w.train).map_err(|e| e.to_string())?;
+            let mut forecast = fitted.predict(self.horizon).map_err(|e| e.to_string())?;
+            // the same guard as the final fits, so the backtest judges what would be submitted
+            crate::run::cap_forecast(&w.train, &mut forecast.values, self.horizon);
+            values.extend(forecast.values);
+        }
+        let score = self.score(&values).ok_or_else(|| format!("no {} on the backtest", self.metric.name()))?;
+        Ok((values, score))
+    }
+
+    /// The mean score over the windows of a backtest forecast (windows one after another).
+    pub fn score(&self, values: &[f64]) -> Option<f64> {
+        let mut total = 0.0;
+        for (k, w) in self.windows.iter().enumerate() {
+            let n = w.train.n_series();
+            let part = values.get(k * n * self.horizon..(k + 1) * n * self.horizon)?;
+            let f = tsforge_core::Forecast::new("backtest", n, self.horizon, w.train.n_time(), part.to_vec()).ok()?;
+            total += self.metric.of(&self.truth(w).score(&f).ok()?)?;
+        }
+        (!self.windows.is_empty()).then(|| total / self.windows.len() as f64)
     }
 }
 
