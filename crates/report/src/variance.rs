@@ -33,6 +33,7 @@
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Deserializer, Serialize};
+use crate::html::escape;
 
 /// Everything the variance report shows; `variance.json` is this record.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -607,22 +608,6 @@ pub fn to_markdown(r: &VarianceRecord, footer: &[String]) -> String {
         out += "\n---\n\n";
         for n in footer {
             out += &format!("{n}  \n");
-        }
-    }
-    out
-}
-
-/// HTML-escapes text for element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
         }
     }
     out
