@@ -249,7 +249,7 @@ fn unknown_model_in_recipe() {
 fn bad_gbdt_section_in_recipe() {
     let dir = tempdir();
     let cases = [
-        ("[gbdt.params]\nnum_leafs = 31\n", "gbdt.params: unknown key 'num_leafs'"),
+        ("[gbdt.params]\nnum_leafs = 31\n", "gbdt.params: unknown hyperparameter 'num_leafs'"),
         ("[gbdt.params]\nlearning_rate = -1.0\n", "gbdt.params"),
         ("[gbdt.features]\nstrategy = { kind = \"direct\", horizon = 28 }\nlags = [7]\n", "gbdt.features"),
         ("[gbdt.features]\nlagz = [28]\n", "unknown field `lagz`"),
