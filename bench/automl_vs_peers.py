@@ -260,6 +260,7 @@ def run_tsforge(exe: Path, d: Path, seed: int, limit: str, threads: int, work: P
     cmd = [str(exe), "run", "recipes/m5.toml", "--data", str(d), "--out", str(out), "--quiet", "--time-limit", limit, "--seed", str(seed)]
     r = measure(cmd, env, work / "tsforge.log")
     r["cmd"] = cmd
+    r["git"] = git_rev()  # the code the binary was built from (the build runs just before)
     return r
 
 
@@ -464,13 +465,13 @@ def main() -> int:
         (f" --items {args.items}" if args.items != ALL_ITEMS else "")
     text = f"""## AutoML ensemble vs mlforecast + LightGBM and statsforecast (3 synthetic stores)
 
-- Date: {started:%Y-%m-%d %H:%M} UTC; command: `{cmd}`; tsforge at git {git_rev()}; mlforecast {mlforecast.__version__}, LightGBM {lightgbm.__version__}, statsforecast {statsforecast.__version__}, pandas {pd.__version__}, Python {platform.python_version()}.
+- Date: {started:%Y-%m-%d %H:%M} UTC; command: `{cmd}`; tsforge at git {ts.get('git') or git_rev()}; mlforecast {mlforecast.__version__}, LightGBM {lightgbm.__version__}, statsforecast {statsforecast.__version__}, pandas {pd.__version__}, Python {platform.python_version()}.
 - Machine: {os.cpu_count()} CPUs, {platform.platform()}; load average {load_start:.1f} at the start, {load_end:.1f} at the end; two busy processes got {probe_start:.2f} / {probe_end:.2f} CPUs at start / end (2.00 = idle).
 - Data: `tsforge data synth --stores 3 --items {args.items} --days 1941 --seed {args.seed}` ({n_series:,} series, CA_1..CA_3), train d_1..d_1913, scored d_1914..d_1941 with the WRMSSE of `bench/reference_metrics.py` (12 levels, dollar weights of d_1886..d_1913). Backtest: train d_1..d_1885, scored d_1886..d_1913 (weights from d_1858..d_1885), the window tsforge's search and ensemble use.
 - tsforge: `target/release/tsforge run recipes/m5.toml --data DIR --out OUT --quiet --time-limit {args.time_limit} --seed {args.seed}`, RAYON_NUM_THREADS = POLARS_MAX_THREADS = {args.threads} (fixed SeasonalNaive, SeasWA, ADIDA, TSB, GBDT-Tweedie-direct on 365 days; TPE search over gbdt / hurdle / lenet on the backtest; Caruana ensemble; members refitted on d_1..d_1913). Its forecasts are scored again with the Python WRMSSE (the *leaderboard* column is tsforge's own).
 - mlforecast + LightGBM: `mlforecast_accuracy.mlforecast_forecast` (same 35 features as GBDT-Tweedie-direct, one direct LGBMRegressor Tweedie 1.1, 200 trees, 63 leaves, lr 0.05, num_threads {args.threads}, seed {args.seed}; last 730 days of each series from its first sale as training rows, where tsforge's recipe uses 365).
 - statsforecast: each model in its own `StatsForecast(models=[M], freq=1, n_jobs={args.threads}, fallback_model=Naive()).forecast(h=28)` on histories from the first non-zero sale, once per window; the *best statsforecast model* is chosen on the backtest, not on the scored window.
-- Measured: tsforge {ts.get('when')}, mlforecast {ml.get('when')}, statsforecast {sf.get('when')} (UTC).
+- Each tool's run finished at: tsforge {ts.get('when')}, mlforecast {ml.get('when')}, statsforecast {sf.get('when')}.
 - Each tool is one fresh process measured from outside: wall time (start-up and loading included), peak RSS of the process tree sampled every 0.25 s and of the largest single process (GNU time). Ratio = WRMSSE / the tsforge ensemble's (above 1: the ensemble is better).
 
 {chr(10).join(table)}
