@@ -27,6 +27,16 @@ impl Truth<'_> {
         Ok(scores)
     }
 
+    /// Only the leaderboard's head metric: WRMSSE straight from the evaluator on M5 data
+    /// (the per-series metrics would rescan every history), else the per-series mean.
+    /// The ensemble's selection calls this hundreds of times.
+    pub fn main_score(&self, metric: tsforge_report::Metric, forecast: &Forecast) -> Option<f64> {
+        match (metric, self.m5) {
+            (tsforge_report::Metric::Wrmsse, Some(ev)) => ev.wrmsse(self.actual, &forecast.values).ok().map(|s| s.total),
+            _ => metric.of(&self.score(forecast).ok()?),
+        }
+    }
+
     /// Per-series metrics averaged over the series where each is defined.
     fn series_scores(&self, forecast: &Forecast) -> Scores {
         let h = self.horizon;

@@ -63,7 +63,7 @@ impl Backtest<'_> {
             let n = w.train.n_series();
             let part = values.get(k * n * self.horizon..(k + 1) * n * self.horizon)?;
             let f = tsforge_core::Forecast::new("backtest", n, self.horizon, w.train.n_time(), part.to_vec()).ok()?;
-            total += self.metric.of(&self.truth(w).score(&f).ok()?)?;
+            total += self.truth(w).main_score(self.metric, &f)?;
         }
         (!self.windows.is_empty()).then(|| total / self.windows.len() as f64)
     }

@@ -392,30 +392,23 @@ fn tables(r: &VarianceRecord) -> Vec<Table> {
 
     // 2. every score (levels) as mean ± std
     if r.score_names.len() > 1 {
-        let mut head = vec!["configuration".to_string()];
-        head.extend(r.score_names.iter().map(|s| score_label(s)));
-        let rows = r
-            .configs
-            .iter()
-            .map(|c| {
-                let mut row = vec![c.alias.clone()];
-                row.extend(c.summaries.iter().map(|s| format!("{} ± {}", f(s.mean, 3), f(s.std, 3))));
-                row
-            })
-            .collect();
-        out.push(Table { title: "Per level: mean ± std across seeds".into(), intro: "L1 total … L12 item×store.".into(), head, rows, left: 1 });
-        let mut head = vec!["configuration".to_string()];
-        head.extend(r.score_names.iter().map(|s| score_label(s)));
-        let rows = r
-            .configs
-            .iter()
-            .map(|c| {
-                let mut row = vec![c.alias.clone()];
-                row.extend(c.summaries.iter().map(|s| pct(s.rel_spread)));
-                row
-            })
-            .collect();
-        out.push(Table { title: "Per level: relative spread (max − min) / mean".into(), intro: String::new(), head, rows, left: 1 });
+        // one row per configuration, one cell per score
+        let per_score = |title: &str, intro: &str, cell: &dyn Fn(&SummaryRecord) -> String| {
+            let mut head = vec!["configuration".to_string()];
+            head.extend(r.score_names.iter().map(|s| score_label(s)));
+            let rows = r
+                .configs
+                .iter()
+                .map(|c| {
+                    let mut row = vec![c.alias.clone()];
+                    row.extend(c.summaries.iter().map(cell));
+                    row
+                })
+                .collect();
+            Table { title: title.into(), intro: intro.into(), head, rows, left: 1 }
+        };
+        out.push(per_score("Per level: mean ± std across seeds", "L1 total … L12 item×store.", &|s| format!("{} ± {}", f(s.mean, 3), f(s.std, 3))));
+        out.push(per_score("Per level: relative spread (max − min) / mean", "", &|s| pct(s.rel_spread)));
     }
 
     // 3. ranks per seed
