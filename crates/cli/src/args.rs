@@ -122,6 +122,10 @@ pub struct RunArgs {
     /// Continue an interrupted run with the same output folder from its trial log.
     #[arg(long)]
     pub resume: bool,
+    /// Where neural models train: cpu (default), cuda or cuda:N (needs a build with
+    /// `--features cuda`).
+    #[arg(long)]
+    pub device: Option<String>,
     /// No progress bars and no leaderboard on the terminal.
     #[arg(long, short)]
     pub quiet: bool,

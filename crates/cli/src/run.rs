@@ -19,6 +19,7 @@ use crate::importance::ImportanceTable;
 use tsforge_automl::search::{blend, caruana};
 use tsforge_report::{Leaderboard, Member, Metric, Row, RunRecord};
 use crate::progress::Progress;
+use tsforge_neural::device::Accelerator;
 use crate::models;
 use crate::recipe::{check_models, Recipe};
 use crate::scoring::Truth;
@@ -52,6 +53,8 @@ pub struct Settings {
     pub search: Option<crate::recipe::SearchSettings>,
     /// Continue from the trial log of an interrupted run with the same output folder.
     pub resume: bool,
+    /// Where neural models train (`cpu`, `cuda:0`).
+    pub device: String,
     pub out: PathBuf,
 }
 
@@ -73,7 +76,9 @@ impl Settings {
             Some(t) => Some(crate::layers::parse_duration(t).ok_or_else(|| usage(format!("--time-limit {t}: expected a duration such as 90s, 30m or 1h")))?),
             None => recipe.time_limit.as_deref().and_then(crate::layers::parse_duration),
         };
+        let device = resolve_device(args.device.as_deref(), recipe.device.as_deref())?;
         Ok(Settings {
+            device: device.to_string(),
             out: args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&name)),
             name,
             data: args.data.clone().or_else(|| recipe.data.as_deref().map(|d| beside_recipe(args.recipe.as_deref(), d))).unwrap_or_else(|| registry::DEFAULT_DATASET.into()),
@@ -97,6 +102,19 @@ impl Settings {
             resume: args.resume,
         })
     }
+}
+
+/// The device neural models train on (`--device` wins over the recipe's `device`), selected
+/// for the whole process here so a missing GPU fails before any data is read.
+fn resolve_device(flag: Option<&str>, recipe: Option<&str>) -> anyhow::Result<Accelerator> {
+    let (source, text) = match (flag, recipe) {
+        (Some(f), _) => ("--device", f),
+        (None, Some(r)) => ("device", r),
+        (None, None) => return Ok(Accelerator::Cpu),
+    };
+    let accelerator: Accelerator = text.parse().map_err(|e| usage(format!("{source}: {e}")))?;
+    tsforge_neural::device::select(accelerator).map_err(|e| usage(format!("{source}: {e}")))?;
+    Ok(accelerator)
 }
 
 /// A recipe's relative data path is taken from the recipe's folder when it exists there

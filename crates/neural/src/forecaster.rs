@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 use tsforge_core::model::ModelError;
 use tsforge_core::{FittedForecaster, Forecast, Forecaster, Panel};
 
-use crate::device::{cpu, init_seeded};
+use crate::device::{compute, init_seeded};
 use crate::error::{NeuralError, Result};
-use crate::nets::{Conv1dNetConfig, Cost, Inception1dConfig, NetworkConfig, RecurrentConfig, ResNet1dConfig};
+use crate::nets::{Conv1dNetConfig, Cost, EmbeddedConfig, Inception1dConfig, NetworkConfig, RecurrentConfig, ResNet1dConfig};
 use crate::train::{Loss, Schedule, TrainConfig, TrainReport, predict_multi_crop, train};
 use crate::transfer::{FineTune, subset_panel};
 use crate::windows::{WindowConfig, WindowSet, prediction_windows, training_windows};
@@ -20,6 +20,19 @@ pub enum Architecture {
     ResNet(ResNet1dConfig),
     Inception(Inception1dConfig),
     Recurrent(RecurrentConfig),
+}
+
+/// Static keys from an override: `["store", "item"]` or `"store,item"` (`[]` or `""`: none).
+fn static_keys(v: &serde_json::Value) -> Result<Vec<crate::statics::StaticKey>> {
+    let names: Vec<&str> = match v {
+        serde_json::Value::String(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect(),
+        serde_json::Value::Array(items) => items.iter().map(|i| i.as_str().ok_or_else(|| NeuralError::config("statics", format!("expected names, got {i}")))).collect::<Result<_>>()?,
+        other => return Err(NeuralError::config("statics", format!("expected a list of item, dept, cat, store, state; got {other}"))),
+    };
+    names
+        .into_iter()
+        .map(|n| crate::statics::StaticKey::parse(n).ok_or_else(|| NeuralError::config("statics", format!("unknown key '{n}' (item, dept, cat, store, state)"))))
+        .collect()
 }
 
 /// `old` scaled by `num / den`, rounded, at least 1.
@@ -198,7 +211,9 @@ impl NeuralForecaster {
     /// 1.5), `schedule` (`"cosine"`, `"one_cycle"`), `width` and `depth` (see
     /// [`Architecture::set_width`] / [`Architecture::set_depth`]), `seed`, and `alias`
     /// (a string), `crops` (test-time multi-crop), `aux_weight` (Inception only), `calendar` (true: SNAP and event
-    /// channels), `fine_tune_by_store` (true/false), `frozen_blocks` and `fine_tune_steps`
+    /// channels), `prices` (true: the relative price channel), `statics` (a list of
+    /// `item`, `dept`, `cat`, `store`, `state`, or one comma-separated string; empty: no
+    /// static embeddings) and `embedding_dim`, `fine_tune_by_store` (true/false), `frozen_blocks` and `fine_tune_steps`
     /// (both imply fine-tuning by store; the alias stays unless `alias` is given), and the augmentation strengths
     /// `jitter`, `magnitude`, `crop`, `time_warp` (see [`crate::augment`]). Integers may be given as whole floats. An unknown key, a value of the
     /// wrong type or out of its range is an error naming the key.
@@ -215,6 +230,7 @@ impl NeuralForecaster {
         let text = |key: &str, v: &Value| v.as_str().map(str::to_owned).ok_or_else(|| NeuralError::config(key, format!("expected a string, got {v}")));
         // applied after the loop, so the map's order does not matter
         let (mut lookback, mut width, mut depth, mut loss, mut power, mut calendar) = (None, None, None, None, None, None);
+        let (mut prices, mut statics, mut embedding_dim) = (None, None, None);
         for (key, v) in overrides {
             let k = key.as_str();
             match k {
@@ -270,6 +286,15 @@ impl NeuralForecaster {
                     _ => return Err(NeuralError::config(k, "only the Inception family has auxiliary heads")),
                 },
                 "calendar" => calendar = Some(v.as_bool().ok_or_else(|| NeuralError::config(k, format!("expected true or false, got {v}")))?),
+                "prices" => prices = Some(v.as_bool().ok_or_else(|| NeuralError::config(k, format!("expected true or false, got {v}")))?),
+                "statics" => statics = Some(static_keys(v)?),
+                "embedding_dim" => {
+                    let d = count(k, v)?;
+                    if d == 0 {
+                        return Err(NeuralError::config(k, "must be at least 1"));
+                    }
+                    embedding_dim = Some(d);
+                }
                 "jitter" => self.train.augment.jitter = number(k, v)? as f32,
                 "magnitude" => self.train.augment.magnitude = number(k, v)? as f32,
                 "crop" => self.train.augment.crop = number(k, v)? as f32,
@@ -277,13 +302,21 @@ impl NeuralForecaster {
                 other => {
                     return Err(NeuralError::config(
                         other,
-                        "unknown override (learning_rate, weight_decay, max_epochs, steps, batch_size, samples, patience, seed, lookback, width, depth, dropout, loss, tweedie_power, schedule, alias, crops, aux_weight, calendar, fine_tune_by_store, frozen_blocks, fine_tune_steps, jitter, magnitude, crop, time_warp)",
+                        "unknown override (learning_rate, weight_decay, max_epochs, steps, batch_size, samples, patience, seed, lookback, width, depth, dropout, loss, tweedie_power, schedule, alias, crops, aux_weight, calendar, prices, statics, embedding_dim, fine_tune_by_store, frozen_blocks, fine_tune_steps, jitter, magnitude, crop, time_warp)",
                     ));
                 }
             }
         }
         if let Some(on) = calendar {
             self = self.with_calendar_channels(on);
+        }
+        if let Some(on) = prices {
+            self = self.with_price_channel(on);
+        }
+        if statics.is_some() || embedding_dim.is_some() {
+            let keys = statics.unwrap_or_else(|| self.windows.statics.clone());
+            let dim = embedding_dim.unwrap_or(self.windows.embedding_dim);
+            self = self.with_static_embeddings(keys, dim);
         }
         if let Some(l) = lookback {
             if l == 0 {
@@ -325,7 +358,31 @@ impl NeuralForecaster {
     /// and the network's input.
     pub fn with_calendar_channels(mut self, on: bool) -> NeuralForecaster {
         self.windows.calendar_channels = on;
-        self.architecture.set_channels_in(self.windows.channels());
+        self.architecture.set_channels_in(self.windows.network_channels());
+        self
+    }
+
+    /// Adds (or drops) the relative price channel (see [`crate::windows`]).
+    pub fn with_price_channel(mut self, on: bool) -> NeuralForecaster {
+        self.windows.price_channel = on;
+        self.architecture.set_channels_in(self.windows.network_channels());
+        self
+    }
+
+    /// Every covariate the windows can carry: the SNAP/event pair, the relative price and
+    /// 4-wide embeddings of the series' item, dept, cat, store and state (alias suffix
+    /// `-cov` on the CLI).
+    pub fn with_covariates(self) -> NeuralForecaster {
+        self.with_calendar_channels(true).with_price_channel(true).with_static_embeddings(crate::statics::StaticKey::ALL.to_vec(), 4)
+    }
+
+    /// Looks up `keys` (item, dept, …) in embedding tables of width `dim` and feeds them to
+    /// the network as constant channels (see [`crate::nets::Embedded`]); no keys: off.
+    pub fn with_static_embeddings(mut self, keys: Vec<crate::statics::StaticKey>, dim: usize) -> NeuralForecaster {
+        self.windows.statics = keys;
+        self.windows.embedding_dim = dim;
+        self.windows.vocabulary = None;
+        self.architecture.set_channels_in(self.windows.network_channels());
         self
     }
 
@@ -353,10 +410,10 @@ impl NeuralForecaster {
         self.train.validate()?;
         let (channels, lookback, horizon) = self.architecture.io();
         let w = &self.windows;
-        if (channels, lookback, horizon) != (w.channels(), w.lookback, w.horizon) {
+        if (channels, lookback, horizon) != (w.network_channels(), w.lookback, w.horizon) {
             return Err(NeuralError::config(
                 "architecture",
-                format!("expects {channels} channel(s) × {lookback} → {horizon}, the windows give {} × {} → {}", w.channels(), w.lookback, w.horizon),
+                format!("expects {channels} channel(s) × {lookback} → {horizon}, the windows give {} × {} → {}", w.network_channels(), w.lookback, w.horizon),
             ));
         }
         Ok(())
@@ -365,14 +422,16 @@ impl NeuralForecaster {
     /// Trains on `panel` and returns the scaled-back forecasts with the training report.
     pub fn fit_panel(&self, panel: &Panel) -> Result<FittedNeural> {
         self.validate()?;
-        let (train_set, valid_set) = training_windows(panel, &self.windows, self.train.seed)?;
-        let final_set = prediction_windows(panel, &self.windows);
-        let device = cpu().autodiff();
+        // the static keys' vocabulary comes from this panel and stays for every subset
+        let windows = self.windows.with_vocabulary(panel);
+        let (train_set, valid_set) = training_windows(panel, &windows, self.train.seed)?;
+        let final_set = prediction_windows(panel, &windows);
+        let sets = Sets { panel, windows: &windows, train: &train_set, valid: &valid_set, last: &final_set };
         let (scaled, report) = match &self.architecture {
-            Architecture::Conv(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), panel, &train_set, &valid_set, &final_set)?,
-            Architecture::ResNet(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), panel, &train_set, &valid_set, &final_set)?,
-            Architecture::Inception(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), panel, &train_set, &valid_set, &final_set)?,
-            Architecture::Recurrent(c) => self.fit_predict(init_seeded(c, &device, self.train.seed), panel, &train_set, &valid_set, &final_set)?,
+            Architecture::Conv(c) => self.fit_family(c, &sets)?,
+            Architecture::ResNet(c) => self.fit_family(c, &sets)?,
+            Architecture::Inception(c) => self.fit_family(c, &sets)?,
+            Architecture::Recurrent(c) => self.fit_family(c, &sets)?,
         };
         let h = self.windows.horizon;
         let values = scaled
@@ -381,22 +440,53 @@ impl NeuralForecaster {
             .flat_map(|(row, &scale)| row.iter().map(move |&v| f64::from(v * scale).max(0.0)))
             .collect();
         let forecast = Forecast::new(self.alias.clone(), panel.n_series(), h, panel.n_time(), values)?;
-        Ok(FittedNeural { forecast, report, cost: self.architecture.cost() })
+        let cost = self.cost_on(panel);
+        Ok(FittedNeural { forecast, report, cost })
+    }
+
+    /// Parameters and FLOPs per window on `panel`: the network's, plus the static
+    /// embedding tables sized by the panel's vocabulary.
+    pub fn cost_on(&self, panel: &Panel) -> Cost {
+        let tables: usize = self.windows.table_sizes(panel).iter().sum();
+        let net = self.architecture.cost();
+        Cost { params: net.params + tables * self.windows.embedding_dim, ..net }
+    }
+
+    /// Initializes the family's network (behind the embedding lookup when the windows
+    /// carry static keys) and fits it.
+    fn fit_family<C: NetworkConfig + Clone>(&self, config: &C, sets: &Sets<'_>) -> Result<(Vec<f32>, TrainReport)> {
+        let device = compute().autodiff();
+        let seed = self.train.seed;
+        if sets.windows.statics.is_empty() {
+            return self.fit_predict(init_seeded(config, &device, seed), sets);
+        }
+        let embedded = EmbeddedConfig {
+            inner: config.clone(),
+            data_channels: sets.windows.data_channels(),
+            tables: sets.windows.table_sizes(sets.panel),
+            dim: sets.windows.embedding_dim,
+        };
+        embedded.validate()?;
+        self.fit_predict(init_seeded(&embedded, &device, seed), sets)
     }
 }
 
+/// What one fit works on: the panel, the windows' config with its learned vocabulary, and
+/// the training, validation and final windows cut with it.
+struct Sets<'a> {
+    panel: &'a Panel,
+    windows: &'a WindowConfig,
+    train: &'a WindowSet,
+    valid: &'a WindowSet,
+    last: &'a WindowSet,
+}
+
 impl NeuralForecaster {
-    fn fit_predict<M: crate::nets::Network>(
-        &self,
-        net: M,
-        panel: &Panel,
-        train_set: &WindowSet,
-        valid_set: &WindowSet,
-        final_set: &WindowSet,
-    ) -> Result<(Vec<f32>, TrainReport)> {
-        let (net, report) = train(net, train_set, valid_set, &self.train)?;
-        let w = &self.windows;
-        let mut scaled = predict_multi_crop(&net, final_set, self.train.loss, w.crops, w.crop_step)?;
+    fn fit_predict<M: crate::nets::Network>(&self, net: M, sets: &Sets<'_>) -> Result<(Vec<f32>, TrainReport)> {
+        let (net, report) = train(net, sets.train, sets.valid, &self.train)?;
+        let w = sets.windows;
+        let panel = sets.panel;
+        let mut scaled = predict_multi_crop(&net, sets.last, self.train.loss, w.crops, w.crop_step)?;
         let Some(ft) = &self.fine_tune else { return Ok((scaled, report)) };
         let attrs = panel.attrs.as_deref().ok_or_else(|| NeuralError::Data { reason: "fine-tuning by store needs the series' store attributes".into() })?;
         let mut stores: Vec<&str> = attrs.iter().map(|a| a.store.as_str()).collect();
@@ -654,6 +744,59 @@ mod tests {
         // no store attributes: a data error
         assert!(matches!(tuned.fit_panel(&panel()), Err(NeuralError::Data { .. })));
         assert!(base.fine_tuned_by_store(FineTune { steps: 0, ..ft }).validate().is_err());
+    }
+
+    /// The test panel with store/item attributes and a price that drops in the last weeks.
+    fn m5_like() -> Panel {
+        use tsforge_core::hierarchy::SeriesAttrs;
+        let mut p = panel();
+        p.attrs = Some(
+            (0..6)
+                .map(|i| SeriesAttrs { item: format!("I{}", i % 3), dept: "D".into(), cat: "C".into(), store: format!("CA_{}", i % 2 + 1), state: "CA".into() })
+                .collect(),
+        );
+        let days = 207;
+        let prices = (0..6 * days).map(|k| if k % days < 180 { 2.0 + (k / days) as f32 } else { 1.5 + (k / days) as f32 }).collect();
+        p.prices = Some(tsforge_core::panel::Prices::new(6, days, prices).unwrap_or_else(|e| panic!("{e}")));
+        p
+    }
+
+    #[test]
+    fn covariates_and_static_embeddings_fit_deterministically() {
+        let m = tiny("gru", 3).with_covariates();
+        // target (no weekday pair in the tiny models) + calendar pair + price; 5 keys × 4 wide
+        assert_eq!((m.windows.data_channels(), m.windows.channels(), m.windows.network_channels()), (4, 9, 24));
+        let p = m5_like();
+        let a = m.fit_panel(&p).unwrap_or_else(|e| panic!("{e}"));
+        let b = m.fit_panel(&p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.forecast.values, b.forecast.values);
+        assert!(a.forecast.values.iter().all(|v| v.is_finite() && *v >= 0.0));
+        // tables: 3 items, 1 dept, 1 cat, 2 stores, 1 state, each plus the unknown row
+        let tables = (4 + 2 + 2 + 3 + 2) * 4;
+        assert_eq!(a.n_params(), Some((m.architecture.cost().params + tables) as u64));
+        // the embeddings change the forecast (same seed, no statics)
+        let plain = tiny("gru", 3).with_calendar_channels(true).with_price_channel(true).fit_panel(&p).unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(plain.forecast.values, a.forecast.values);
+        // fine-tuning by store keeps one vocabulary for every store's subset
+        let tuned = tiny("conv", 3).with_covariates().fine_tuned_by_store(FineTune { frozen_blocks: 1, steps: 5, lr_ratio: 0.5 });
+        assert!(tuned.fit_panel(&p).is_ok());
+        // without attributes or prices the same model still fits (unknown rows, zero prices)
+        assert!(m.fit_panel(&panel()).is_ok());
+    }
+
+    #[test]
+    fn covariate_overrides_resize_the_input() {
+        let m = NeuralForecaster::lenet(28, 0)
+            .with_overrides(&map(serde_json::json!({"prices": true, "statics": "store, item", "embedding_dim": 2})))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((m.windows.price_channel, m.windows.statics.len(), m.windows.network_channels()), (true, 2, 4 + 2 * 2));
+        let Architecture::Conv(c) = &m.architecture else { panic!("family changed") };
+        assert_eq!(c.channels_in, 8);
+        let m = m.with_overrides(&map(serde_json::json!({"statics": []}))).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(m.windows.network_channels(), 4);
+        assert!(err_of(NeuralForecaster::lenet(28, 0), serde_json::json!({"statics": ["region"]})).contains("region"));
+        assert!(err_of(NeuralForecaster::lenet(28, 0), serde_json::json!({"statics": "store", "embedding_dim": 0})).contains("embedding_dim"));
+        assert!(err_of(NeuralForecaster::lenet(28, 0), serde_json::json!({"prices": "yes"})).contains("prices"));
     }
 
     #[test]

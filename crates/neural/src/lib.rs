@@ -49,6 +49,7 @@ pub mod error;
 pub mod forecaster;
 pub mod nets;
 pub mod train;
+pub mod statics;
 pub mod transfer;
 pub mod windows;
 
@@ -58,4 +59,5 @@ pub use forecaster::{Architecture, FittedNeural, NeuralForecaster};
 pub use nets::{Cell, Conv1dNet, Conv1dNetConfig, Cost, Inception1d, Inception1dConfig, Network, NetworkConfig, Recurrent, RecurrentConfig, ResNet1d, ResNet1dConfig};
 pub use train::{Loss, Schedule, TrainConfig, TrainReport};
 pub use transfer::{FineTune, TransferFit, subset_panel};
+pub use statics::{StaticKey, Vocabulary};
 pub use windows::{WindowConfig, WindowSet};

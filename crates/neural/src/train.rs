@@ -230,7 +230,7 @@ fn scalar(t: Tensor<1>) -> Result<f64> {
 
 /// Mean loss of `net` (validation mode) over all windows of `set`.
 fn evaluate<M: Network>(net: &M, set: &WindowSet, kind: Loss, batch: usize) -> Result<f64> {
-    let device = crate::device::cpu();
+    let device = crate::device::compute();
     let idx: Vec<usize> = (0..set.len()).collect();
     let mut total = 0.0;
     for chunk in idx.chunks(batch) {
@@ -250,7 +250,7 @@ pub fn train<M: Network>(mut net: M, train: &WindowSet, valid: &WindowSet, cfg: 
     }
     let _serial = crate::device::training_guard();
     let start = Instant::now();
-    let device = crate::device::cpu().autodiff();
+    let device = crate::device::compute().autodiff();
     let mut clip = AdamWConfig::new().with_weight_decay(cfg.weight_decay);
     if cfg.grad_clip_norm > 0.0 {
         clip = clip.with_grad_clipping(Some(GradientClippingConfig::Norm(cfg.grad_clip_norm)));
@@ -346,7 +346,7 @@ pub fn predict_multi_crop<M: Network>(net: &M, set: &WindowSet, kind: Loss, crop
 
 /// Scaled forecasts `[n, horizon]` (row-major) of `net` for every window of `set`.
 pub fn predict<M: Network>(net: &M, set: &WindowSet, kind: Loss) -> Result<Vec<f32>> {
-    let device = crate::device::cpu();
+    let device = crate::device::compute();
     let net = net.valid();
     let idx: Vec<usize> = (0..set.len()).collect();
     let mut out = Vec::with_capacity(set.len() * set.horizon);

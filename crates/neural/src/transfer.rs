@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use tsforge_core::panel::{Covariate, Prices};
 use tsforge_core::{Forecast, Panel};
 
-use crate::device::{cpu, init_seeded};
+use crate::device::{compute, init_seeded};
 use crate::error::{NeuralError, Result};
 use crate::forecaster::{Architecture, NeuralForecaster};
-use crate::nets::Network;
+use crate::nets::{EmbeddedConfig, Network, NetworkConfig};
 use crate::train::{TrainConfig, TrainReport, predict_multi_crop, train};
 use crate::windows::{WindowSet, prediction_windows, training_windows};
 
@@ -99,6 +99,15 @@ pub struct TransferFit {
     pub fine_tune_report: TrainReport,
 }
 
+/// One transfer fit's inputs.
+struct Transfer<'a> {
+    panel: &'a Panel,
+    sub: &'a Panel,
+    windows: &'a crate::windows::WindowConfig,
+    frozen: usize,
+    fine_tune: &'a TrainConfig,
+}
+
 impl NeuralForecaster {
     /// Pretrains on every series of `panel`, then fine-tunes on the series `subset` with
     /// the first `frozen_blocks` blocks frozen, training as `fine_tune` says (its seed too);
@@ -107,24 +116,39 @@ impl NeuralForecaster {
         self.validate()?;
         fine_tune.validate()?;
         let sub = subset_panel(panel, subset)?;
-        let device = cpu().autodiff();
-        let seed = self.train.seed;
+        // one vocabulary for the pretraining panel and the subset
+        let windows = self.windows.with_vocabulary(panel);
+        let run = Transfer { panel, sub: &sub, windows: &windows, frozen: frozen_blocks, fine_tune };
         match &self.architecture {
-            Architecture::Conv(c) => self.transfer(init_seeded(c, &device, seed), panel, &sub, frozen_blocks, fine_tune),
-            Architecture::ResNet(c) => self.transfer(init_seeded(c, &device, seed), panel, &sub, frozen_blocks, fine_tune),
-            Architecture::Inception(c) => self.transfer(init_seeded(c, &device, seed), panel, &sub, frozen_blocks, fine_tune),
-            Architecture::Recurrent(c) => self.transfer(init_seeded(c, &device, seed), panel, &sub, frozen_blocks, fine_tune),
+            Architecture::Conv(c) => self.transfer_family(c, &run),
+            Architecture::ResNet(c) => self.transfer_family(c, &run),
+            Architecture::Inception(c) => self.transfer_family(c, &run),
+            Architecture::Recurrent(c) => self.transfer_family(c, &run),
         }
     }
 
-    fn transfer<M: Network>(&self, net: M, panel: &Panel, sub: &Panel, frozen: usize, fine_tune: &TrainConfig) -> Result<TransferFit> {
-        let (train_set, valid_set) = training_windows(panel, &self.windows, self.train.seed)?;
+    /// The family's network (behind the static lookups when the windows carry keys), pretrained then fine-tuned.
+    fn transfer_family<C: NetworkConfig + Clone>(&self, config: &C, run: &Transfer<'_>) -> Result<TransferFit> {
+        let device = compute().autodiff();
+        let seed = self.train.seed;
+        let w = run.windows;
+        if w.statics.is_empty() {
+            return self.transfer(init_seeded(config, &device, seed), run);
+        }
+        let embedded = EmbeddedConfig { inner: config.clone(), data_channels: w.data_channels(), tables: w.table_sizes(run.panel), dim: w.embedding_dim };
+        embedded.validate()?;
+        self.transfer(init_seeded(&embedded, &device, seed), run)
+    }
+
+    fn transfer<M: Network>(&self, net: M, run: &Transfer<'_>) -> Result<TransferFit> {
+        let (w, sub) = (run.windows, run.sub);
+        let (train_set, valid_set) = training_windows(run.panel, w, self.train.seed)?;
         let (global, pretrain_report) = train(net, &train_set, &valid_set, &self.train)?;
-        let (sub_train, sub_valid) = training_windows(sub, &self.windows, fine_tune.seed)?;
-        let final_set = prediction_windows(sub, &self.windows);
+        let (sub_train, sub_valid) = training_windows(sub, w, run.fine_tune.seed)?;
+        let final_set = prediction_windows(sub, w);
         let global_forecast = self.forecast_of(&global, &final_set, sub, "global")?;
         // train() hands back a validation snapshot; .train() puts it back on autodiff
-        let (tuned, fine_tune_report) = train(global.train().freeze_first(frozen), &sub_train, &sub_valid, fine_tune)?;
+        let (tuned, fine_tune_report) = train(global.train().freeze_first(run.frozen), &sub_train, &sub_valid, run.fine_tune)?;
         let fine_tuned = self.forecast_of(&tuned, &final_set, sub, "fine-tuned")?;
         Ok(TransferFit { global: global_forecast, fine_tuned, pretrain_report, fine_tune_report })
     }
@@ -145,6 +169,7 @@ mod tests {
     use tsforge_core::TimeIndex;
 
     use super::*;
+    use crate::device::cpu;
     use crate::nets::{Conv1dNetConfig, RecurrentConfig};
     use crate::windows::WindowConfig;
 

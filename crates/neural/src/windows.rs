@@ -13,7 +13,16 @@
 //! channels carry future-known calendar flags shifted `horizon` days ahead: at input
 //! position `k` they hold the SNAP flag of the series' state and an any-event flag of the
 //! day `horizon` days later, so the last `horizon` positions describe the forecast days
-//! themselves (0 where the calendar or the state is unknown). Prices are a planned further channel.
+//! themselves (0 where the calendar or the state is unknown). With `price_channel`, one more
+//! channel carries the sell price of the same shifted day relative to the highest known
+//! price over those `lookback` days, minus 1 (0 at the regular price, −0.25 at a quarter
+//! off; 0 where the price is unknown): promotions and price changes of the forecast days
+//! are known in advance, like the calendar.
+//!
+//! With `statics` (static embeddings), the last channels carry, per key, the table row of
+//! the series' item, dept, cat, store or state (see [`crate::statics`]), constant along
+//! the window; the network looks them up (see [`crate::nets::Embedded`]) and never sees
+//! them as numbers.
 //!
 //! Training windows pick a series in proportion to 1 + its dollar sales (units × sell
 //! price) over its last `weight_days` training days, as WRMSSE weighs series; panels
@@ -25,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use tsforge_core::Panel;
 
 use crate::error::{NeuralError, Result};
+use crate::statics::{StaticKey, Vocabulary};
 
 /// How training windows are drawn from a panel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,6 +69,17 @@ pub struct WindowConfig {
     /// Add SNAP (the series' state) and any-event flags, `horizon` days ahead, as two
     /// input channels (after the weekday pair).
     pub calendar_channels: bool,
+    /// Add the relative sell price, `horizon` days ahead, as one input channel (after the
+    /// calendar pair).
+    pub price_channel: bool,
+    /// Attributes looked up in embedding tables (item, dept, cat, store, state).
+    pub statics: Vec<StaticKey>,
+    /// Width of each static embedding.
+    pub embedding_dim: usize,
+    /// The values of `statics` learned from the panel a model is fitted on (see
+    /// [`WindowConfig::with_vocabulary`]); learned from the panel being cut when absent.
+    #[serde(skip)]
+    pub vocabulary: Option<Vocabulary>,
 }
 
 impl Default for WindowConfig {
@@ -76,6 +97,10 @@ impl Default for WindowConfig {
             validation: true,
             weekday_channels: true,
             calendar_channels: false,
+            price_channel: false,
+            statics: Vec::new(),
+            embedding_dim: 4,
+            vocabulary: None,
         }
     }
 }
@@ -85,10 +110,44 @@ impl WindowConfig {
         WindowConfig { lookback, horizon, ..WindowConfig::default() }
     }
 
-    /// Input channels of the windows: the target, plus the weekday pair and the calendar
-    /// pair if asked.
+    /// Numeric input channels: the target, plus the weekday pair, the calendar pair and
+    /// the price channel if asked.
+    pub fn data_channels(&self) -> usize {
+        1 + 2 * usize::from(self.weekday_channels) + 2 * usize::from(self.calendar_channels) + usize::from(self.price_channel)
+    }
+
+    /// Channels of the windows: the numeric ones and one table row per static key.
     pub fn channels(&self) -> usize {
-        1 + 2 * usize::from(self.weekday_channels) + 2 * usize::from(self.calendar_channels)
+        self.data_channels() + self.statics.len()
+    }
+
+    /// Channels the network (inside its embedding lookup) takes: the numeric ones and
+    /// each static key's embedding.
+    pub fn network_channels(&self) -> usize {
+        self.data_channels() + self.statics.len() * self.embedding_dim
+    }
+
+    /// The same config with the static keys' vocabulary learned from `panel` (kept as it
+    /// is when already learned or when there are no static keys).
+    pub fn with_vocabulary(&self, panel: &Panel) -> WindowConfig {
+        let mut cfg = self.clone();
+        if !cfg.statics.is_empty() && cfg.vocabulary.as_ref().is_none_or(|v| v.keys() != cfg.statics.as_slice()) {
+            cfg.vocabulary = Some(Vocabulary::learn(panel, &cfg.statics));
+        }
+        cfg
+    }
+
+    /// Each static key's table size (its vocabulary plus the "unknown" row).
+    pub fn table_sizes(&self, panel: &Panel) -> Vec<usize> {
+        self.with_vocabulary(panel).vocabulary.map(|v| v.table_sizes()).unwrap_or_default()
+    }
+
+    /// The static table rows of every series of `panel`.
+    fn static_rows(&self, panel: &Panel) -> Vec<Vec<usize>> {
+        match self.with_vocabulary(panel).vocabulary {
+            Some(v) => (0..panel.n_series()).map(|i| v.rows_of(panel, i)).collect(),
+            None => vec![Vec::new(); panel.n_series()],
+        }
     }
 
     /// Checks every range before anything is cut.
@@ -98,6 +157,15 @@ impl WindowConfig {
             if v == 0 {
                 return Err(NeuralError::config(format!("windows.{what}"), "must be at least 1"));
             }
+        }
+        if !self.statics.is_empty() && self.embedding_dim == 0 {
+            return Err(NeuralError::config("windows.embedding_dim", "must be at least 1 with static embeddings"));
+        }
+        let mut seen = self.statics.clone();
+        seen.sort_unstable_by_key(|k| k.name());
+        seen.dedup();
+        if seen.len() != self.statics.len() {
+            return Err(NeuralError::config("windows.statics", "a key is listed twice"));
         }
         if self.crops == 0 || (self.crops > 1 && (self.crops - 1) * self.crop_step >= self.lookback) {
             return Err(NeuralError::config(
@@ -157,7 +225,8 @@ impl WindowSet {
         (x, y)
     }
 
-    fn push(&mut self, panel: &Panel, scaler: &SeriesScale, series: usize, origin: usize, with_target: bool, cfg: &WindowConfig) {
+    #[allow(clippy::too_many_arguments)]
+    fn push(&mut self, panel: &Panel, scaler: &SeriesScale, series: usize, statics: &[usize], origin: usize, with_target: bool, cfg: &WindowConfig) {
         let row = panel.row(series);
         let (start, _) = panel.spans[series];
         let scale = scaler.at(origin);
@@ -187,12 +256,33 @@ impl WindowSet {
             let event = |d: usize| cal.is_some_and(|c| c.event_name_1.get(d).is_some_and(Option::is_some) || c.event_name_2.get(d).is_some_and(Option::is_some));
             self.inputs.extend((0..self.lookback).map(|k| day(k).map_or(0.0, |d| f32::from(u8::from(event(d))))));
         }
+        if cfg.price_channel {
+            self.push_relative_prices(panel, series, origin);
+        }
+        // table rows are small integers: exact in f32
+        for &row in statics {
+            self.inputs.extend(std::iter::repeat_n(row as f32, self.lookback));
+        }
         if with_target {
             self.targets.extend((origin..origin + self.horizon).map(value));
         }
         self.scales.push(scale);
         self.series.push(series);
         self.origins.push(origin);
+    }
+}
+
+impl WindowSet {
+    /// The price of the day `horizon` after each input position, relative to the highest
+    /// known price over those days, minus 1 (0 where unknown).
+    fn push_relative_prices(&mut self, panel: &Panel, series: usize, origin: usize) {
+        let prices = panel.price_row(series);
+        let price = |k: usize| -> Option<f32> {
+            let day = (origin + k + self.horizon).checked_sub(self.lookback)?;
+            prices?.get(day).copied().filter(|p| p.is_finite() && *p > 0.0)
+        };
+        let regular = (0..self.lookback).filter_map(price).fold(0.0f32, f32::max);
+        self.inputs.extend((0..self.lookback).map(|k| price(k).map_or(0.0, |p| p / regular - 1.0)));
     }
 }
 
@@ -254,13 +344,14 @@ pub fn training_windows(panel: &Panel, cfg: &WindowConfig, seed: u64) -> Result<
     let mut cumulative: Vec<f64> = Vec::new();
     let mut total = 0.0;
     let mut scalers = Vec::with_capacity(panel.n_series());
+    let statics = cfg.static_rows(panel);
     for i in 0..panel.n_series() {
         let scaler = SeriesScale::new(panel, i);
         let (s, e) = panel.spans[i];
         let first = s + cfg.min_history;
         let train_end = if cfg.validation && e >= s + cfg.min_history + h { e - h } else { e };
         if cfg.validation && train_end < e {
-            valid.push(panel, &scaler, i, train_end, true, cfg);
+            valid.push(panel, &scaler, i, &statics[i], train_end, true, cfg);
         }
         if train_end >= first + h {
             let last = train_end - h;
@@ -282,7 +373,7 @@ pub fn training_windows(panel: &Panel, cfg: &WindowConfig, seed: u64) -> Result<
         let k = cumulative.partition_point(|&c| c <= u).min(eligible.len() - 1);
         let (i, lo, hi) = eligible[k];
         let origin = rng.random_range(lo..=hi);
-        train.push(panel, &scalers[i], i, origin, true, cfg);
+        train.push(panel, &scalers[i], i, &statics[i], origin, true, cfg);
     }
     Ok((train, valid))
 }
@@ -291,9 +382,10 @@ pub fn training_windows(panel: &Panel, cfg: &WindowConfig, seed: u64) -> Result<
 /// forecast. Series with no observation get zeros and scale 1.
 pub fn prediction_windows(panel: &Panel, cfg: &WindowConfig) -> WindowSet {
     let mut set = WindowSet::empty(cfg.lookback, cfg.horizon, cfg.channels());
+    let statics = cfg.static_rows(panel);
     for i in 0..panel.n_series() {
         let scaler = SeriesScale::new(panel, i);
-        set.push(panel, &scaler, i, panel.spans[i].1, false, cfg);
+        set.push(panel, &scaler, i, &statics[i], panel.spans[i].1, false, cfg);
     }
     set
 }
@@ -408,6 +500,49 @@ mod tests {
         p.calendar = None;
         let w = prediction_windows(&p, &cfg);
         assert!(w.inputs[18..30].iter().all(|v| *v == 0.0));
+    }
+
+    #[test]
+    fn price_channel_holds_relative_prices_horizon_days_ahead() {
+        let mut p = panel();
+        // series 0: $4 until day 41, $3 (25 % off) from 42, unknown from 46; series 1: no price ever
+        let days = 50;
+        let mut prices: Vec<f32> = (0..days).map(|d| if d < 42 { 4.0 } else if d < 46 { 3.0 } else { f32::NAN }).collect();
+        prices.extend(vec![f32::NAN; days]);
+        p.prices = Some(tsforge_core::panel::Prices::new(2, days, prices).unwrap_or_else(|e| panic!("{e}")));
+        let cfg = WindowConfig { price_channel: true, weekday_channels: false, ..WindowConfig::new(6, 4) };
+        assert_eq!(cfg.channels(), 2);
+        let w = prediction_windows(&p, &cfg);
+        // origin 40: input positions 34..40 shifted 4 days are days 38..44 (regular price $4)
+        assert_eq!(&w.inputs[6..12], &[0.0, 0.0, 0.0, 0.0, -0.25, -0.25]);
+        assert!(w.inputs[18..24].iter().all(|v| *v == 0.0));
+        // training windows agree with the prediction ones at the same origin
+        let (train, _) = training_windows(&p, &WindowConfig { samples: 200, min_history: 4, validation: false, recent_days: 0, ..cfg.clone() }, 3).unwrap_or_else(|e| panic!("{e}"));
+        for k in (0..train.len()).filter(|&k| train.series[k] == 0 && train.origins[k] == 36) {
+            // days 34..40: all at $4
+            assert_eq!(&train.inputs[k * 12 + 6..k * 12 + 12], &[0.0; 6]);
+        }
+    }
+
+    #[test]
+    fn static_rows_ride_along_as_constant_channels() {
+        use tsforge_core::hierarchy::SeriesAttrs;
+        let mut p = panel();
+        let attrs = |store: &str| SeriesAttrs { item: "i".into(), dept: "d".into(), cat: "c".into(), store: store.into(), state: "CA".into() };
+        p.attrs = Some(vec![attrs("CA_2"), attrs("CA_1")]);
+        let cfg = WindowConfig { statics: vec![StaticKey::Store, StaticKey::Cat], embedding_dim: 3, weekday_channels: false, ..WindowConfig::new(5, 3) };
+        assert_eq!((cfg.data_channels(), cfg.channels(), cfg.network_channels()), (1, 3, 7));
+        assert_eq!(cfg.table_sizes(&p), vec![3, 2]);
+        let w = prediction_windows(&p, &cfg);
+        assert_eq!(&w.inputs[5..15], &[2.0, 2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
+        assert_eq!(&w.inputs[20..25], &[1.0; 5]);
+        // a learned vocabulary stays: on a subset holding only CA_1, CA_1 keeps row 1
+        let learned = cfg.with_vocabulary(&p);
+        let sub = crate::transfer::subset_panel(&p, &[1]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&prediction_windows(&sub, &learned).inputs[5..10], &[1.0; 5]);
+        assert_eq!(learned.table_sizes(&sub), vec![3, 2]);
+        assert!(WindowConfig { statics: vec![StaticKey::Store, StaticKey::Store], ..cfg.clone() }.validate().is_err());
+        assert!(WindowConfig { embedding_dim: 0, ..cfg }.validate().is_err());
     }
 
     #[test]

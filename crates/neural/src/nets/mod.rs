@@ -4,12 +4,14 @@
 
 mod conv;
 mod cost;
+mod embedded;
 mod inception;
 mod recurrent;
 mod resnet;
 
 pub use conv::{Conv1dNet, Conv1dNetConfig};
 pub use cost::Cost;
+pub use embedded::{Embedded, EmbeddedConfig};
 pub use inception::{Inception1d, Inception1dConfig, InceptionModule, WideBranch};
 pub use recurrent::{Cell, Recurrent, RecurrentConfig, RecurrentLayer};
 pub use resnet::{ResNet1d, ResNet1dConfig, ResidualBlock};
@@ -20,7 +22,7 @@ use burn::prelude::{Device, Tensor};
 use crate::error::Result;
 
 /// A forecasting network: scaled input windows in, scaled forecasts out.
-pub trait Network: Module {
+pub trait Network: Module + burn::module::ModuleDisplay {
     /// `x`: `[batch, channels, lookback]` → `[batch, horizon]`.
     fn forward(&self, x: Tensor<3>) -> Tensor<2>;
 
