@@ -270,6 +270,17 @@ fn unknown_dataset_name() {
 }
 
 #[test]
+fn unusable_devices_are_usage_errors() {
+    let dir = tempdir();
+    check(&tsforge(&["run", "--device", "tpu", "--quiet", "--out", "r"], dir.path()), &["--device", "'tpu' is not a device"]);
+    // the tests build without the `cuda` feature
+    check(&tsforge(&["run", "--device", "cuda", "--quiet", "--out", "r"], dir.path()), &["--device", "cuda:0", "without the `cuda` feature", "--features cuda"]);
+    std::fs::write(dir.path().join("gpu.toml"), "extends = \"quickstart\"\ndevice = \"cuda:x\"\n").unwrap_or(());
+    check(&tsforge(&["run", "gpu.toml", "--quiet", "--out", "r"], dir.path()), &["device: 'cuda:x' is not a device"]);
+    assert!(!dir.path().join("r").exists());
+}
+
+#[test]
 fn bad_command_line_usage() {
     let dir = tempdir();
     check(&tsforge(&["run", "--phase", "testing"], dir.path()), &["testing"]);

@@ -122,8 +122,8 @@ pub struct RunArgs {
     /// Continue an interrupted run with the same output folder from its trial log.
     #[arg(long)]
     pub resume: bool,
-    /// Where neural models train: cpu (default), cuda or cuda:N (needs a build with
-    /// `--features cuda`).
+    /// Where neural models train: cpu (default), cuda or cuda:N (a build with `--features
+    /// cuda`), wgpu (`--features wgpu`).
     #[arg(long)]
     pub device: Option<String>,
     /// No progress bars and no leaderboard on the terminal.

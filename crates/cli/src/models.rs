@@ -29,7 +29,7 @@ const DEFAULT_GBDT: [&str; 4] = [DIRECT, RECURSIVE, HURDLE, CHOICE];
 
 /// Neural families (crate `neural`), run by name (`recipes/neural.toml`): not in the
 /// default run yet, their scores still move a lot with the seed on m5-tiny.
-const NEURAL: [&str; 6] = ["CNN-LeNet", "CNN-VGG", "ResNet1D", "Inception1D", "LSTM", "GRU"];
+const NEURAL: [&str; 7] = ["CNN-LeNet", "CNN-VGG", "ResNet1D", "Inception1D", "LSTM", "GRU", "TCN"];
 
 /// Every name `--models` accepts: the catalog, the GBDT models, the partitioned
 /// variants of the direct and recursive models (`GBDT-Tweedie-direct-by-store`, …)
@@ -42,10 +42,18 @@ pub fn names() -> Vec<String> {
             out.push(format!("{base}{}", p.alias_suffix()));
         }
     }
-    out.extend(NEURAL.iter().map(|s| s.to_string()));
-    out.extend(NEURAL.iter().map(|s| format!("{s}{FINE_TUNED}")));
+    for s in NEURAL {
+        for variant in ["", COVARIATES] {
+            out.push(format!("{s}{variant}"));
+            out.push(format!("{s}{variant}{FINE_TUNED}"));
+        }
+    }
     out
 }
+
+/// Suffix of a neural family fed every covariate: SNAP/event and relative price
+/// channels, embeddings of item, dept, cat, store and state.
+const COVARIATES: &str = "-cov";
 
 /// Suffix of a neural family fine-tuned per store: one global net, then a copy per store
 /// with its first block frozen, fine-tuned on that store's series (transfer learning).
@@ -76,15 +84,20 @@ pub fn build(name: &str, opts: &CatalogOptions, g: &GbdtSettings, horizon: usize
     if let Some(model) = catalog::build(name, opts) {
         return Ok(Box::new(model));
     }
+    if let Some((family, covariates, fine_tuned)) = neural_variant(name) {
+        let mut model = neural(family, horizon, seed);
+        if covariates {
+            model = model.with_covariates().alias_with(format!("{family}{COVARIATES}"));
+        }
+        if fine_tuned {
+            model = model.fine_tuned_by_store(tsforge_neural::FineTune::default());
+        }
+        return Ok(Box::new(model));
+    }
     match name {
         HURDLE => Ok(Box::new(HurdleForecaster::gbdt(horizon, seed).map_err(fail)?)),
         HURDLE_LOGIT => Ok(Box::new(HurdleForecaster::logistic(horizon, seed).map_err(fail)?)),
         CHOICE => Ok(Box::new(SparsityChoice::new(horizon, seed).map_err(fail)?)),
-        _ if NEURAL.contains(&name) => Ok(Box::new(neural(name, horizon, seed))),
-        _ if name.ends_with(FINE_TUNED) && NEURAL.contains(&name.trim_end_matches(FINE_TUNED)) => {
-            let base = neural(name.trim_end_matches(FINE_TUNED), horizon, seed);
-            Ok(Box::new(base.fine_tuned_by_store(tsforge_neural::FineTune::default())))
-        }
         _ => {
             for (base, recursive) in [(DIRECT, false), (RECURSIVE, true)] {
                 for p in Partition::ALL {
@@ -99,6 +112,13 @@ pub fn build(name: &str, opts: &CatalogOptions, g: &GbdtSettings, horizon: usize
     }
 }
 
+/// A neural model name split into its family and its suffixes: `(family, -cov, -FT-store)`.
+fn neural_variant(name: &str) -> Option<(&'static str, bool, bool)> {
+    let (rest, fine_tuned) = name.strip_suffix(FINE_TUNED).map_or((name, false), |r| (r, true));
+    let (family, covariates) = rest.strip_suffix(COVARIATES).map_or((rest, false), |r| (r, true));
+    NEURAL.iter().find(|&&f| f == family).map(|&f| (f, covariates, fine_tuned))
+}
+
 /// A neural family with its default configuration.
 fn neural(name: &str, horizon: usize, seed: u64) -> NeuralForecaster {
     match name {
@@ -107,6 +127,7 @@ fn neural(name: &str, horizon: usize, seed: u64) -> NeuralForecaster {
         "ResNet1D" => NeuralForecaster::resnet(horizon, seed),
         "Inception1D" => NeuralForecaster::inception(horizon, seed),
         "LSTM" => NeuralForecaster::lstm(horizon, seed),
+        "TCN" => NeuralForecaster::tcn(horizon, seed),
         _ => NeuralForecaster::gru(horizon, seed),
     }
 }

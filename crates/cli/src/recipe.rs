@@ -40,7 +40,7 @@ pub struct Recipe {
     /// Wall-clock budget of the whole run (`90s`, `30m`, `1h`); `--time-limit` wins.
     pub time_limit: Option<String>,
     /// Where neural models train: `cpu` (default), `cuda` or `cuda:N` (a build with the
-    /// `cuda` feature); `--device` wins.
+    /// `cuda` feature), `wgpu` (the `wgpu` feature); `--device` wins.
     pub device: Option<String>,
     /// Hyperparameter search and ensembling (absent: only the fixed models run).
     pub search: Option<SearchSettings>,

@@ -15,6 +15,7 @@ fn burn_params(arch: &Architecture) -> usize {
         Architecture::ResNet(c) => init_seeded(c, &d, 0).num_params(),
         Architecture::Inception(c) => init_seeded(c, &d, 0).num_params(),
         Architecture::Recurrent(c) => init_seeded(c, &d, 0).num_params(),
+        Architecture::Tcn(c) => init_seeded(c, &d, 0).num_params(),
     }
 }
 
@@ -33,6 +34,7 @@ fn main() {
     models.push(plain);
     models.push(NeuralForecaster::lstm(h, 0));
     models.push(NeuralForecaster::gru(h, 0));
+    models.push(NeuralForecaster::tcn(h, 0));
     println!("| model | params | burn's count | MFLOP/window |\n|---|---:|---:|---:|");
     for m in &models {
         let cost = m.architecture.cost();

@@ -5,7 +5,7 @@
 //! PyTorch.
 //!
 //! `RAYON_NUM_THREADS=1 cargo run --release -p tsforge-neural --example steps_per_second -- FAMILY BATCH [STEPS]`
-//! with FAMILY one of `lenet, vgg, resnet, inception, lstm, gru`.
+//! with FAMILY one of `lenet, vgg, resnet, inception, lstm, gru, tcn`.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -32,6 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         "inception" => NeuralForecaster::inception(28, 0),
         "lstm" => NeuralForecaster::lstm(28, 0),
         "gru" => NeuralForecaster::gru(28, 0),
+        "tcn" => NeuralForecaster::tcn(28, 0),
         other => return Err(format!("unknown family '{other}'").into()),
     };
     let (c, l, h) = (model.windows.channels(), model.windows.lookback, model.windows.horizon);
@@ -64,6 +65,10 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 run(init_seeded(cfg, &device, 0), &set, steps, batch)?
             }
             Architecture::Recurrent(cfg) => {
+                run(init_seeded(cfg, &device, 0), &set, warmup, batch)?;
+                run(init_seeded(cfg, &device, 0), &set, steps, batch)?
+            }
+            Architecture::Tcn(cfg) => {
                 run(init_seeded(cfg, &device, 0), &set, warmup, batch)?;
                 run(init_seeded(cfg, &device, 0), &set, steps, batch)?
             }

@@ -5,7 +5,7 @@
 //!
 //! `cargo run --release -p tsforge-neural --example transfer [-- SEED [FAMILY [STORE [FROZEN [FINE_STEPS]]]]]`
 //! (defaults: 0, lenet, the first store, 1 frozen block, 300 fine-tuning steps at a third
-//! of the learning rate). FAMILY: lenet, vgg, resnet, inception, lstm, gru.
+//! of the learning rate). FAMILY: lenet, vgg, resnet, inception, lstm, gru, tcn.
 
 use tsforge_core::metrics::M5Evaluator;
 use tsforge_core::{FittedForecaster, Hierarchy};
@@ -39,6 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         "inception" => NeuralForecaster::inception(h, seed),
         "lstm" => NeuralForecaster::lstm(h, seed),
         "gru" => NeuralForecaster::gru(h, seed),
+        "tcn" => NeuralForecaster::tcn(h, seed),
         other => return Err(format!("unknown family '{other}'").into()),
     };
     let fine = TrainConfig { steps: fine_steps, learning_rate: model.train.learning_rate / 3.0, seed: seed + 1, ..model.train.clone() };

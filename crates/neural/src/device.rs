@@ -1,5 +1,6 @@
-//! Where networks train (the CPU, or an NVIDIA GPU in a build with the `cuda` feature)
-//! and seeded, reproducible initialization.
+//! Where networks train (the CPU; an NVIDIA GPU in a build with the `cuda` feature; any
+//! GPU wgpu reaches — Vulkan, Metal, DirectX — with the `wgpu` feature) and seeded,
+//! reproducible initialization.
 //!
 //! The device is chosen once per process with [`select`] (the CLI's `--device`); every
 //! fit then trains on [`compute`]. The CPU is the default and the only device the tests
@@ -31,6 +32,9 @@ pub enum Accelerator {
     Cpu,
     /// The NVIDIA GPU of this index (burn's CUDA backend; needs the `cuda` feature).
     Cuda(usize),
+    /// The best adapter wgpu finds (a discrete GPU first; `CUBECL_WGPU_DEFAULT_DEVICE`
+    /// overrides); needs the `wgpu` feature.
+    Wgpu,
 }
 
 impl fmt::Display for Accelerator {
@@ -38,6 +42,7 @@ impl fmt::Display for Accelerator {
         match self {
             Accelerator::Cpu => write!(f, "cpu"),
             Accelerator::Cuda(i) => write!(f, "cuda:{i}"),
+            Accelerator::Wgpu => write!(f, "wgpu"),
         }
     }
 }
@@ -45,11 +50,12 @@ impl fmt::Display for Accelerator {
 impl FromStr for Accelerator {
     type Err = NeuralError;
 
-    /// `cpu`, `cuda` (GPU 0) or `cuda:N`.
+    /// `cpu`, `cuda` (GPU 0), `cuda:N` or `wgpu`.
     fn from_str(s: &str) -> Result<Accelerator> {
-        let bad = || NeuralError::config("device", format!("'{s}' is not a device (cpu, cuda, cuda:N)"));
+        let bad = || NeuralError::config("device", format!("'{s}' is not a device (cpu, cuda, cuda:N, wgpu)"));
         match s.trim().to_ascii_lowercase().as_str() {
             "cpu" => Ok(Accelerator::Cpu),
+            "wgpu" => Ok(Accelerator::Wgpu),
             "cuda" | "gpu" => Ok(Accelerator::Cuda(0)),
             other => other.strip_prefix("cuda:").and_then(|i| i.parse().ok()).map(Accelerator::Cuda).ok_or_else(bad),
         }
@@ -61,6 +67,16 @@ pub fn is_available_in_build(accelerator: Accelerator) -> bool {
     match accelerator {
         Accelerator::Cpu => true,
         Accelerator::Cuda(_) => cfg!(feature = "cuda"),
+        Accelerator::Wgpu => cfg!(feature = "wgpu"),
+    }
+}
+
+/// The cargo feature a device needs.
+fn feature_of(accelerator: Accelerator) -> &'static str {
+    match accelerator {
+        Accelerator::Cpu => "flex",
+        Accelerator::Cuda(_) => "cuda",
+        Accelerator::Wgpu => "wgpu",
     }
 }
 
@@ -73,7 +89,7 @@ pub fn select(accelerator: Accelerator) -> Result<()> {
     if !is_available_in_build(accelerator) {
         return Err(NeuralError::config(
             "device",
-            format!("{accelerator}: this tsforge was built without the `cuda` feature (rebuild with `cargo build --release --features cuda`)"),
+            format!("{accelerator}: this tsforge was built without the `{0}` feature (rebuild with `cargo build --release --features {0}`)", feature_of(accelerator)),
         ));
     }
     let device = device_of(accelerator);
@@ -96,6 +112,8 @@ fn device_of(accelerator: Accelerator) -> Device {
     match accelerator {
         #[cfg(feature = "cuda")]
         Accelerator::Cuda(index) => Device::cuda(index),
+        #[cfg(feature = "wgpu")]
+        Accelerator::Wgpu => Device::wgpu(burn::prelude::DeviceKind::DefaultDevice),
         _ => cpu(),
     }
 }
@@ -109,7 +127,7 @@ fn probe(device: &Device) -> std::result::Result<(), String> {
         (t.clone() + t).sum().try_into_scalar::<f32>()
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-        Ok(Ok(sum)) if sum == 6.0 => Ok(()),
+        Ok(Ok(6.0)) => Ok(()),
         Ok(Ok(sum)) => Err(format!("1 + 2 + 1 + 2 came back as {sum}")),
         Ok(Err(e)) => Err(format!("{e:?}")),
         Err(panic) => Err(panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "the backend panicked".into())),
@@ -169,6 +187,7 @@ mod tests {
         assert_eq!("CUDA".parse::<Accelerator>().ok(), Some(Accelerator::Cuda(0)));
         assert_eq!("cuda:1".parse::<Accelerator>().ok(), Some(Accelerator::Cuda(1)));
         assert_eq!(Accelerator::Cuda(1).to_string(), "cuda:1");
+        assert_eq!("wgpu".parse::<Accelerator>().ok(), Some(Accelerator::Wgpu));
         let err = "tpu".parse::<Accelerator>().err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("'tpu' is not a device"), "{err}");
         assert!("cuda:x".parse::<Accelerator>().is_err());
@@ -183,6 +202,10 @@ mod tests {
             let err = select(Accelerator::Cuda(0)).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.contains("without the `cuda` feature"), "{err}");
             assert_eq!(selected(), Accelerator::Cpu);
+        }
+        if !cfg!(feature = "wgpu") {
+            let err = select(Accelerator::Wgpu).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains("--features wgpu"), "{err}");
         }
     }
 }

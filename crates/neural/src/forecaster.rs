@@ -7,7 +7,7 @@ use tsforge_core::{FittedForecaster, Forecast, Forecaster, Panel};
 
 use crate::device::{compute, init_seeded};
 use crate::error::{NeuralError, Result};
-use crate::nets::{Conv1dNetConfig, Cost, EmbeddedConfig, Inception1dConfig, NetworkConfig, RecurrentConfig, ResNet1dConfig};
+use crate::nets::{Conv1dNetConfig, Cost, EmbeddedConfig, Inception1dConfig, NetworkConfig, RecurrentConfig, ResNet1dConfig, TcnConfig};
 use crate::train::{Loss, Schedule, TrainConfig, TrainReport, predict_multi_crop, train};
 use crate::transfer::{FineTune, subset_panel};
 use crate::windows::{WindowConfig, WindowSet, prediction_windows, training_windows};
@@ -20,6 +20,7 @@ pub enum Architecture {
     ResNet(ResNet1dConfig),
     Inception(Inception1dConfig),
     Recurrent(RecurrentConfig),
+    Tcn(TcnConfig),
 }
 
 /// Static keys from an override: `["store", "item"]` or `"store,item"` (`[]` or `""`: none).
@@ -47,6 +48,7 @@ impl Architecture {
             Architecture::ResNet(c) => c.validate(),
             Architecture::Inception(c) => c.validate(),
             Architecture::Recurrent(c) => c.validate(),
+            Architecture::Tcn(c) => c.validate(),
         }
     }
 
@@ -56,6 +58,7 @@ impl Architecture {
             Architecture::ResNet(c) => c.cost(),
             Architecture::Inception(c) => c.cost(),
             Architecture::Recurrent(c) => c.cost(),
+            Architecture::Tcn(c) => c.cost(),
         }
     }
 
@@ -65,6 +68,7 @@ impl Architecture {
             Architecture::ResNet(c) => c.io(),
             Architecture::Inception(c) => c.io(),
             Architecture::Recurrent(c) => c.io(),
+            Architecture::Tcn(c) => c.io(),
         }
     }
 
@@ -75,6 +79,7 @@ impl Architecture {
             Architecture::ResNet(c) => c.channels_in = channels,
             Architecture::Inception(c) => c.channels_in = channels,
             Architecture::Recurrent(c) => c.channels_in = channels,
+            Architecture::Tcn(c) => c.channels_in = channels,
         }
     }
 
@@ -85,6 +90,7 @@ impl Architecture {
             Architecture::ResNet(c) => c.lookback = lookback,
             Architecture::Inception(c) => c.lookback = lookback,
             Architecture::Recurrent(c) => c.lookback = lookback,
+            Architecture::Tcn(c) => c.lookback = lookback,
         }
     }
 
@@ -95,13 +101,14 @@ impl Architecture {
             Architecture::ResNet(c) => c.dropout = p,
             Architecture::Inception(c) => c.dropout = p,
             Architecture::Recurrent(c) => c.dropout = p,
+            Architecture::Tcn(c) => c.dropout = p,
         }
     }
 
     /// The family's width, scaling the rest of the architecture along: Conv, the first
     /// block's channels (later blocks keep their ratio to it); ResNet, the stem channels
     /// (stages keep their ratio); Inception, the branch channels (stem and 1×1 reductions
-    /// keep their ratio); LSTM/GRU, the hidden size.
+    /// keep their ratio); LSTM/GRU, the hidden size; TCN, the block channels.
     pub fn set_width(&mut self, width: usize) {
         match self {
             Architecture::Conv(c) => {
@@ -120,12 +127,13 @@ impl Architecture {
                 c.branch_channels = width;
             }
             Architecture::Recurrent(c) => c.hidden = width,
+            Architecture::Tcn(c) => c.channels = width,
         }
     }
 
     /// The family's depth: Conv, the number of conv-pool blocks (new blocks double the
     /// last one's channels); ResNet, residual blocks per stage; Inception, modules;
-    /// LSTM/GRU, stacked layers.
+    /// LSTM/GRU, stacked layers; TCN, residual blocks (the receptive field doubles with each).
     pub fn set_depth(&mut self, depth: usize) {
         match self {
             Architecture::Conv(c) => {
@@ -140,6 +148,7 @@ impl Architecture {
             Architecture::ResNet(c) => c.blocks_per_stage = depth,
             Architecture::Inception(c) => c.modules = depth,
             Architecture::Recurrent(c) => c.layers = depth,
+            Architecture::Tcn(c) => c.levels = depth,
         }
     }
 }
@@ -194,6 +203,13 @@ impl NeuralForecaster {
     /// Stacked GRU (2 layers of 32 hidden units), last hidden state to all horizon steps.
     pub fn gru(horizon: usize, seed: u64) -> NeuralForecaster {
         NeuralForecaster::new("GRU", Architecture::Recurrent(RecurrentConfig::gru(LOOKBACK, horizon).with_channels_in(CHANNELS).with_hidden(32)), horizon, seed)
+    }
+
+    /// TCN: four residual blocks of dilated causal 3-wide convolutions (dilations 1, 2, 4,
+    /// 8: a receptive field of 61 days over the 56-day lookback), 32 channels, the last
+    /// week's features to all horizon steps.
+    pub fn tcn(horizon: usize, seed: u64) -> NeuralForecaster {
+        NeuralForecaster::new("TCN", Architecture::Tcn(TcnConfig::new(LOOKBACK, horizon).with_channels_in(CHANNELS)), horizon, seed)
     }
 
     /// The same model under another leaderboard name.
@@ -432,6 +448,7 @@ impl NeuralForecaster {
             Architecture::ResNet(c) => self.fit_family(c, &sets)?,
             Architecture::Inception(c) => self.fit_family(c, &sets)?,
             Architecture::Recurrent(c) => self.fit_family(c, &sets)?,
+            Architecture::Tcn(c) => self.fit_family(c, &sets)?,
         };
         let h = self.windows.horizon;
         let values = scaled
@@ -598,6 +615,7 @@ mod tests {
             "inception" => Architecture::Inception(Inception1dConfig::new(l, h).with_stem_channels(4).with_branch_channels(4).with_reduce_channels(2)),
             "lstm" => Architecture::Recurrent(RecurrentConfig::lstm(l, h).with_hidden(4)),
             "gru" => Architecture::Recurrent(RecurrentConfig::gru(l, h).with_hidden(4)),
+            "tcn" => Architecture::Tcn(TcnConfig::new(l, h).with_channels(4).with_levels(3)),
             _ => Architecture::ResNet(ResNet1dConfig::new(l, h).with_stem_channels(4).with_stage_channels(vec![4, 8]).with_pooled_len(2)),
         };
         let mut m = NeuralForecaster::new(arch, architecture, h, seed);
@@ -615,7 +633,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_forecast_other_seed_other_forecast() {
-        for arch in ["conv", "resnet", "inception", "lstm", "gru"] {
+        for arch in ["conv", "resnet", "inception", "lstm", "gru", "tcn"] {
             let a = forecast(&tiny(arch, 11));
             let b = forecast(&tiny(arch, 11));
             let c = forecast(&tiny(arch, 12));

@@ -56,7 +56,7 @@ pub mod windows;
 pub use augment::AugmentConfig;
 pub use error::NeuralError;
 pub use forecaster::{Architecture, FittedNeural, NeuralForecaster};
-pub use nets::{Cell, Conv1dNet, Conv1dNetConfig, Cost, Inception1d, Inception1dConfig, Network, NetworkConfig, Recurrent, RecurrentConfig, ResNet1d, ResNet1dConfig};
+pub use nets::{Cell, Conv1dNet, Conv1dNetConfig, Cost, Inception1d, Inception1dConfig, Network, NetworkConfig, Recurrent, RecurrentConfig, ResNet1d, ResNet1dConfig, Tcn, TcnConfig};
 pub use train::{Loss, Schedule, TrainConfig, TrainReport};
 pub use transfer::{FineTune, TransferFit, subset_panel};
 pub use statics::{StaticKey, Vocabulary};

@@ -362,7 +362,7 @@ pub fn predict<M: Network>(net: &M, set: &WindowSet, kind: Loss) -> Result<Vec<f
 mod tests {
     use super::*;
     use crate::device::{cpu, init_seeded};
-    use crate::nets::{Conv1dNetConfig, Inception1dConfig, NetworkConfig, RecurrentConfig, ResNet1dConfig};
+    use crate::nets::{Conv1dNetConfig, Inception1dConfig, NetworkConfig, RecurrentConfig, ResNet1dConfig, TcnConfig};
 
     /// `n` windows of phase-shifted weekly waves: input L values, target the next H.
     fn waves(n: usize, l: usize, h: usize) -> WindowSet {
@@ -434,6 +434,12 @@ mod tests {
     #[test]
     fn gru_overfits_a_few_windows() {
         let r = overfit_with(&RecurrentConfig::gru(14, 7).with_hidden(32).with_layers(1), 800, 2e-2);
+        assert!(r.train_loss[r.train_loss.len() - 1] < 0.01 * r.train_loss[0], "{:?}", r.train_loss);
+    }
+
+    #[test]
+    fn tcn_overfits_a_few_windows() {
+        let r = overfit(&TcnConfig::new(14, 7).with_channels(16).with_levels(3));
         assert!(r.train_loss[r.train_loss.len() - 1] < 0.01 * r.train_loss[0], "{:?}", r.train_loss);
     }
 

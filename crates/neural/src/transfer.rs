@@ -124,6 +124,7 @@ impl NeuralForecaster {
             Architecture::ResNet(c) => self.transfer_family(c, &run),
             Architecture::Inception(c) => self.transfer_family(c, &run),
             Architecture::Recurrent(c) => self.transfer_family(c, &run),
+            Architecture::Tcn(c) => self.transfer_family(c, &run),
         }
     }
 

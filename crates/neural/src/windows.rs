@@ -345,13 +345,13 @@ pub fn training_windows(panel: &Panel, cfg: &WindowConfig, seed: u64) -> Result<
     let mut total = 0.0;
     let mut scalers = Vec::with_capacity(panel.n_series());
     let statics = cfg.static_rows(panel);
-    for i in 0..panel.n_series() {
+    for (i, rows) in statics.iter().enumerate() {
         let scaler = SeriesScale::new(panel, i);
         let (s, e) = panel.spans[i];
         let first = s + cfg.min_history;
         let train_end = if cfg.validation && e >= s + cfg.min_history + h { e - h } else { e };
         if cfg.validation && train_end < e {
-            valid.push(panel, &scaler, i, &statics[i], train_end, true, cfg);
+            valid.push(panel, &scaler, i, rows, train_end, true, cfg);
         }
         if train_end >= first + h {
             let last = train_end - h;
@@ -382,10 +382,9 @@ pub fn training_windows(panel: &Panel, cfg: &WindowConfig, seed: u64) -> Result<
 /// forecast. Series with no observation get zeros and scale 1.
 pub fn prediction_windows(panel: &Panel, cfg: &WindowConfig) -> WindowSet {
     let mut set = WindowSet::empty(cfg.lookback, cfg.horizon, cfg.channels());
-    let statics = cfg.static_rows(panel);
-    for i in 0..panel.n_series() {
+    for (i, rows) in cfg.static_rows(panel).iter().enumerate() {
         let scaler = SeriesScale::new(panel, i);
-        set.push(panel, &scaler, i, &statics[i], panel.spans[i].1, false, cfg);
+        set.push(panel, &scaler, i, rows, panel.spans[i].1, false, cfg);
     }
     set
 }

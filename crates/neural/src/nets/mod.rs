@@ -8,6 +8,7 @@ mod embedded;
 mod inception;
 mod recurrent;
 mod resnet;
+mod tcn;
 
 pub use conv::{Conv1dNet, Conv1dNetConfig};
 pub use cost::Cost;
@@ -15,6 +16,7 @@ pub use embedded::{Embedded, EmbeddedConfig};
 pub use inception::{Inception1d, Inception1dConfig, InceptionModule, WideBranch};
 pub use recurrent::{Cell, Recurrent, RecurrentConfig, RecurrentLayer};
 pub use resnet::{ResNet1d, ResNet1dConfig, ResidualBlock};
+pub use tcn::{Tcn, TcnBlock, TcnConfig};
 
 use burn::module::Module;
 use burn::prelude::{Device, Tensor};
@@ -81,6 +83,8 @@ mod tests {
         assert_eq!(out_dims(&RecurrentConfig::lstm(56, 28).with_hidden(8).with_channels_in(3), 3), [3, 28]);
         assert_eq!(out_dims(&RecurrentConfig::gru(29, 5).with_hidden(4).with_layers(3), 2), [2, 5]);
         assert_eq!(out_dims(&RecurrentConfig::gru(7, 5).with_hidden(4).with_layers(1), 1), [1, 5]);
+        assert_eq!(out_dims(&TcnConfig::new(56, 28).with_channels_in(3).with_channels(8), 3), [3, 28]);
+        assert_eq!(out_dims(&TcnConfig::new(9, 5).with_levels(5).with_head_positions(9), 2), [2, 5]);
     }
 
     #[test]
