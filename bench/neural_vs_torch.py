@@ -28,7 +28,7 @@ from results_md import git_rev, write_section
 ROOT = Path(__file__).resolve().parent.parent
 L, C, H = 56, 3, 28
 # steps per timed run, so each side runs a few seconds with 1 thread
-STEPS = {"lenet": 200, "vgg": 100, "resnet": 60, "inception": 40, "lstm": 40, "gru": 40}
+STEPS = {"lenet": 200, "vgg": 100, "resnet": 60, "inception": 40, "lstm": 40, "gru": 40, "tcn": 30}
 
 
 def torch_model(family: str):
@@ -103,6 +103,38 @@ def torch_model(family: str):
                 return self.head(out[:, -1])
 
         return Rnn()
+    if family == "tcn":
+
+        class Causal(nn.Module):
+            def __init__(self, c_in, c_out, dilation, k=3):
+                super().__init__()
+                self.pad = (k - 1) * dilation
+                self.conv = nn.Conv1d(c_in, c_out, k, dilation=dilation)
+
+            def forward(self, x):
+                return self.conv(nn.functional.pad(x, (self.pad, 0)))
+
+        class TcnBlock(nn.Module):
+            def __init__(self, c_in, c, dilation):
+                super().__init__()
+                self.first, self.second = Causal(c_in, c, dilation), Causal(c, c, dilation)
+                self.short = nn.Conv1d(c_in, c, 1) if c_in != c else None
+
+            def forward(self, x):
+                y = nn.functional.relu(self.second(nn.functional.relu(self.first(x))))
+                return nn.functional.relu(y + (x if self.short is None else self.short(x)))
+
+        class Tcn(nn.Module):
+            def __init__(self, c=32, levels=4, last=7):
+                super().__init__()
+                self.blocks = nn.Sequential(*[TcnBlock(C if j == 0 else c, c, 2**j) for j in range(levels)])
+                self.last = last
+                self.head = nn.Linear(c * last, H)
+
+            def forward(self, x):
+                return self.head(self.blocks(x)[:, :, -self.last :].flatten(1))
+
+        return Tcn()
     raise ValueError(family)
 
 
@@ -151,7 +183,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--batch", type=int, default=256)
-    ap.add_argument("--families", default="lenet,vgg,resnet,inception,lstm,gru")
+    ap.add_argument("--families", default="lenet,vgg,resnet,inception,lstm,gru,tcn")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()

@@ -8,7 +8,9 @@
 //! `NEURAL_UNIT_WEIGHTS=1` draws series by unit sales instead of dollar sales;
 //! `NEURAL_FT_STORE=1` fine-tunes the global network on each store (`-FT-store`);
 //! `NEURAL_COVARIATES=calendar,prices,statics` (any of them) adds the calendar pair, the
-//! relative price channel and 4-wide embeddings of item, dept, cat, store and state.
+//! relative price channel and 4-wide embeddings of item, dept, cat, store and state;
+//! `NEURAL_OVERRIDES='{"learning_rate": 0.001, "dropout": 0.1}'` applies
+//! [`NeuralForecaster::with_overrides`] keys.
 //!
 //! Measured at git f016870 (`cargo run --release -p tsforge-neural --example m5_tiny -- 0`,
 //! seed 0, MSE, series drawn by dollar sales; 2 shared cores, so fit times are noisy):
@@ -75,6 +77,10 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 "statics" => model.with_static_embeddings(tsforge_neural::StaticKey::ALL.to_vec(), 4),
                 other => return Err(format!("unknown covariate '{other}' (calendar, prices, statics)").into()),
             };
+        }
+        if let Ok(text) = std::env::var("NEURAL_OVERRIDES") {
+            let overrides: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)?;
+            model = model.with_overrides(&overrides)?;
         }
         let start = Instant::now();
         let fitted = model.fit_panel(&train)?;

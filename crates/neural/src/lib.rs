@@ -3,25 +3,32 @@
 //! one that imports burn; every burn type stays inside it.
 //!
 //! - [`windows`]: scaled lookback/horizon windows, series drawn by recent dollar sales
-//!   (units where the panel has no prices) from a seed; test-time multi-crop settings;
+//!   (units where the panel has no prices) from a seed; optional weekday, SNAP/event and
+//!   relative-price channels (the last two `horizon` days ahead: known in advance) and
+//!   static keys; test-time multi-crop settings;
+//! - [`statics`]: the item, dept, cat, store and state of each series as embedding-table
+//!   rows, one vocabulary per fit;
 //! - [`augment`]: jitter, magnitude scaling, cropping and time warping of training
 //!   batches, each switchable and seeded;
 //! - [`nets`]: the families, each built from its `#[derive(Config)]` config:
 //!   [`Conv1dNetConfig`] (LeNet/VGG style), [`ResNet1dConfig`], [`Inception1dConfig`] and
-//!   [`RecurrentConfig`] (stacked LSTM or GRU, PyTorch's equations, a direct head); each
-//!   reports its parameters and FLOPs per window ([`Cost`]);
+//!   [`RecurrentConfig`] (stacked LSTM or GRU, PyTorch's equations, a direct head) and
+//!   [`TcnConfig`] (dilated causal residual blocks); [`nets::EmbeddedConfig`] puts static
+//!   embedding lookups in front of any of them; each reports its parameters and FLOPs per
+//!   window ([`Cost`]);
 //! - [`train`]: AdamW, cosine or one-cycle schedule, gradient clipping, dropout, early
 //!   stopping; losses MSE, Poisson and Tweedie deviance ([`Loss`]);
 //! - [`NeuralForecaster`]: the [`Forecaster`](tsforge_core::Forecaster) on top, with
-//!   leaderboard aliases `CNN-LeNet`, `CNN-VGG`, `ResNet1D`, `Inception1D`, `LSTM` and
-//!   `GRU`, and [`NeuralForecaster::with_overrides`] for an AutoML trial's hyperparameters
+//!   leaderboard aliases `CNN-LeNet`, `CNN-VGG`, `ResNet1D`, `Inception1D`, `LSTM`, `GRU`
+//!   and `TCN`, [`NeuralForecaster::with_covariates`], and [`NeuralForecaster::with_overrides`] for an AutoML trial's hyperparameters
 //!   (`learning_rate`, `weight_decay`, `max_epochs`, `batch_size`, `lookback`, `dropout`,
 //!   `loss`, `width`, `depth`, `alias`, ...);
 //! - [`transfer`]: pretrain on every series, fine-tune on a subset (one store) with the
 //!   first blocks frozen ([`NeuralForecaster::fit_transfer`]), or as a forecaster of its
 //!   own: [`NeuralForecaster::fine_tuned_by_store`] (alias suffix `-FT-store`).
 //!
-//! Runs on the CPU (`Device::flex()`); the same seed gives the same forecasts.
+//! Runs on the CPU (`Device::flex()`), where the same seed gives the same forecasts; with
+//! the `cuda` or `wgpu` feature, [`device::select`] moves training to a GPU.
 //!
 //! ```
 //! use tsforge_core::{Forecaster, Panel, TimeIndex};
