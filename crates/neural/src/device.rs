@@ -5,9 +5,10 @@
 //! The device is chosen once per process with [`select`] (the CLI's `--device`); every
 //! fit then trains on [`compute`]. The CPU is the default and the only device the tests
 //! use: flex gives bit-identical parameters for a seed across processes and thread
-//! counts. On a GPU the same seed gives the same initial weights and window order, but
-//! floating-point reductions run in a scheduler-dependent order, so results agree to
-//! rounding, not to the bit.
+//! counts. On a GPU the same seed gives the same initial weights (drawn on the CPU, see
+//! [`init_for_training`]) and window order, but floating-point reductions run in another
+//! order, so results agree to rounding, not to the bit; dropout masks come from the
+//! device's own RNG.
 //!
 //! burn's CPU backend keeps one global RNG per process and initializes parameters
 //! lazily (on first use). A seeded init therefore reseeds, builds and touches every
@@ -166,6 +167,17 @@ impl ModuleVisitor for Materialize {
 pub fn reseed(device: &Device, seed: u64) {
     let _guard = INIT_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     device.seed(seed);
+}
+
+/// The network of `config` with weights drawn from `seed` on the CPU, moved to the compute
+/// device ([`compute`]) for training. The CPU draws them on every device: a GPU's own RNG
+/// draws other numbers for the same seed, and a GPU run should start where the CPU run does.
+pub fn init_for_training<C: NetworkConfig>(config: &C, seed: u64) -> C::Net {
+    let net = init_seeded(config, &cpu().autodiff(), seed);
+    match selected() {
+        Accelerator::Cpu => net,
+        _ => net.fork(&compute().autodiff()),
+    }
 }
 
 /// The network of `config` with weights drawn from `seed`, on `device`.

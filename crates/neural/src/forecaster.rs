@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use tsforge_core::model::ModelError;
 use tsforge_core::{FittedForecaster, Forecast, Forecaster, Panel};
 
-use crate::device::{compute, init_seeded};
+use crate::device::init_for_training;
 use crate::error::{NeuralError, Result};
 use crate::nets::{Conv1dNetConfig, Cost, EmbeddedConfig, Inception1dConfig, NetworkConfig, RecurrentConfig, ResNet1dConfig, TcnConfig};
 use crate::train::{Loss, Schedule, TrainConfig, TrainReport, predict_multi_crop, train};
@@ -207,9 +207,13 @@ impl NeuralForecaster {
 
     /// TCN: four residual blocks of dilated causal 3-wide convolutions (dilations 1, 2, 4,
     /// 8: a receptive field of 61 days over the 56-day lookback), 32 channels, the last
-    /// week's features to all horizon steps.
+    /// week's features to all horizon steps. Learning rate 1e-3: at the default 2e-3 it
+    /// overfits within 100 steps on m5-tiny (WRMSSE 0.7765/0.7796 at seeds 0/1 against
+    /// 0.7611/0.7345; dropout 0.1 made it worse).
     pub fn tcn(horizon: usize, seed: u64) -> NeuralForecaster {
-        NeuralForecaster::new("TCN", Architecture::Tcn(TcnConfig::new(LOOKBACK, horizon).with_channels_in(CHANNELS)), horizon, seed)
+        let mut m = NeuralForecaster::new("TCN", Architecture::Tcn(TcnConfig::new(LOOKBACK, horizon).with_channels_in(CHANNELS)), horizon, seed);
+        m.train.learning_rate = 1e-3;
+        m
     }
 
     /// The same model under another leaderboard name.
@@ -472,10 +476,9 @@ impl NeuralForecaster {
     /// Initializes the family's network (behind the embedding lookup when the windows
     /// carry static keys) and fits it.
     fn fit_family<C: NetworkConfig + Clone>(&self, config: &C, sets: &Sets<'_>) -> Result<(Vec<f32>, TrainReport)> {
-        let device = compute().autodiff();
         let seed = self.train.seed;
         if sets.windows.statics.is_empty() {
-            return self.fit_predict(init_seeded(config, &device, seed), sets);
+            return self.fit_predict(init_for_training(config, seed), sets);
         }
         let embedded = EmbeddedConfig {
             inner: config.clone(),
@@ -484,7 +487,7 @@ impl NeuralForecaster {
             dim: sets.windows.embedding_dim,
         };
         embedded.validate()?;
-        self.fit_predict(init_seeded(&embedded, &device, seed), sets)
+        self.fit_predict(init_for_training(&embedded, seed), sets)
     }
 }
 

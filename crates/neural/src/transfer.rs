@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tsforge_core::panel::{Covariate, Prices};
 use tsforge_core::{Forecast, Panel};
 
-use crate::device::{compute, init_seeded};
+use crate::device::init_for_training;
 use crate::error::{NeuralError, Result};
 use crate::forecaster::{Architecture, NeuralForecaster};
 use crate::nets::{EmbeddedConfig, Network, NetworkConfig};
@@ -130,15 +130,14 @@ impl NeuralForecaster {
 
     /// The family's network (behind the static lookups when the windows carry keys), pretrained then fine-tuned.
     fn transfer_family<C: NetworkConfig + Clone>(&self, config: &C, run: &Transfer<'_>) -> Result<TransferFit> {
-        let device = compute().autodiff();
         let seed = self.train.seed;
         let w = run.windows;
         if w.statics.is_empty() {
-            return self.transfer(init_seeded(config, &device, seed), run);
+            return self.transfer(init_for_training(config, seed), run);
         }
         let embedded = EmbeddedConfig { inner: config.clone(), data_channels: w.data_channels(), tables: w.table_sizes(run.panel), dim: w.embedding_dim };
         embedded.validate()?;
-        self.transfer(init_seeded(&embedded, &device, seed), run)
+        self.transfer(init_for_training(&embedded, seed), run)
     }
 
     fn transfer<M: Network>(&self, net: M, run: &Transfer<'_>) -> Result<TransferFit> {
@@ -170,7 +169,7 @@ mod tests {
     use tsforge_core::TimeIndex;
 
     use super::*;
-    use crate::device::cpu;
+    use crate::device::{cpu, init_seeded};
     use crate::nets::{Conv1dNetConfig, RecurrentConfig};
     use crate::windows::WindowConfig;
 
