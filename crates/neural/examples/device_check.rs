@@ -16,19 +16,6 @@ use tsforge_neural::device::{Accelerator, select};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-fn model(family: &str) -> Result<NeuralForecaster, Error> {
-    Ok(match family {
-        "lenet" => NeuralForecaster::lenet(28, 0),
-        "vgg" => NeuralForecaster::vgg(28, 0),
-        "resnet" => NeuralForecaster::resnet(28, 0),
-        "inception" => NeuralForecaster::inception(28, 0),
-        "lstm" => NeuralForecaster::lstm(28, 0),
-        "gru" => NeuralForecaster::gru(28, 0),
-        "tcn" => NeuralForecaster::tcn(28, 0),
-        other => return Err(format!("unknown family '{other}'").into()),
-    })
-}
-
 /// Fits on `device`: forecasts, seconds, steps per second.
 fn fit_on(device: Accelerator, m: &NeuralForecaster, train: &Panel) -> Result<(Vec<f64>, f64, f64), Error> {
     select(device)?;
@@ -52,7 +39,7 @@ fn main() -> Result<(), Error> {
     println!("| model | WRMSSE cpu | WRMSSE {device} | max abs diff | mean abs forecast | cpu steps/s | {device} steps/s |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for family in families.split(',') {
-        let mut m = model(family)?;
+        let mut m = NeuralForecaster::family(family, 28, 0)?;
         m.train.steps = steps;
         m.train.max_epochs = None;
         m.train.patience = 0;

@@ -32,16 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let sub_attrs = sub.attrs.as_deref().ok_or("no attributes")?;
     let eval = M5Evaluator::from_panel(&sub, Hierarchy::m5(sub_attrs), h)?;
 
-    let model = match family.as_str() {
-        "lenet" => NeuralForecaster::lenet(h, seed),
-        "vgg" => NeuralForecaster::vgg(h, seed),
-        "resnet" => NeuralForecaster::resnet(h, seed),
-        "inception" => NeuralForecaster::inception(h, seed),
-        "lstm" => NeuralForecaster::lstm(h, seed),
-        "gru" => NeuralForecaster::gru(h, seed),
-        "tcn" => NeuralForecaster::tcn(h, seed),
-        other => return Err(format!("unknown family '{other}'").into()),
-    };
+    let model = NeuralForecaster::family(&family, h, seed)?;
     let fine = TrainConfig { steps: fine_steps, learning_rate: model.train.learning_rate / 3.0, seed: seed + 1, ..model.train.clone() };
     println!("m5-tiny, store {store}: {} of {} series; {} ({}), seed {seed}, {frozen} frozen block(s), {fine_steps} fine-tuning steps", subset.len(), train.n_series(), model.alias, family);
     let fit = model.fit_transfer(&train, &subset, frozen, &fine)?;

@@ -216,6 +216,24 @@ impl NeuralForecaster {
         m
     }
 
+    /// Short names of the families' default models: `lenet`, `vgg`, `resnet`,
+    /// `inception`, `lstm`, `gru`, `tcn`.
+    pub const FAMILIES: [&'static str; 7] = ["lenet", "vgg", "resnet", "inception", "lstm", "gru", "tcn"];
+
+    /// The default model of a family by its short name (see [`Self::FAMILIES`]).
+    pub fn family(name: &str, horizon: usize, seed: u64) -> Result<NeuralForecaster> {
+        Ok(match name {
+            "lenet" => NeuralForecaster::lenet(horizon, seed),
+            "vgg" => NeuralForecaster::vgg(horizon, seed),
+            "resnet" => NeuralForecaster::resnet(horizon, seed),
+            "inception" => NeuralForecaster::inception(horizon, seed),
+            "lstm" => NeuralForecaster::lstm(horizon, seed),
+            "gru" => NeuralForecaster::gru(horizon, seed),
+            "tcn" => NeuralForecaster::tcn(horizon, seed),
+            other => return Err(NeuralError::config("family", format!("unknown family '{other}' ({})", Self::FAMILIES.join(", ")))),
+        })
+    }
+
     /// The same model under another leaderboard name.
     pub fn alias_with(mut self, alias: impl Into<String>) -> NeuralForecaster {
         self.alias = alias.into();
