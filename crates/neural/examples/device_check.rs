@@ -5,7 +5,8 @@
 //! `cargo run --release -p tsforge-neural --features wgpu --example device_check -- wgpu [FAMILIES [STEPS]]`
 //! (or `--features cuda … -- cuda`), FAMILIES a comma-separated list of `lenet, vgg,
 //! resnet, inception, lstm, gru, tcn` (default `lenet,gru`), STEPS training steps per fit
-//! (default 300, no early stopping).
+//! (default 300, no early stopping). `NEURAL_COVARIATES=1` feeds every covariate
+//! (calendar and price channels, static embeddings; the `-cov` models).
 
 use std::time::Instant;
 
@@ -40,6 +41,9 @@ fn main() -> Result<(), Error> {
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for family in families.split(',') {
         let mut m = NeuralForecaster::family(family, 28, 0)?;
+        if std::env::var_os("NEURAL_COVARIATES").is_some() {
+            m = m.with_covariates();
+        }
         m.train.steps = steps;
         m.train.max_epochs = None;
         m.train.patience = 0;
