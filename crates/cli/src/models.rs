@@ -84,14 +84,7 @@ pub fn build(name: &str, opts: &CatalogOptions, g: &GbdtSettings, horizon: usize
     if let Some(model) = catalog::build(name, opts) {
         return Ok(Box::new(model));
     }
-    if let Some((family, covariates, fine_tuned)) = neural_variant(name) {
-        let mut model = neural(family, horizon, seed);
-        if covariates {
-            model = model.with_covariates().alias_with(format!("{family}{COVARIATES}"));
-        }
-        if fine_tuned {
-            model = model.fine_tuned_by_store(tsforge_neural::FineTune::default());
-        }
+    if let Some(model) = neural_model(name, horizon, seed) {
         return Ok(Box::new(model));
     }
     match name {
@@ -119,6 +112,19 @@ fn neural_variant(name: &str) -> Option<(&'static str, bool, bool)> {
     NEURAL.iter().find(|&&f| f == family).map(|&f| (f, covariates, fine_tuned))
 }
 
+/// A neural model by name: a family with its `-cov` and `-FT-store` suffixes applied.
+fn neural_model(name: &str, horizon: usize, seed: u64) -> Option<NeuralForecaster> {
+    let (family, covariates, fine_tuned) = neural_variant(name)?;
+    let mut model = neural(family, horizon, seed);
+    if covariates {
+        model = model.with_covariates().alias_with(format!("{family}{COVARIATES}"));
+    }
+    if fine_tuned {
+        model = model.fine_tuned_by_store(tsforge_neural::FineTune::default());
+    }
+    Some(model)
+}
+
 /// A neural family with its default configuration.
 fn neural(name: &str, horizon: usize, seed: u64) -> NeuralForecaster {
     match name {
@@ -135,7 +141,7 @@ fn neural(name: &str, horizon: usize, seed: u64) -> NeuralForecaster {
 /// Models a search can configure: the GBDT Tweedie models (any partition), the GBDT
 /// hurdle and the neural families.
 pub fn check_searchable(name: &str) -> anyhow::Result<()> {
-    let searchable: Vec<String> = names().into_iter().filter(|n| needs_m5(n) && n != CHOICE && n != HURDLE_LOGIT || NEURAL.contains(&n.as_str())).collect();
+    let searchable: Vec<String> = names().into_iter().filter(|n| needs_m5(n) && n != CHOICE && n != HURDLE_LOGIT || neural_variant(n).is_some()).collect();
     if searchable.iter().any(|n| n == name) {
         Ok(())
     } else {
@@ -145,7 +151,7 @@ pub fn check_searchable(name: &str) -> anyhow::Result<()> {
 
 /// The key a trial's budget resource sets: boosting rounds or epochs.
 pub fn resource_key(name: &str) -> &'static str {
-    if NEURAL.contains(&name) { "max_epochs" } else { "num_iterations" }
+    if neural_variant(name).is_some() { "max_epochs" } else { "num_iterations" }
 }
 
 /// Builds a searchable model with a trial's configuration under a new alias. GBDT
@@ -155,9 +161,9 @@ pub fn resource_key(name: &str) -> &'static str {
 pub fn build_config(name: &str, alias: &str, config: &tsforge_automl::search::Config, g: &GbdtSettings, horizon: usize, seed: u64) -> anyhow::Result<Box<dyn Forecaster>> {
     let fail = |e: tsforge_core::model::ModelError| anyhow::anyhow!("{name}: {e}");
     let mut rest: serde_json::Map<String, serde_json::Value> = config.clone().into_iter().collect();
-    if NEURAL.contains(&name) {
+    if let Some(model) = neural_model(name, horizon, seed) {
         rest.insert("alias".into(), alias.into());
-        return Ok(Box::new(neural(name, horizon, seed).with_overrides(&rest).map_err(|e| usage(format!("{alias}: {e}")))?));
+        return Ok(Box::new(model.with_overrides(&rest).map_err(|e| usage(format!("{alias}: {e}")))?));
     }
     let train_days = match rest.remove("train_days") {
         Some(v) => Some(v.as_u64().filter(|&d| d > 0).ok_or_else(|| usage(format!("{alias}: train_days: expected a positive integer, got {v}")))? as usize),
@@ -257,5 +263,17 @@ mod tests {
         assert!(d.contains(&"GBDT-Tweedie-recursive-by-store".to_string()));
         assert!(d.contains(&"GBDT-Hurdle".to_string()));
         assert!(!d.contains(&"GBDT-Tweedie-direct".to_string()));
+    }
+
+    #[test]
+    fn neural_variants_are_searchable_by_epochs() {
+        for name in ["CNN-LeNet-cov", "TCN", "GRU-cov-FT-store"] {
+            assert!(check_searchable(name).is_ok(), "{name}");
+            assert_eq!(resource_key(name), "max_epochs");
+        }
+        assert!(check_searchable("TCN-cov-FT").is_err());
+        let config: tsforge_automl::search::Config = [("learning_rate".to_string(), serde_json::json!(0.01))].into_iter().collect();
+        let m = build_config("TCN-cov", "tcn-t3", &config, &GbdtSettings::default(), 28, 0).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(m.alias(), "tcn-t3");
     }
 }
