@@ -491,21 +491,12 @@ impl NeuralForecaster {
         Cost { params: net.params + tables * self.windows.embedding_dim, ..net }
     }
 
-    /// Initializes the family's network (behind the embedding lookup when the windows
-    /// carry static keys) and fits it.
+    /// Initializes the family's network behind the windows' embedding lookups (none
+    /// without static keys) and fits it.
     fn fit_family<C: NetworkConfig + Clone>(&self, config: &C, sets: &Sets<'_>) -> Result<(Vec<f32>, TrainReport)> {
-        let seed = self.train.seed;
-        if sets.windows.statics.is_empty() {
-            return self.fit_predict(init_for_training(config, seed), sets);
-        }
-        let embedded = EmbeddedConfig {
-            inner: config.clone(),
-            data_channels: sets.windows.data_channels(),
-            tables: sets.windows.table_sizes(sets.panel),
-            dim: sets.windows.embedding_dim,
-        };
-        embedded.validate()?;
-        self.fit_predict(init_for_training(&embedded, seed), sets)
+        let net = EmbeddedConfig::for_windows(config.clone(), sets.windows, sets.panel);
+        net.validate()?;
+        self.fit_predict(init_for_training(&net, self.train.seed), sets)
     }
 }
 

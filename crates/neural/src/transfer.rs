@@ -128,16 +128,11 @@ impl NeuralForecaster {
         }
     }
 
-    /// The family's network (behind the static lookups when the windows carry keys), pretrained then fine-tuned.
+    /// The family's network behind the windows' embedding lookups, pretrained then fine-tuned.
     fn transfer_family<C: NetworkConfig + Clone>(&self, config: &C, run: &Transfer<'_>) -> Result<TransferFit> {
-        let seed = self.train.seed;
-        let w = run.windows;
-        if w.statics.is_empty() {
-            return self.transfer(init_for_training(config, seed), run);
-        }
-        let embedded = EmbeddedConfig { inner: config.clone(), data_channels: w.data_channels(), tables: w.table_sizes(run.panel), dim: w.embedding_dim };
-        embedded.validate()?;
-        self.transfer(init_for_training(&embedded, seed), run)
+        let net = EmbeddedConfig::for_windows(config.clone(), run.windows, run.panel);
+        net.validate()?;
+        self.transfer(init_for_training(&net, self.train.seed), run)
     }
 
     fn transfer<M: Network>(&self, net: M, run: &Transfer<'_>) -> Result<TransferFit> {

@@ -2,7 +2,8 @@
 //! (item, store, … of the series; see [`crate::statics`]); each is looked up in its own
 //! embedding table and the vectors are laid along the time axis as extra input channels,
 //! so a network of any family sees `data + keys × dim` channels without knowing where
-//! they came from.
+//! they came from. Without keys the wrapper passes windows through untouched, so every
+//! fit goes through it.
 
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig};
@@ -25,12 +26,20 @@ pub struct EmbeddedConfig<C> {
     pub dim: usize,
 }
 
+impl<C> EmbeddedConfig<C> {
+    /// `inner` behind the lookups of `windows`' static keys, tables sized by their
+    /// vocabulary on `panel` (no keys: no tables, the identity).
+    pub fn for_windows(inner: C, windows: &crate::windows::WindowConfig, panel: &tsforge_core::Panel) -> EmbeddedConfig<C> {
+        EmbeddedConfig { inner, data_channels: windows.data_channels(), tables: windows.table_sizes(panel), dim: windows.embedding_dim }
+    }
+}
+
 impl<C: NetworkConfig> NetworkConfig for EmbeddedConfig<C> {
     type Net = Embedded<C::Net>;
 
     fn validate(&self) -> error::Result<()> {
         self.inner.validate()?;
-        if self.dim == 0 || self.tables.contains(&0) {
+        if !self.tables.is_empty() && (self.dim == 0 || self.tables.contains(&0)) {
             return Err(NeuralError::config("windows.embedding_dim", "every table needs at least one row and one column"));
         }
         let (inner_channels, _, _) = self.inner.io();
@@ -76,8 +85,11 @@ impl<N: Network> Embedded<N> {
     /// `[batch, data + keys, L]` → `[batch, data + keys × dim, L]`: the numeric channels,
     /// then each key's embedding repeated along the window.
     fn expand(&self, x: Tensor<3>) -> Tensor<3> {
-        let [batch, _, lookback] = x.dims();
         let keys = self.tables.len();
+        if keys == 0 {
+            return x;
+        }
+        let [batch, _, lookback] = x.dims();
         let data = x.clone().narrow(1, 0, self.data_channels);
         // rows are constant along the window: read them at position 0
         let rows: Tensor<2, Int> = x.narrow(1, self.data_channels, keys).narrow(2, 0, 1).reshape([batch, keys]).int();
@@ -153,6 +165,10 @@ mod tests {
         let inner = Conv1dNetConfig::lenet(8, 2).with_channels_in(3);
         assert!(EmbeddedConfig { inner: inner.clone(), data_channels: 1, tables: vec![4], dim: 2 }.validate().is_ok());
         assert!(EmbeddedConfig { inner: inner.clone(), data_channels: 1, tables: vec![4, 4], dim: 2 }.validate().is_err());
-        assert!(EmbeddedConfig { inner, data_channels: 1, tables: vec![0], dim: 2 }.validate().is_err());
+        assert!(EmbeddedConfig { inner: inner.clone(), data_channels: 1, tables: vec![0], dim: 2 }.validate().is_err());
+        // no keys: the inner network as it is
+        let bare = EmbeddedConfig { inner: inner.with_channels_in(1), data_channels: 1, tables: vec![], dim: 4 };
+        assert!(bare.validate().is_ok());
+        assert_eq!(bare.cost(), bare.inner.cost());
     }
 }
