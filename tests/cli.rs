@@ -2,6 +2,7 @@
 //! data checked against the independent pandas reference (bench/reference_metrics.py),
 //! long-format runs, determinism, and malformed input (exit code 2, precise messages).
 
+mod architecture;
 mod common;
 mod malformed;
 mod reference;

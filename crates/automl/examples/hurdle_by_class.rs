@@ -12,7 +12,7 @@ use std::time::Instant;
 use tsforge_automl::{HurdleForecaster, SizeTarget, SparsityChoice};
 use tsforge_core::metrics::{M5Evaluator, point};
 use tsforge_core::sparsity::{DemandClass, classify};
-use tsforge_core::{Forecaster, Hierarchy};
+use tsforge_core::{FitContext, Forecaster, Hierarchy};
 use tsforge_gbdt::{GbdtForecaster, Objective};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -34,16 +34,16 @@ fn main() -> Result<(), BoxError> {
     println!("m5-tiny: {n} series, train d_1..d_{}, forecast d_{}..d_{}, seed {seed}", train.n_time(), train.n_time() + 1, train.n_time() + H);
 
     let mut models: Vec<Box<dyn Forecaster>> =
-        vec![Box::new(GbdtForecaster::tweedie_direct(H, seed)?), Box::new(HurdleForecaster::gbdt(H, seed)?), Box::new(HurdleForecaster::logistic(H, seed)?)];
+        vec![Box::new(GbdtForecaster::tweedie_direct(H)?), Box::new(HurdleForecaster::gbdt(H)?), Box::new(HurdleForecaster::logistic(H)?)];
     if args.iter().any(|a| a == "--sizes") {
         for (name, objective, target) in [("poisson-y", Objective::Poisson, SizeTarget::Count), ("tweedie-y", Objective::Tweedie, SizeTarget::Count), ("l2-y", Objective::L2, SizeTarget::Count)] {
-            let mut m = HurdleForecaster::gbdt(H, seed)?.with_size(objective, target);
+            let mut m = HurdleForecaster::gbdt(H)?.with_size(objective, target);
             m.alias = format!("GBDT-Hurdle[size {name}]");
             models.push(Box::new(m));
         }
     }
     if args.iter().any(|a| a == "--choice") {
-        models.push(Box::new(SparsityChoice::new(H, seed)?));
+        models.push(Box::new(SparsityChoice::new(H)?));
     }
 
     // `--only ALIAS` runs just that model
@@ -53,7 +53,7 @@ fn main() -> Result<(), BoxError> {
     let mut rows = Vec::new();
     for m in &models {
         let t0 = Instant::now();
-        let fitted = m.fit(&train)?;
+        let fitted = m.fit(&train, &FitContext::new(H).with_seed(seed))?;
         let f = fitted.predict(H)?;
         let secs = t0.elapsed().as_secs_f64();
         let wrmsse = evaluator.wrmsse(&truth, &f.values)?.total;

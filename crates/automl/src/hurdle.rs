@@ -5,9 +5,9 @@
 //! GBDT-Tweedie-direct, so the two forecasters differ only in how they model zeros.
 
 use tsforge_core::model::ModelError;
-use tsforge_core::{FeatureImportance, FittedForecaster, Forecast, Forecaster, Panel};
+use tsforge_core::{FeatureImportance, FitContext, FittedForecaster, Forecast, Forecaster, Panel, Precomputed};
 use tsforge_features::{FeatureMatrix, FeatureSpec, Vocabulary, build_with, forecast_rows};
-use tsforge_gbdt::forecaster::{first_days, importance_note, importance_of, m5_direct_spec, recent_rows, tweedie_params, usable_spec};
+use tsforge_gbdt::forecaster::{importance_note, importance_of, m5_direct_spec, recent_rows, tweedie_params, usable_spec};
 use tsforge_gbdt::{Booster, Dataset, GbdtParams, Objective};
 
 use crate::bundle::{ClassifierModel, HURDLE_FORMAT, HurdleBundle, SizeModel, SizeTarget};
@@ -32,6 +32,7 @@ pub struct HurdleForecaster {
     /// Booster settings of the size model (its objective included).
     pub size_params: GbdtParams,
     pub size_target: SizeTarget,
+    /// The horizon its direct features were built for (the most a fit can forecast).
     pub horizon: usize,
     /// Training rows: the last `train_days` of each series, from its first sale on.
     pub train_days: usize,
@@ -41,26 +42,26 @@ pub struct HurdleForecaster {
 
 /// Booster settings of the GBDT classifier: those of the default Tweedie GBDT with the
 /// binary logistic objective.
-pub fn binary_params(seed: u64) -> Result<GbdtParams, ModelError> {
-    let mut p = tweedie_params(seed)?;
+pub fn binary_params() -> Result<GbdtParams, ModelError> {
+    let mut p = tweedie_params(0)?;
     p.objective = Objective::Binary;
     Ok(p)
 }
 
 /// Booster settings of the size model: the default Tweedie(1.1) booster, on y. Measured on
 /// m5-tiny (see the crate docs) it beat Poisson on y−1, Poisson on y and L2 on y.
-pub fn size_params(seed: u64) -> Result<GbdtParams, ModelError> {
-    tweedie_params(seed)
+pub fn size_params() -> Result<GbdtParams, ModelError> {
+    tweedie_params(0)
 }
 
 impl HurdleForecaster {
-    fn with_classifier(alias: &str, horizon: usize, classifier: Classifier, seed: u64) -> Result<HurdleForecaster, ModelError> {
+    fn with_classifier(alias: &str, horizon: usize, classifier: Classifier) -> Result<HurdleForecaster, ModelError> {
         let h = horizon.max(1);
         Ok(HurdleForecaster {
             alias: alias.into(),
             features: m5_direct_spec(h)?,
             classifier,
-            size_params: size_params(seed)?,
+            size_params: size_params()?,
             size_target: SizeTarget::Count,
             horizon: h,
             train_days: 730,
@@ -69,13 +70,13 @@ impl HurdleForecaster {
     }
 
     /// `GBDT-Hurdle`: GBDT logistic classifier × GBDT size model.
-    pub fn gbdt(horizon: usize, seed: u64) -> Result<HurdleForecaster, ModelError> {
-        HurdleForecaster::with_classifier("GBDT-Hurdle", horizon, Classifier::Gbdt(Box::new(binary_params(seed)?)), seed)
+    pub fn gbdt(horizon: usize) -> Result<HurdleForecaster, ModelError> {
+        HurdleForecaster::with_classifier("GBDT-Hurdle", horizon, Classifier::Gbdt(Box::new(binary_params()?)))
     }
 
     /// `GBDT-Hurdle-Logit`: linfa logistic regression classifier × GBDT size model.
-    pub fn logistic(horizon: usize, seed: u64) -> Result<HurdleForecaster, ModelError> {
-        HurdleForecaster::with_classifier("GBDT-Hurdle-Logit", horizon, Classifier::Logistic(LogisticParams::default()), seed)
+    pub fn logistic(horizon: usize) -> Result<HurdleForecaster, ModelError> {
+        HurdleForecaster::with_classifier("GBDT-Hurdle-Logit", horizon, Classifier::Logistic(LogisticParams::default()))
     }
 
     /// The same hurdle with another size model (objective and target).
@@ -85,9 +86,14 @@ impl HurdleForecaster {
         self
     }
 
-    /// Fits both parts and forecasts the horizon; the concrete fitted type exposes P and
-    /// the size separately.
-    pub fn fit_hurdle(&self, train: &Panel) -> Result<FittedHurdle, ModelError> {
+    /// Fits both parts (the boosters with the context's seed, stopping at its deadline)
+    /// and forecasts the context's horizon; the concrete fitted type exposes P and the
+    /// size separately.
+    pub fn fit_hurdle(&self, train: &Panel, ctx: &FitContext) -> Result<FittedHurdle, ModelError> {
+        let horizon = ctx.horizon.max(1);
+        if horizon > self.horizon {
+            return Err(format!("{}: direct features for a {}-day horizon cannot forecast {horizon} days", self.alias, self.horizon).into());
+        }
         let mut notes = Vec::new();
         let features = usable_spec(&self.features, train, &mut notes);
         let spec = features.validate()?;
@@ -99,21 +105,21 @@ impl HurdleForecaster {
         let x = build_with(train, &spec, &vocabulary, &rows)?;
         let y: Vec<f64> = rows.iter().map(|&(i, p)| f64::from(train.row(i)[p])).collect();
         let positive: Vec<bool> = y.iter().map(|&v| v > 0.0).collect();
-        let fx = build_with(train, &spec, &vocabulary, &forecast_rows(train, self.horizon))?;
+        let fx = build_with(train, &spec, &vocabulary, &forecast_rows(train, horizon))?;
         let categorical = spec.categorical();
 
-        let classifier = self.fit_classifier(&x, &categorical, &spec.columns().iter().map(|c| c.shift().is_some()).collect::<Vec<_>>(), &positive)?;
+        let classifier = self.fit_classifier(ctx, &x, &categorical, &spec.columns().iter().map(|c| c.shift().is_some()).collect::<Vec<_>>(), &positive)?;
         let probability = classify(&classifier, &fx)?;
         let recent: Vec<usize> = (0..rows.len()).filter(|&r| rows[r].1 + self.quality_days >= train.n_time()).collect();
         let recent_p = classify(&classifier, &subset(&x, &recent))?;
         let quality = classifier_quality(&recent_p, &recent.iter().map(|&r| positive[r]).collect::<Vec<_>>());
 
         let nonzero: Vec<usize> = (0..rows.len()).filter(|&r| positive[r]).collect();
-        let size_model = self.fit_size(&subset(&x, &nonzero), &nonzero.iter().map(|&r| y[r]).collect::<Vec<_>>(), &categorical)?;
+        let size_model = self.fit_size(ctx, &subset(&x, &nonzero), &nonzero.iter().map(|&r| y[r]).collect::<Vec<_>>(), &categorical)?;
         let size = predict_size(&size_model, &fx)?;
 
         let values: Vec<f64> = probability.iter().zip(&size).map(|(p, s)| p * s).collect();
-        let forecast = Forecast::new(self.alias.clone(), train.n_series(), self.horizon, train.n_time(), values)?;
+        let forecast = Forecast::new(self.alias.clone(), train.n_series(), horizon, train.n_time(), values)?;
 
         let importance = self.importance(&classifier, &size_model, &x.names);
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
@@ -142,7 +148,7 @@ impl HurdleForecaster {
         }
     }
 
-    fn fit_classifier(&self, x: &FeatureMatrix, categorical: &[usize], target_derived: &[bool], positive: &[bool]) -> Result<ClassifierModel, ModelError> {
+    fn fit_classifier(&self, ctx: &FitContext, x: &FeatureMatrix, categorical: &[usize], target_derived: &[bool], positive: &[bool]) -> Result<ClassifierModel, ModelError> {
         let n_pos = positive.iter().filter(|&&b| b).count();
         if n_pos == 0 || n_pos == positive.len() {
             return Ok(ClassifierModel::Constant { probability: n_pos as f64 / positive.len().max(1) as f64 });
@@ -152,8 +158,9 @@ impl HurdleForecaster {
                 let mut params: GbdtParams = (**params).clone();
                 params.objective = Objective::Binary;
                 params.categorical_features = categorical.to_vec();
+                params.seed = ctx.seed;
                 let label: Vec<f64> = positive.iter().map(|&b| f64::from(u8::from(b))).collect();
-                let booster = params.clone().validate()?.fit(&Dataset::new(&x.columns, x.n_rows, x.n_cols(), &label)?, None)?;
+                let booster = params.clone().validate()?.with_deadline(ctx.deadline).fit(&Dataset::new(&x.columns, x.n_rows, x.n_cols(), &label)?, None)?;
                 ClassifierModel::Gbdt { params: Box::new(params), booster: Box::new(booster) }
             }
             Classifier::Logistic(params) => {
@@ -162,7 +169,7 @@ impl HurdleForecaster {
         })
     }
 
-    fn fit_size(&self, x: &FeatureMatrix, y: &[f64], categorical: &[usize]) -> Result<SizeModel, ModelError> {
+    fn fit_size(&self, ctx: &FitContext, x: &FeatureMatrix, y: &[f64], categorical: &[usize]) -> Result<SizeModel, ModelError> {
         let Some(&first) = y.first() else {
             return Err("no non-zero training rows for the size model".into());
         };
@@ -173,7 +180,8 @@ impl HurdleForecaster {
         let label: Vec<f64> = y.iter().map(|v| v - offset).collect();
         let mut params = self.size_params.clone();
         params.categorical_features = categorical.to_vec();
-        let booster = params.clone().validate()?.fit(&Dataset::new(&x.columns, x.n_rows, x.n_cols(), &label)?, None)?;
+        params.seed = ctx.seed;
+        let booster = params.clone().validate()?.with_deadline(ctx.deadline).fit(&Dataset::new(&x.columns, x.n_rows, x.n_cols(), &label)?, None)?;
         Ok(SizeModel::Gbdt { target: self.size_target, params: Box::new(params), booster: Box::new(booster) })
     }
 
@@ -233,8 +241,10 @@ impl Forecaster for HurdleForecaster {
         "gbdt"
     }
 
-    fn fit(&self, train: &Panel) -> Result<Box<dyn FittedForecaster>, ModelError> {
-        Ok(Box::new(self.fit_hurdle(train)?))
+    /// Fits and forecasts in one step (both parts' forecast rows are built while the
+    /// training panel's features are at hand).
+    fn fit(&self, train: &Panel, ctx: &FitContext) -> Result<Box<dyn FittedForecaster>, ModelError> {
+        Ok(Box::new(self.fit_hurdle(train, ctx)?.into_precomputed()))
     }
 }
 
@@ -277,25 +287,30 @@ impl FittedHurdle {
     }
 }
 
-impl FittedForecaster for FittedHurdle {
-    fn predict(&self, horizon: usize) -> Result<Forecast, ModelError> {
-        first_days(&self.forecast, horizon)
+impl FittedHurdle {
+    /// The fitted hurdle as the shared fitted type of models that forecast in `fit`.
+    pub fn into_precomputed(self) -> Precomputed {
+        let n_params = Some(self.n_params());
+        Precomputed { forecast: self.forecast, notes: self.notes, importance: self.importance, json: Some(self.json), n_params }
     }
 
-    fn notes(&self) -> Vec<String> {
-        self.notes.clone()
+    /// What the fit noted: the classifier's quality, the size model, the importance.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
-    fn feature_importance(&self) -> Vec<FeatureImportance> {
-        self.importance.clone()
+    /// Gain importance of both parts' features (`p>0:` and `size:` prefixed).
+    pub fn feature_importance(&self) -> &[FeatureImportance] {
+        &self.importance
     }
 
-    fn to_json(&self) -> Option<String> {
-        Some(self.json.clone())
+    /// The saved hurdle ([`HurdleBundle`]) as JSON.
+    pub fn to_json(&self) -> &str {
+        &self.json
     }
 
     /// Split thresholds and leaf values of both boosters (or the logistic weights).
-    fn n_params(&self) -> Option<u64> {
+    pub fn n_params(&self) -> u64 {
         let trees = |b: &tsforge_gbdt::Booster| -> u64 { b.trees().iter().map(|t| (2 * t.num_leaves()).saturating_sub(1) as u64).sum() };
         let classifier = match &self.bundle.classifier {
             crate::bundle::ClassifierModel::Gbdt { booster, .. } => trees(booster),
@@ -306,7 +321,7 @@ impl FittedForecaster for FittedHurdle {
             crate::bundle::SizeModel::Gbdt { booster, .. } => trees(booster),
             crate::bundle::SizeModel::Constant { .. } => 1,
         };
-        Some(classifier + size)
+        classifier + size
     }
 }
 

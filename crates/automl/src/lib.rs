@@ -1,6 +1,14 @@
-//! AutoML for tsforge. So far: the sparsity hurdle, the per-class choice between it
-//! and direct Tweedie, and the hyperparameter search (the pipeline comes later).
+//! AutoML for tsforge: the run pipeline as a library, and the models and search it is
+//! built from.
 //!
+//! - [`pipeline`]: `Pipeline::new(settings, registry).run()` — data, plan, fixed
+//!   models, backtests, search, refits, ensemble, the submission choice and the run
+//!   folder (`tsforge run` is a thin shell over it);
+//! - [`recipe`]: recipes (TOML schema, `extends` and `key=value` layering, validation);
+//! - [`registry`]: every model catalog gathered (statistical, GBDT, this crate's, neural);
+//!   a model of your own is one [`tsforge_core::ModelEntry`] added with
+//!   [`Registry::with`](registry::Registry::with);
+//! - [`variance`]: seed-variance runs (`tsforge variance`) and their statistics;
 //! - [`HurdleForecaster`]: a zero-or-not classifier for P(y>0) per series-day (GBDT
 //!   logistic, alias `GBDT-Hurdle`, or linfa's logistic regression, `GBDT-Hurdle-Logit`),
 //!   a GBDT size model for E[y | y>0] trained on the non-zero rows only, and the
@@ -26,31 +34,39 @@
 //!
 //! ```no_run
 //! use tsforge_automl::{HurdleForecaster, SparsityChoice};
-//! use tsforge_core::{Forecaster, FittedForecaster};
+//! use tsforge_core::{FitContext, Forecaster, FittedForecaster};
 //!
 //! let src = tsforge_data::registry::shipped("m5-tiny").ok_or("not shipped")??;
 //! let (train, _truth) = tsforge_data::m5::load(&src)?.panel.holdout(28)?;
-//! let hurdle = HurdleForecaster::gbdt(28, 42)?.fit_hurdle(&train)?;
+//! let ctx = FitContext::new(28).with_seed(42);
+//! let hurdle = HurdleForecaster::gbdt(28)?.fit_hurdle(&train, &ctx)?;
 //! // the forecast is exactly P(y>0) × E[y | y>0]
 //! let f = hurdle.forecast();
 //! assert_eq!(f.values[0], hurdle.probability()[0] * hurdle.size()[0]);
 //! println!("{}", hurdle.notes().join("\n"));
-//! let choice = SparsityChoice::new(28, 42)?.fit(&train)?;
+//! let choice = SparsityChoice::new(28)?.fit(&train, &ctx)?;
 //! println!("{}", choice.notes()[0]);
 //! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
 //! ```
 
 pub mod bundle;
+pub mod catalog;
 pub mod error;
 pub mod hurdle;
 pub mod logit;
+pub mod pipeline;
 pub mod quality;
+pub mod recipe;
+pub mod registry;
 pub mod search;
 pub mod sparsity_choice;
 pub mod variance;
 
 pub use bundle::{HURDLE_FORMAT, HurdleBundle, SizeTarget};
 pub use error::AutomlError;
+pub use pipeline::{Pipeline, RunOptions, RunOutcome, Settings};
+pub use recipe::Recipe;
+pub use registry::Registry;
 pub use hurdle::{Classifier, FittedHurdle, HurdleForecaster};
 pub use logit::{LogisticParams, LogitModel};
 pub use quality::{ClassifierQuality, classifier_quality};

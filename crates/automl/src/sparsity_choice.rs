@@ -13,9 +13,8 @@ use serde::{Deserialize, Serialize};
 use tsforge_core::metrics::point;
 use tsforge_core::model::ModelError;
 use tsforge_core::sparsity::{DemandClass, classify};
-use tsforge_core::{FeatureImportance, FittedForecaster, Forecast, Forecaster, Panel};
+use tsforge_core::{FeatureImportance, FitContext, FittedForecaster, Forecast, Forecaster, Panel, Precomputed};
 use tsforge_gbdt::GbdtForecaster;
-use tsforge_gbdt::forecaster::first_days;
 
 use crate::hurdle::HurdleForecaster;
 
@@ -113,29 +112,31 @@ pub struct SparsityChoice {
 }
 
 impl SparsityChoice {
-    /// GBDT-Tweedie-direct against the GBDT hurdle, both with `seed`.
-    pub fn new(horizon: usize, seed: u64) -> Result<SparsityChoice, ModelError> {
+    /// GBDT-Tweedie-direct against the GBDT hurdle.
+    pub fn new(horizon: usize) -> Result<SparsityChoice, ModelError> {
         let h = horizon.max(1);
-        Ok(SparsityChoice { alias: "GBDT-SparsityChoice".into(), tweedie: GbdtForecaster::tweedie_direct(h, seed)?, hurdle: HurdleForecaster::gbdt(h, seed)?, horizon: h })
+        Ok(SparsityChoice { alias: "GBDT-SparsityChoice".into(), tweedie: GbdtForecaster::tweedie_direct(h)?, hurdle: HurdleForecaster::gbdt(h)?, horizon: h })
     }
 
-    /// Backtests, picks per class, refits both models and combines them.
-    pub fn fit_choice(&self, train: &Panel) -> Result<FittedChoice, ModelError> {
+    /// Backtests on the last `horizon` days of `train`, picks per class, refits both
+    /// models (with the context's seed and deadline) and combines them.
+    pub fn fit_choice(&self, train: &Panel, ctx: &FitContext) -> Result<FittedChoice, ModelError> {
         let h = self.horizon;
+        let inner_ctx = FitContext { horizon: h, levels: Vec::new(), ..ctx.clone() };
         // A panel too short for a backtest window scores nothing: every class keeps Tweedie.
         let (choices, backtested) = match train.holdout(h) {
             Ok((inner, truth)) => {
-                let tweedie_bt = self.tweedie.fit(&inner)?.predict(h)?;
-                let hurdle_bt = self.hurdle.fit_hurdle(&inner)?.predict(h)?;
+                let tweedie_bt = self.tweedie.fit(&inner, &inner_ctx)?.predict(h)?;
+                let hurdle_bt = self.hurdle.fit_hurdle(&inner, &inner_ctx)?.forecast().first_steps(h)?;
                 let (classes_bt, scales) = classes_and_scales(&inner);
                 (choose_per_class(&classes_bt, &scales, &truth, &tweedie_bt.values, &hurdle_bt.values, h), true)
             }
             Err(_) => (choose_per_class(&[], &[], &[], &[], &[], h), false),
         };
 
-        let tweedie = self.tweedie.fit(train)?;
-        let hurdle = self.hurdle.fit_hurdle(train)?;
-        let (tweedie_fc, hurdle_fc) = (tweedie.predict(h)?, hurdle.predict(h)?);
+        let tweedie = self.tweedie.fit(train, &inner_ctx)?;
+        let hurdle = self.hurdle.fit_hurdle(train, &inner_ctx)?;
+        let (tweedie_fc, hurdle_fc) = (tweedie.predict(h)?, hurdle.forecast().first_steps(h)?);
         let (classes, _) = classes_and_scales(train);
         let values = combine(&classes, &choices, &tweedie_fc.values, &hurdle_fc.values, h);
         let forecast = Forecast::new(self.alias.clone(), train.n_series(), h, train.n_time(), values)?;
@@ -153,10 +154,11 @@ impl SparsityChoice {
         if !backtested {
             notes.insert(0, format!("series too short for a {h}-day backtest: Tweedie for every class"));
         }
-        notes.extend(hurdle.notes().into_iter().take(2).map(|n| format!("hurdle: {n}")));
+        notes.extend(hurdle.notes().iter().take(2).map(|n| format!("hurdle: {n}")));
 
         let mut importance: Vec<FeatureImportance> =
             tweedie.feature_importance().into_iter().map(|f| FeatureImportance { feature: format!("tweedie:{}", f.feature), ..f }).collect();
+        let hurdle = hurdle.into_precomputed();
         importance.extend(hurdle.feature_importance());
 
         let parse = |s: Option<String>| -> Result<serde_json::Value, ModelError> { Ok(s.map(|s| serde_json::from_str(&s)).transpose()?.unwrap_or(serde_json::Value::Null)) };
@@ -185,8 +187,10 @@ impl Forecaster for SparsityChoice {
         "gbdt"
     }
 
-    fn fit(&self, train: &Panel) -> Result<Box<dyn FittedForecaster>, ModelError> {
-        Ok(Box::new(self.fit_choice(train)?))
+    /// Backtests, refits and combines in one step; the forecast comes out of `fit`.
+    fn fit(&self, train: &Panel, ctx: &FitContext) -> Result<Box<dyn FittedForecaster>, ModelError> {
+        let fitted = self.fit_choice(train, ctx)?;
+        Ok(Box::new(Precomputed { forecast: fitted.forecast.first_steps(ctx.horizon)?, notes: fitted.notes, importance: fitted.importance, json: Some(fitted.json), n_params: None }))
     }
 }
 
@@ -207,21 +211,19 @@ impl FittedChoice {
     }
 }
 
-impl FittedForecaster for FittedChoice {
-    fn predict(&self, horizon: usize) -> Result<Forecast, ModelError> {
-        first_days(&self.forecast, horizon)
+impl FittedChoice {
+    /// The combined forecast of the trained horizon.
+    pub fn forecast(&self) -> &Forecast {
+        &self.forecast
     }
 
-    fn notes(&self) -> Vec<String> {
-        self.notes.clone()
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
-    fn feature_importance(&self) -> Vec<FeatureImportance> {
-        self.importance.clone()
-    }
-
-    fn to_json(&self) -> Option<String> {
-        Some(self.json.clone())
+    /// The saved choice (per-class picks and both fitted models) as JSON.
+    pub fn to_json(&self) -> &str {
+        &self.json
     }
 }
 
@@ -263,16 +265,17 @@ mod tests {
         let panel = intermittent_panel(8, 200);
         let mut params = small_params(Objective::Tweedie, 5);
         params.tweedie_variance_power = 1.1;
-        let tweedie = GbdtForecaster { alias: "GBDT-Tweedie-direct".into(), features: small_spec(h), params, horizon: h, train_days: 730 };
+        let tweedie = GbdtForecaster { alias: "GBDT-Tweedie-direct".into(), features: small_spec(h), params, train_days: 730 };
         let choice = SparsityChoice { alias: "GBDT-SparsityChoice".into(), tweedie, hurdle: small_hurdle(h, 5, false), horizon: h };
+        let ctx = FitContext::new(h).with_seed(5);
         let ok = |r: Result<FittedChoice, ModelError>| r.unwrap_or_else(|e| panic!("{e}"));
-        let (a, b) = (ok(choice.fit_choice(&panel)), ok(choice.fit_choice(&panel)));
-        let fa = a.predict(h).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(fa.values, b.predict(h).unwrap_or_else(|e| panic!("{e}")).values);
+        let (a, b) = (ok(choice.fit_choice(&panel, &ctx)), ok(choice.fit_choice(&panel, &ctx)));
+        let fa = a.forecast().clone();
+        assert_eq!(fa.values, b.forecast().values);
         assert_eq!(a.to_json(), b.to_json());
         assert!(a.notes()[0].contains("→"), "{:?}", a.notes());
-        let tw = choice.tweedie.fit(&panel).and_then(|f| f.predict(h)).unwrap_or_else(|e| panic!("{e}"));
-        let hu = choice.hurdle.fit_hurdle(&panel).and_then(|f| f.predict(h)).unwrap_or_else(|e| panic!("{e}"));
+        let tw = choice.tweedie.fit(&panel, &ctx).and_then(|f| f.predict(h)).unwrap_or_else(|e| panic!("{e}"));
+        let hu = choice.hurdle.fit_hurdle(&panel, &ctx).map(|f| f.forecast().clone()).unwrap_or_else(|e| panic!("{e}"));
         for i in 0..panel.n_series() {
             let expected = match pick_of(a.choices(), classify(panel.observed(i))) {
                 Pick::Tweedie => tw.row(i),

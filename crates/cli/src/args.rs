@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use tsforge_automl::RunOptions;
+use tsforge_core::Phase;
 
 #[derive(Debug, Parser)]
 #[command(name = "tsforge", version, about = "Time-series AutoML forecasting for retail demand (M5 and long-format panels)")]
@@ -167,7 +169,38 @@ impl RunArgs {
     /// Moves a `key=value` first argument from the recipe slot to the overrides.
     pub fn split_overrides(&self) -> RunArgs {
         let first = self.recipe.as_ref().map(|p| p.to_string_lossy().to_string());
-        let (recipe, overrides) = crate::recipe::split_recipe_arg(first.as_deref(), &self.overrides);
+        let (recipe, overrides) = split_recipe_arg(first.as_deref(), &self.overrides);
         RunArgs { recipe, overrides, ..self.clone() }
+    }
+
+    /// The flags as the pipeline's options.
+    pub fn options(&self) -> RunOptions {
+        RunOptions {
+            recipe_path: self.recipe.clone(),
+            data: self.data.clone(),
+            out: self.out.clone(),
+            phase: self.phase.map(|p| match p {
+                PhaseArg::Validation => Phase::Validation,
+                PhaseArg::Evaluation => Phase::Evaluation,
+            }),
+            seed: self.seed,
+            horizon: self.horizon,
+            freq: self.freq.clone(),
+            season_length: self.season_length,
+            models: self.models.clone(),
+            time_limit: self.time_limit.clone(),
+            resume: self.resume,
+            device: self.device.clone(),
+        }
+    }
+}
+
+/// A first positional argument that is `key=value` and not an existing file is an
+/// override, not a recipe path (`tsforge run seed=3`).
+pub fn split_recipe_arg(first: Option<&str>, rest: &[String]) -> (Option<PathBuf>, Vec<String>) {
+    match first {
+        Some(f) if f.contains('=') && !std::path::Path::new(f).exists() => (None, std::iter::once(f.to_string()).chain(rest.iter().cloned()).collect()),
+        Some(f) => (Some(f.into()), rest.to_vec()),
+        None => (None, rest.to_vec()),
     }
 }

@@ -1,5 +1,6 @@
 //! Exit codes: 0 ok, 1 the run failed, 2 bad usage, recipe or input.
 
+use tsforge_automl::AutomlError;
 use tsforge_data::DataError;
 
 /// An error the user can fix by changing the command, the recipe or the input.
@@ -15,6 +16,9 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
         if cause.is::<UsageError>() {
             return 2;
+        }
+        if let Some(a) = cause.downcast_ref::<AutomlError>() {
+            return if a.is_user_error() { 2 } else { 1 };
         }
         if let Some(d) = cause.downcast_ref::<DataError>() {
             return if d.is_input_error() { 2 } else { 1 };

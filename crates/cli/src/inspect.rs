@@ -7,16 +7,17 @@ use serde_json::json;
 use tsforge_core::sparsity::{classify, DemandClass};
 use tsforge_data::synth::{self, SynthSpec};
 
-use crate::args::{InspectArgs, RunArgs, SynthArgs};
-use crate::progress::Progress;
-use crate::recipe::Recipe;
-use crate::run::{load_input, Settings};
+use tsforge_automl::pipeline::{Input, RunOptions};
+use tsforge_automl::{Recipe, Registry, Settings};
+
+use crate::args::{InspectArgs, SynthArgs};
+use crate::progress::Display;
 
 pub fn execute(args: &InspectArgs) -> anyhow::Result<()> {
-    let run_args = RunArgs { data: args.data.clone(), ..RunArgs::default() };
-    let settings = Settings::resolve(&run_args, &Recipe::default())?;
+    let options = RunOptions { data: args.data.clone(), ..RunOptions::default() };
+    let settings = Settings::resolve(&options, &Recipe::default(), &Registry::standard())?;
     let started = Instant::now();
-    let input = Progress::new(args.quiet || args.json).step("loading data", || load_input(&settings))?;
+    let input = Display::new(args.quiet || args.json).step("loading data", || Input::load(&settings))?;
     let load_seconds = started.elapsed().as_secs_f64();
     let p = &input.panel;
     let mut classes: BTreeMap<DemandClass, usize> = BTreeMap::new();
@@ -66,7 +67,7 @@ pub fn execute(args: &InspectArgs) -> anyhow::Result<()> {
 pub fn synth(args: &SynthArgs) -> anyhow::Result<()> {
     let spec = SynthSpec { stores: args.stores, items: args.items, days: args.days, seed: args.seed };
     let started = Instant::now();
-    let summary = Progress::new(args.quiet).step("generating", || synth::generate(&spec, &args.out))?;
+    let summary = Display::new(args.quiet).step("generating", || synth::generate(&spec, &args.out))?;
     if !args.quiet {
         println!(
             "Wrote {} series × {} days to {} ({:.1}% zeros) in {:.1} s",

@@ -4,16 +4,10 @@ mod args;
 mod board;
 mod exit;
 mod inspect;
-mod layers;
-mod plots;
-mod search;
-mod variance;
-mod importance;
-mod models;
 mod progress;
-mod recipe;
+mod recipe_show;
 mod run;
-mod scoring;
+mod variance;
 
 use std::process::ExitCode;
 
@@ -28,7 +22,7 @@ fn main() -> ExitCode {
         Some(Command::Run(a)) => run::execute(&a.split_overrides()),
         Some(Command::Leaderboard(a)) => board::execute(&a),
         Some(Command::Variance(a)) => variance::execute(&a),
-        Some(Command::Recipe { command: RecipeCommand::Show(a) }) => recipe::show(&a),
+        Some(Command::Recipe { command: RecipeCommand::Show(a) }) => recipe_show::execute(&a),
         Some(Command::Data { command: DataCommand::Inspect(a) }) => inspect::execute(&a),
         Some(Command::Data { command: DataCommand::Synth(a) }) => inspect::synth(&a),
     };

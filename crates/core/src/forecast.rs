@@ -35,4 +35,16 @@ impl Forecast {
     pub fn row(&self, i: usize) -> &[f64] {
         &self.values[i * self.horizon..(i + 1) * self.horizon]
     }
+
+    /// The first `horizon` steps of every series (a forecast made for a longer horizon
+    /// asked for a shorter one); intervals are cut the same way.
+    pub fn first_steps(&self, horizon: usize) -> Result<Forecast> {
+        if horizon > self.horizon {
+            return Err(CoreError::Invalid { what: "horizon".into(), reason: format!("{horizon} steps asked of a forecast of {}", self.horizon) });
+        }
+        let cut = |v: &[f64]| -> Vec<f64> { v.chunks(self.horizon.max(1)).take(self.n_series).flat_map(|row| row[..horizon].iter().copied()).collect() };
+        let mut out = Forecast::new(self.alias.clone(), self.n_series, horizon, self.start, cut(&self.values))?;
+        out.intervals = self.intervals.iter().map(|i| Interval { level: i.level, lo: cut(&i.lo), hi: cut(&i.hi) }).collect();
+        Ok(out)
+    }
 }

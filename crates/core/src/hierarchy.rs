@@ -14,6 +14,61 @@ pub struct SeriesAttrs {
     pub state: String,
 }
 
+/// The five hierarchy ids of an M5 series. Every crate that keys on them (the id
+/// features, the networks' static embeddings, the vocabularies) uses this one enum;
+/// serialized as `item`, `dept`, `cat`, `store`, `state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdKey {
+    Item,
+    Dept,
+    Cat,
+    Store,
+    State,
+}
+
+impl IdKey {
+    pub const ALL: [IdKey; 5] = [IdKey::Item, IdKey::Dept, IdKey::Cat, IdKey::Store, IdKey::State];
+
+    /// `item`, `dept`, `cat`, `store` or `state`.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdKey::Item => "item",
+            IdKey::Dept => "dept",
+            IdKey::Cat => "cat",
+            IdKey::Store => "store",
+            IdKey::State => "state",
+        }
+    }
+
+    /// The M5 column holding the id (`item_id`, …), also the id feature's name.
+    pub fn column(self) -> &'static str {
+        match self {
+            IdKey::Item => "item_id",
+            IdKey::Dept => "dept_id",
+            IdKey::Cat => "cat_id",
+            IdKey::Store => "store_id",
+            IdKey::State => "state_id",
+        }
+    }
+
+    /// The key by its [`name`](Self::name).
+    pub fn parse(name: &str) -> Option<IdKey> {
+        IdKey::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The id of a series.
+    pub fn of(self, a: &SeriesAttrs) -> &str {
+        match self {
+            IdKey::Item => &a.item,
+            IdKey::Dept => &a.dept,
+            IdKey::Cat => &a.cat,
+            IdKey::Store => &a.store,
+            IdKey::State => &a.state,
+        }
+    }
+}
+
 /// One aggregate series of a level: its key and the bottom series summed into it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {

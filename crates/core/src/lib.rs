@@ -17,13 +17,15 @@ pub mod hierarchy;
 pub mod metrics;
 pub mod model;
 pub mod panel;
+pub mod registry;
 pub mod sparsity;
 pub mod time;
 
 pub use backtest::{Phase, Window};
 pub use error::CoreError;
 pub use forecast::{Forecast, Interval};
-pub use hierarchy::{Hierarchy, Level, SeriesAttrs};
-pub use model::{FeatureImportance, FittedForecaster, Forecaster};
+pub use hierarchy::{Hierarchy, IdKey, Level, SeriesAttrs};
+pub use model::{FeatureImportance, FitContext, FittedForecaster, Forecaster, Precomputed};
+pub use registry::{BuildSpec, DataNeeds, ModelEntry, SearchResource};
 pub use panel::{Calendar, Panel, Prices};
 pub use time::{Freq, TimeIndex};

@@ -52,6 +52,36 @@ pub fn long_forecast(panel: &Panel, forecast: &Forecast) -> String {
     out
 }
 
+/// Backtest forecasts in the layout of statsforecast's `cross_validation`:
+/// `unique_id,ds,cutoff,y` and one column per model, a row per series, window and step.
+/// Each window is its training panel (`cutoff` is each series' last training period)
+/// and its `n × horizon` truth; each model gives its windows' forecasts one after
+/// another, in the windows' order.
+pub fn cross_validation(windows: &[(&Panel, &[f64])], horizon: usize, models: &[(&str, &[f64])]) -> String {
+    let mut out = String::from("unique_id,ds,cutoff,y");
+    for (alias, _) in models {
+        let _ = write!(out, ",{alias}");
+    }
+    out.push('\n');
+    let mut offset = 0;
+    for (panel, actual) in windows {
+        for (i, id) in panel.ids.iter().enumerate() {
+            let end = panel.spans[i].1;
+            let cutoff = panel.index.label(end.saturating_sub(1));
+            for k in 0..horizon {
+                let at = i * horizon + k;
+                let _ = write!(out, "{id},{},{cutoff},{}", panel.index.label(end + k), actual.get(at).map_or(String::new(), |&v| fmt_value(v)));
+                for (_, values) in models {
+                    let _ = write!(out, ",{}", values.get(offset + at).map_or(String::new(), |&v| fmt_value(v)));
+                }
+                out.push('\n');
+            }
+        }
+        offset += panel.n_series() * horizon;
+    }
+    out
+}
+
 /// Shortest round-trip text of a value; integers without a decimal point.
 pub fn fmt_value(v: f64) -> String {
     if v.is_finite() && v == v.trunc() && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }

@@ -10,9 +10,9 @@ use crate::encoding::GroupMeans;
 use crate::error::{FeatureError, Result};
 use crate::intermittency;
 use crate::price::{PriceRow, dept_store_rank};
-use crate::spec::{Column, EventFeature, IdFeature, PriceFeature, RollingStat, ValidFeatureSpec};
+use crate::spec::{Column, EventFeature, IdKey, PriceFeature, RollingStat, ValidFeatureSpec};
 use crate::target::{self, at_shift};
-use crate::vocab::{Lookup, Vocabulary, id_key};
+use crate::vocab::{Lookup, Vocabulary};
 
 /// A dense, column-major f32 feature matrix: value `(r, j)` is `columns[j * n_rows + r]`;
 /// NaN marks an undefined value (too little history, unknown price, past the calendar).
@@ -79,9 +79,9 @@ fn missing(feature: &str, needs: &str) -> FeatureError {
     FeatureError::MissingData { feature: feature.into(), needs: needs.into() }
 }
 
-fn id_codes(attrs: &[SeriesAttrs], vocab: &Vocabulary, f: IdFeature) -> Vec<f32> {
+fn id_codes(attrs: &[SeriesAttrs], vocab: &Vocabulary, f: IdKey) -> Vec<f32> {
     let look = Lookup::new(vocab.ids(f));
-    attrs.iter().map(|a| look.code(id_key(f, a))).collect()
+    attrs.iter().map(|a| look.code(f.of(a))).collect()
 }
 
 /// The as-of vector of a target column for one series row.

@@ -30,6 +30,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::encoding::{GroupKey, TargetEncoding};
+pub use tsforge_core::IdKey;
 use crate::error::{FeatureError, Result};
 
 /// How a model uses the target's own history.
@@ -198,29 +199,6 @@ impl PriceFeature {
     }
 }
 
-/// Hierarchy ids as integer codes (position in the sorted unique values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IdFeature {
-    Item,
-    Dept,
-    Cat,
-    Store,
-    State,
-}
-
-impl IdFeature {
-    pub fn name(self) -> &'static str {
-        match self {
-            IdFeature::Item => "item_id",
-            IdFeature::Dept => "dept_id",
-            IdFeature::Cat => "cat_id",
-            IdFeature::Store => "store_id",
-            IdFeature::State => "state_id",
-        }
-    }
-}
-
 /// The declarative feature spec. Every field defaults to "none"; unknown keys are errors.
 ///
 /// Columns come out in this order: lags, rolling, expanding means, EWM means,
@@ -238,7 +216,7 @@ pub struct FeatureSpec {
     pub calendar: Vec<CalendarFeature>,
     pub events: Vec<EventFeature>,
     pub prices: Vec<PriceFeature>,
-    pub ids: Vec<IdFeature>,
+    pub ids: Vec<IdKey>,
     /// Group means of the target as of `shift` days before (see [`crate::encoding`]).
     pub target_encodings: Vec<TargetEncoding>,
 }
@@ -258,7 +236,7 @@ pub enum Column {
     Calendar(CalendarFeature),
     Event(EventFeature),
     Price(PriceFeature),
-    Id(IdFeature),
+    Id(IdKey),
 }
 
 impl Column {
@@ -277,7 +255,7 @@ impl Column {
             Column::Calendar(c) => c.name().to_string(),
             Column::Event(e) => e.name().to_string(),
             Column::Price(p) => p.name().to_string(),
-            Column::Id(i) => i.name().to_string(),
+            Column::Id(i) => i.column().to_string(),
         }
     }
 
@@ -432,7 +410,7 @@ mod tests {
             calendar: vec![CalendarFeature::DayOfWeek, CalendarFeature::Weekend],
             events: vec![EventFeature::EventName1, EventFeature::Snap],
             prices: vec![PriceFeature::SellPrice],
-            ids: vec![IdFeature::Item, IdFeature::Store],
+            ids: vec![IdKey::Item, IdKey::Store],
             target_encodings: vec![TargetEncoding { by: GroupKey::StoreDept, shift: 28, window: Some(28) }],
         }
     }
@@ -529,8 +507,8 @@ mod tests {
         for p in prices {
             assert_eq!(json(&p), p.name());
         }
-        for i in [IdFeature::Item, IdFeature::Dept, IdFeature::Cat, IdFeature::Store, IdFeature::State] {
-            assert_eq!(format!("{}_id", json(&i)), i.name());
+        for i in [IdKey::Item, IdKey::Dept, IdKey::Cat, IdKey::Store, IdKey::State] {
+            assert_eq!(format!("{}_id", json(&i)), i.column());
         }
     }
 

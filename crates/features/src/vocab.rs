@@ -3,9 +3,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
-use tsforge_core::{Panel, SeriesAttrs};
+use tsforge_core::Panel;
 
-use crate::spec::IdFeature;
+use crate::spec::IdKey;
 
 /// The values each categorical feature codes, taken from the training panel and saved
 /// with a model so that prediction codes exactly as training did (a value absent from
@@ -27,17 +27,6 @@ fn sorted<'a>(values: impl Iterator<Item = &'a String>) -> Vec<String> {
     values.collect::<BTreeSet<_>>().into_iter().cloned().collect()
 }
 
-/// The attribute an id feature codes.
-pub fn id_key(f: IdFeature, a: &SeriesAttrs) -> &str {
-    match f {
-        IdFeature::Item => &a.item,
-        IdFeature::Dept => &a.dept,
-        IdFeature::Cat => &a.cat,
-        IdFeature::Store => &a.store,
-        IdFeature::State => &a.state,
-    }
-}
-
 impl Vocabulary {
     /// Sorted unique values of the panel's calendar (both event columns) and attributes.
     pub fn from_panel(panel: &Panel) -> Vocabulary {
@@ -56,14 +45,19 @@ impl Vocabulary {
         v
     }
 
+    /// Position of `value` in the (sorted) table of `key`, if the table has it.
+    pub fn position(&self, key: IdKey, value: &str) -> Option<usize> {
+        self.ids(key).binary_search_by(|v| v.as_str().cmp(value)).ok()
+    }
+
     /// The table of an id feature.
-    pub fn ids(&self, f: IdFeature) -> &[String] {
+    pub fn ids(&self, f: IdKey) -> &[String] {
         match f {
-            IdFeature::Item => &self.items,
-            IdFeature::Dept => &self.depts,
-            IdFeature::Cat => &self.cats,
-            IdFeature::Store => &self.stores,
-            IdFeature::State => &self.states,
+            IdKey::Item => &self.items,
+            IdKey::Dept => &self.depts,
+            IdKey::Cat => &self.cats,
+            IdKey::Store => &self.stores,
+            IdKey::State => &self.states,
         }
     }
 }
@@ -90,7 +84,7 @@ impl<'a> Lookup<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tsforge_core::{Calendar, Freq, TimeIndex};
+    use tsforge_core::{Calendar, Freq, SeriesAttrs, TimeIndex};
 
     #[test]
     fn tables_are_sorted_unique_and_round_trip() {
@@ -116,8 +110,10 @@ mod tests {
         let v = Vocabulary::from_panel(&p);
         assert_eq!(v.event_names, ["a", "b"]);
         assert_eq!(v.event_types, ["T"]);
-        assert_eq!(v.ids(IdFeature::Item), ["A", "Z"]);
-        assert_eq!(v.ids(IdFeature::State), ["CA"]);
+        assert_eq!(v.ids(IdKey::Item), ["A", "Z"]);
+        assert_eq!(v.ids(IdKey::State), ["CA"]);
+        assert_eq!(v.position(IdKey::Item, "Z"), Some(1));
+        assert_eq!(v.position(IdKey::Store, "S3"), None);
         let json = serde_json::to_string(&v).unwrap_or_else(|e| panic!("{e}"));
         let back: Vocabulary = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(back, v);

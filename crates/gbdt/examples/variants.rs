@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use tsforge_core::metrics::M5Evaluator;
-use tsforge_core::{Forecaster, Hierarchy};
+use tsforge_core::{FitContext, Forecaster, Hierarchy};
 use tsforge_gbdt::{Partition, PartitionedGbdt};
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -24,11 +24,11 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     println!("| model | groups | WRMSSE | fit s |");
     println!("|---|---:|---:|---:|");
     for &p in &parts {
-        for base in [PartitionedGbdt::tweedie_direct(h, seed)?, PartitionedGbdt::tweedie_recursive(h, seed)?] {
+        for base in [PartitionedGbdt::tweedie_direct(h)?, PartitionedGbdt::tweedie_recursive()?] {
             let model = base.partitioned(p);
             let groups = p.groups(&train)?.len();
             let start = Instant::now();
-            let fitted = model.fit(&train)?;
+            let fitted = model.fit(&train, &FitContext::new(h).with_seed(seed))?;
             let secs = start.elapsed().as_secs_f64();
             let f = fitted.predict(h)?;
             let score = eval.wrmsse(&truth, &f.values)?;

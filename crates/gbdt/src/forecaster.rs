@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tsforge_core::model::ModelError;
-use tsforge_core::{FeatureImportance, FittedForecaster, Forecast, Forecaster, Panel};
+use tsforge_core::{FeatureImportance, FitContext, FittedForecaster, Forecast, Forecaster, Panel, Precomputed};
 use tsforge_features::{build_with, forecast_rows, FeatureSpec, Vocabulary};
 
 use crate::{Booster, Dataset, GbdtParams, ImportanceType};
@@ -18,13 +18,13 @@ use crate::{Booster, Dataset, GbdtParams, ImportanceType};
 pub const BUNDLE_FORMAT: &str = "tsforge-gbdt-bundle-1";
 
 /// A direct multi-horizon GBDT: trained on the last `train_days` of each series (from
-/// its first non-zero sale on), predicting positions `end .. end + horizon`.
+/// its first non-zero sale on), predicting positions `end .. end + horizon` for the
+/// fit's horizon (at most the horizon its direct features were built for).
 #[derive(Debug, Clone)]
 pub struct GbdtForecaster {
     pub alias: String,
     pub features: FeatureSpec,
     pub params: GbdtParams,
-    pub horizon: usize,
     pub train_days: usize,
 }
 
@@ -52,7 +52,8 @@ pub fn m5_direct_spec(h: usize) -> Result<FeatureSpec, ModelError> {
 }
 
 /// The Tweedie(1.1) booster settings of the default GBDT (200 trees, 63 leaves, 0.05
-/// learning rate, 0.8 bagging and feature fraction).
+/// learning rate, 0.8 bagging and feature fraction). A forecaster's fit replaces the
+/// seed with its context's.
 pub fn tweedie_params(seed: u64) -> Result<GbdtParams, ModelError> {
     Ok(serde_json::from_value(json!({
         "objective": "tweedie",
@@ -140,9 +141,8 @@ impl ModelBundle {
 impl GbdtForecaster {
     /// Tweedie GBDT with M5-style features for daily retail data (price features
     /// when the panel has prices; they are known for the forecast days).
-    pub fn tweedie_direct(horizon: usize, seed: u64) -> Result<GbdtForecaster, ModelError> {
-        let h = horizon.max(1);
-        Ok(GbdtForecaster { alias: "GBDT-Tweedie-direct".into(), features: m5_direct_spec(h)?, params: tweedie_params(seed)?, horizon: h, train_days: 730 })
+    pub fn tweedie_direct(horizon: usize) -> Result<GbdtForecaster, ModelError> {
+        Ok(GbdtForecaster { alias: "GBDT-Tweedie-direct".into(), features: m5_direct_spec(horizon)?, params: tweedie_params(0)?, train_days: 730 })
     }
 
     /// This model trained once per group of `partition` (the alias gets its suffix,
@@ -150,17 +150,6 @@ impl GbdtForecaster {
     pub fn partitioned(self, partition: crate::Partition) -> crate::PartitionedGbdt {
         crate::PartitionedGbdt::from(self).partitioned(partition)
     }
-}
-
-/// A fitted booster model (direct, recursive or partitioned): it keeps its forecast for
-/// the horizon it was trained for, with its notes, importance and saved form.
-pub(crate) struct FittedGbdt {
-    pub(crate) forecast: Forecast,
-    pub(crate) notes: Vec<String>,
-    pub(crate) importance: Vec<FeatureImportance>,
-    pub(crate) bundle: Option<String>,
-    /// Learned numbers: one threshold per split and one value per leaf, over every tree.
-    pub(crate) n_params: u64,
 }
 
 /// Split thresholds plus leaf values of a booster's trees.
@@ -177,14 +166,23 @@ impl Forecaster for GbdtForecaster {
         "gbdt"
     }
 
-    fn fit(&self, train: &Panel) -> Result<Box<dyn FittedForecaster>, ModelError> {
+    /// Trains and forecasts in one step: the forecast rows are built while the
+    /// training panel's features are at hand.
+    fn fit(&self, train: &Panel, ctx: &FitContext) -> Result<Box<dyn FittedForecaster>, ModelError> {
+        let horizon = ctx.horizon.max(1);
+        if let tsforge_features::Strategy::Direct { horizon: h } = self.features.strategy
+            && h < horizon
+        {
+            return Err(format!("{}: direct features for a {h}-day horizon cannot forecast {horizon} days", self.alias).into());
+        }
         let mut notes = Vec::new();
         let features = usable_spec(&self.features, train, &mut notes);
         let spec = features.validate()?;
         let vocabulary = Vocabulary::from_panel(train);
         let mut params = self.params.clone();
         params.categorical_features = spec.categorical();
-        let valid_params = params.clone().validate()?;
+        params.seed = ctx.seed;
+        let valid_params = params.clone().validate()?.with_deadline(ctx.deadline);
         let rows = recent_rows(train, self.train_days);
         if rows.is_empty() {
             return Err("no training rows: every series is all zeros".into());
@@ -192,49 +190,18 @@ impl Forecaster for GbdtForecaster {
         let x = build_with(train, &spec, &vocabulary, &rows)?;
         let label: Vec<f64> = rows.iter().map(|&(i, p)| f64::from(train.row(i)[p])).collect();
         let booster = valid_params.fit(&Dataset::new(&x.columns, x.n_rows, x.n_cols(), &label)?, None)?;
-        let future = forecast_rows(train, self.horizon);
+        let future = forecast_rows(train, horizon);
         let fx = build_with(train, &spec, &vocabulary, &future)?;
         let values = booster.predict(&fx.columns, fx.n_rows, fx.n_cols())?;
-        let forecast = Forecast::new(self.alias.clone(), train.n_series(), self.horizon, train.n_time(), values)?;
+        let forecast = Forecast::new(self.alias.clone(), train.n_series(), horizon, train.n_time(), values)?;
         let importance = importance_of(&booster, &x.names);
         notes.insert(0, importance_note(x.n_rows, &importance));
-        if booster.num_trees() < params.num_iterations && crate::budget::passed() {
+        if booster.num_trees() < params.num_iterations && ctx.past_deadline() {
             notes.push(format!("stopped at {} of {} trees: the run's time limit passed", booster.num_trees(), params.num_iterations));
         }
         let n_params = learned_numbers(&booster);
         let bundle = ModelBundle { format: BUNDLE_FORMAT.into(), alias: self.alias.clone(), features, vocabulary, params, booster };
-        Ok(Box::new(FittedGbdt { forecast, notes, importance, bundle: Some(bundle.to_json()?), n_params }))
+        Ok(Box::new(Precomputed { forecast, notes, importance, json: Some(bundle.to_json()?), n_params: Some(n_params) }))
     }
 }
 
-/// The first `horizon` days of a forecast made for a longer horizon.
-pub fn first_days(forecast: &Forecast, horizon: usize) -> Result<Forecast, ModelError> {
-    let h = forecast.horizon;
-    if horizon > h {
-        return Err(format!("trained for a {h}-day horizon, asked for {horizon}").into());
-    }
-    let values = (0..forecast.n_series).flat_map(|i| forecast.row(i)[..horizon].iter().copied()).collect();
-    Ok(Forecast::new(forecast.alias.clone(), forecast.n_series, horizon, forecast.start, values)?)
-}
-
-impl FittedForecaster for FittedGbdt {
-    fn predict(&self, horizon: usize) -> Result<Forecast, ModelError> {
-        first_days(&self.forecast, horizon)
-    }
-
-    fn notes(&self) -> Vec<String> {
-        self.notes.clone()
-    }
-
-    fn feature_importance(&self) -> Vec<FeatureImportance> {
-        self.importance.clone()
-    }
-
-    fn to_json(&self) -> Option<String> {
-        self.bundle.clone()
-    }
-
-    fn n_params(&self) -> Option<u64> {
-        Some(self.n_params)
-    }
-}

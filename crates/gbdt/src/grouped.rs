@@ -9,10 +9,10 @@
 
 use serde::{Deserialize, Serialize};
 use tsforge_core::model::ModelError;
-use tsforge_core::{FeatureImportance, FittedForecaster, Forecast, Forecaster, Panel};
+use tsforge_core::{FeatureImportance, FitContext, FittedForecaster, Forecast, Forecaster, Panel, Precomputed};
 use tsforge_features::{build_with, FeatureSpec, Strategy, ValidFeatureSpec, Vocabulary};
 
-use crate::forecaster::{importance_note, importance_of, recent_rows, tweedie_params, usable_spec, FittedGbdt, ModelBundle, BUNDLE_FORMAT};
+use crate::forecaster::{importance_note, importance_of, recent_rows, tweedie_params, usable_spec, ModelBundle, BUNDLE_FORMAT};
 use crate::partition::{Partition, SeriesGroup};
 use crate::recursive::{self, m5_recursive_spec};
 use crate::{Booster, Dataset, GbdtForecaster, GbdtParams};
@@ -31,31 +31,29 @@ pub struct PartitionedGbdt {
     pub alias: String,
     pub features: FeatureSpec,
     pub params: GbdtParams,
-    pub horizon: usize,
     pub train_days: usize,
     pub partition: Partition,
 }
 
 impl From<GbdtForecaster> for PartitionedGbdt {
     fn from(g: GbdtForecaster) -> PartitionedGbdt {
-        PartitionedGbdt { alias: g.alias, features: g.features, params: g.params, horizon: g.horizon, train_days: g.train_days, partition: Partition::None }
+        PartitionedGbdt { alias: g.alias, features: g.features, params: g.params, train_days: g.train_days, partition: Partition::None }
     }
 }
 
 impl PartitionedGbdt {
     /// `GBDT-Tweedie-direct`: the same model as [`GbdtForecaster::tweedie_direct`].
-    pub fn tweedie_direct(horizon: usize, seed: u64) -> Result<PartitionedGbdt, ModelError> {
-        Ok(GbdtForecaster::tweedie_direct(horizon, seed)?.into())
+    pub fn tweedie_direct(horizon: usize) -> Result<PartitionedGbdt, ModelError> {
+        Ok(GbdtForecaster::tweedie_direct(horizon)?.into())
     }
 
     /// `GBDT-Tweedie-recursive`: a one-step Tweedie model with [`m5_recursive_spec`]
     /// features and the direct model's booster settings and training rows.
-    pub fn tweedie_recursive(horizon: usize, seed: u64) -> Result<PartitionedGbdt, ModelError> {
+    pub fn tweedie_recursive() -> Result<PartitionedGbdt, ModelError> {
         Ok(PartitionedGbdt {
             alias: "GBDT-Tweedie-recursive".into(),
             features: m5_recursive_spec()?,
-            params: tweedie_params(seed)?,
-            horizon: horizon.max(1),
+            params: tweedie_params(0)?,
             train_days: 730,
             partition: Partition::None,
         })
@@ -168,8 +166,10 @@ impl Forecaster for PartitionedGbdt {
         "gbdt"
     }
 
-    fn fit(&self, train: &Panel) -> Result<Box<dyn FittedForecaster>, ModelError> {
-        let h = self.horizon.max(1);
+    /// Trains every group and forecasts in one step (the recursive strategy needs the
+    /// boosters and the training panel together).
+    fn fit(&self, train: &Panel, ctx: &FitContext) -> Result<Box<dyn FittedForecaster>, ModelError> {
+        let h = ctx.horizon.max(1);
         if let Strategy::Direct { horizon } = self.features.strategy
             && horizon < h
         {
@@ -181,7 +181,8 @@ impl Forecaster for PartitionedGbdt {
         let vocabulary = Vocabulary::from_panel(train);
         let mut params = self.params.clone();
         params.categorical_features = spec.categorical();
-        let valid_params = params.clone().validate()?;
+        params.seed = ctx.seed;
+        let valid_params = params.clone().validate()?.with_deadline(ctx.deadline);
         let groups: Vec<SeriesGroup> = self.partition.groups(train)?;
         let rows = recent_rows(train, self.train_days);
         if rows.is_empty() {
@@ -241,11 +242,11 @@ impl Forecaster for PartitionedGbdt {
                 })
                 .collect(),
         };
-        if crate::budget::passed() {
+        if ctx.past_deadline() {
             notes.push("the run's time limit passed during this fit: boosting may have stopped early".into());
         }
         let n_params = bundle.groups.iter().filter_map(|g| g.model.as_ref()).map(|m| crate::forecaster::learned_numbers(&m.booster)).sum();
-        Ok(Box::new(FittedGbdt { forecast, notes, importance, bundle: Some(bundle.to_json()?), n_params }))
+        Ok(Box::new(Precomputed { forecast, notes, importance, json: Some(bundle.to_json()?), n_params: Some(n_params) }))
     }
 }
 

@@ -39,7 +39,7 @@
 //! ```
 
 mod binning;
-pub mod budget;
+pub mod catalog;
 pub mod error;
 pub mod forecaster;
 pub mod grouped;
@@ -56,6 +56,7 @@ use serde::{Deserialize, Serialize};
 pub use error::{GbdtError, Result};
 pub use params::{GbdtParams, Objective, ValidGbdtParams};
 pub use tree::Tree;
+pub use catalog::{GbdtSection, catalog};
 pub use forecaster::GbdtForecaster;
 pub use grouped::PartitionedGbdt;
 pub use partition::Partition;

@@ -125,14 +125,23 @@ impl Default for GbdtParams {
     }
 }
 
-/// Parameters that passed [`GbdtParams::validate`]; the only way to train.
+/// Parameters that passed [`GbdtParams::validate`]; the only way to train. Carries the
+/// fit's deadline too: a run setting, not a hyperparameter (never saved with a model).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ValidGbdtParams(pub(crate) GbdtParams);
+pub struct ValidGbdtParams(pub(crate) GbdtParams, pub(crate) Option<std::time::Instant>);
 
 impl ValidGbdtParams {
     /// The checked parameters.
     pub fn params(&self) -> &GbdtParams {
         &self.0
+    }
+
+    /// Stop adding trees once `deadline` has passed (keeping at least one), so a fit
+    /// started just before a run's time limit ends soon after it. Without a deadline
+    /// boosting runs its rounds and is fully deterministic.
+    pub fn with_deadline(mut self, deadline: Option<std::time::Instant>) -> ValidGbdtParams {
+        self.1 = deadline;
+        self
     }
 }
 
@@ -200,7 +209,7 @@ impl GbdtParams {
         if !(rho > 1.0 && rho < 2.0) {
             return Err(bad("tweedie_variance_power", format!("must be in (1, 2), got {rho}")));
         }
-        Ok(ValidGbdtParams(p.clone()))
+        Ok(ValidGbdtParams(p.clone(), None))
     }
 }
 

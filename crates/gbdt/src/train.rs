@@ -504,10 +504,10 @@ pub(crate) fn train(vp: &ValidGbdtParams, train: &Dataset<'_>, valid: Option<&Da
         .num_threads(p.num_threads)
         .build()
         .map_err(|e| GbdtError::ThreadPool(e.to_string()))?;
-    pool.install(|| train_inner(p, loss, train, valid))
+    pool.install(|| train_inner(p, vp.1, loss, train, valid))
 }
 
-fn train_inner(p: &GbdtParams, loss: Loss, train: &Dataset<'_>, valid: Option<&Dataset<'_>>) -> Result<Booster> {
+fn train_inner(p: &GbdtParams, deadline: Option<std::time::Instant>, loss: Loss, train: &Dataset<'_>, valid: Option<&Dataset<'_>>) -> Result<Booster> {
     use rand::Rng;
     let n = train.n_rows;
     let nf = train.n_cols;
@@ -592,7 +592,7 @@ fn train_inner(p: &GbdtParams, loss: Loss, train: &Dataset<'_>, valid: Option<&D
             }
         }
         trees.push(tree);
-        if crate::budget::passed() {
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
             break; // the run's time limit: keep the trees grown so far
         }
         if let (Some(rounds), Some((bi, _))) = (p.early_stopping_rounds, best)

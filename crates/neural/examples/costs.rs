@@ -22,19 +22,19 @@ fn burn_params(arch: &Architecture) -> usize {
 fn main() {
     let h = 28;
     let mut models = vec![
-        NeuralForecaster::lenet(h, 0),
-        NeuralForecaster::vgg(h, 0),
-        NeuralForecaster::resnet(h, 0),
-        NeuralForecaster::inception(h, 0),
+        NeuralForecaster::lenet(h),
+        NeuralForecaster::vgg(h),
+        NeuralForecaster::resnet(h),
+        NeuralForecaster::inception(h),
     ];
-    let mut plain = NeuralForecaster::inception(h, 0).alias_with("Inception1D (no bottleneck)");
+    let mut plain = NeuralForecaster::inception(h).alias_with("Inception1D (no bottleneck)");
     if let Architecture::Inception(c) = &mut plain.architecture {
         c.bottleneck = false;
     }
     models.push(plain);
-    models.push(NeuralForecaster::lstm(h, 0));
-    models.push(NeuralForecaster::gru(h, 0));
-    models.push(NeuralForecaster::tcn(h, 0));
+    models.push(NeuralForecaster::lstm(h));
+    models.push(NeuralForecaster::gru(h));
+    models.push(NeuralForecaster::tcn(h));
     println!("| model | params | burn's count | MFLOP/window |\n|---|---:|---:|---:|");
     for m in &models {
         let cost = m.architecture.cost();

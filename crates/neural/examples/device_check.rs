@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use tsforge_core::metrics::M5Evaluator;
-use tsforge_core::{FittedForecaster, Hierarchy, Panel};
+use tsforge_core::{Hierarchy, Panel};
 use tsforge_neural::NeuralForecaster;
 use tsforge_neural::device::{Accelerator, select};
 
@@ -23,7 +23,7 @@ fn fit_on(device: Accelerator, m: &NeuralForecaster, train: &Panel) -> Result<(V
     let start = Instant::now();
     let fitted = m.fit_panel(train)?;
     let secs = start.elapsed().as_secs_f64();
-    Ok((fitted.predict(28)?.values, secs, fitted.report.steps_per_second()))
+    Ok((fitted.forecast.first_steps(28)?.values, secs, fitted.report.steps_per_second()))
 }
 
 fn main() -> Result<(), Error> {
@@ -40,7 +40,7 @@ fn main() -> Result<(), Error> {
     println!("| model | WRMSSE cpu | WRMSSE {device} | max abs diff | mean abs forecast | cpu steps/s | {device} steps/s |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for family in families.split(',') {
-        let mut m = NeuralForecaster::family(family, 28, 0)?;
+        let mut m = NeuralForecaster::family(family, 28)?;
         if std::env::var_os("NEURAL_COVARIATES").is_some() {
             m = m.with_covariates();
         }

@@ -38,12 +38,12 @@
 use std::time::Instant;
 
 use tsforge_core::metrics::M5Evaluator;
-use tsforge_core::{FittedForecaster, Forecaster, Hierarchy};
+use tsforge_core::{Forecaster, Hierarchy};
 use tsforge_neural::{Loss, NeuralForecaster};
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let seed: u64 = std::env::args().nth(1).map_or(Ok(0), |s| s.parse())?;
-    let families = std::env::args().nth(2).unwrap_or_else(|| NeuralForecaster::FAMILIES.join(","));
+    let families = std::env::args().nth(2).unwrap_or_else(|| NeuralForecaster::FAMILIES.map(|f| f.0).join(","));
     let loss = match std::env::args().nth(3).as_deref() {
         None | Some("mse") => Loss::Mse,
         Some("poisson") => Loss::Poisson,
@@ -60,7 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     println!("| model | params | MFLOP/window | WRMSSE | fit s | steps | steps/s | best step |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for family in families.split(',') {
-        let mut model = NeuralForecaster::family(family, h, seed)?;
+        let mut model = NeuralForecaster::family(family, h)?.with_seed(seed);
         model.train.loss = loss;
         if std::env::var_os("NEURAL_UNIT_WEIGHTS").is_some() {
             model.windows.dollar_weights = false;
@@ -76,7 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             model = match c {
                 "calendar" => model.with_calendar_channels(true),
                 "prices" => model.with_price_channel(true),
-                "statics" => model.with_static_embeddings(tsforge_neural::StaticKey::ALL.to_vec(), 4),
+                "statics" => model.with_static_embeddings(tsforge_core::IdKey::ALL.to_vec(), 4),
                 other => return Err(format!("unknown covariate '{other}' (calendar, prices, statics)").into()),
             };
         }
@@ -87,7 +87,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let start = Instant::now();
         let fitted = model.fit_panel(&train)?;
         let secs = start.elapsed().as_secs_f64();
-        let f = fitted.predict(h)?;
+        let f = fitted.forecast.first_steps(h)?;
         let score = eval.wrmsse(&truth, &f.values)?;
         let r = &fitted.report;
         println!(

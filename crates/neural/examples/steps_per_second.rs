@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let family = std::env::args().nth(1).unwrap_or_else(|| "lenet".into());
     let batch: usize = std::env::args().nth(2).map_or(Ok(256), |s| s.parse())?;
     let steps: usize = std::env::args().nth(3).map_or(Ok(50), |s| s.parse())?;
-    let model = NeuralForecaster::family(&family, 28, 0)?;
+    let model = NeuralForecaster::family(&family, 28)?;
     let (c, l, h) = (model.windows.channels(), model.windows.lookback, model.windows.horizon);
     // 4 batches of random windows
     let n = 4 * batch;

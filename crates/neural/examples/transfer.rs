@@ -8,7 +8,7 @@
 //! of the learning rate). FAMILY: lenet, vgg, resnet, inception, lstm, gru, tcn.
 
 use tsforge_core::metrics::M5Evaluator;
-use tsforge_core::{FittedForecaster, Hierarchy};
+use tsforge_core::Hierarchy;
 use tsforge_neural::{NeuralForecaster, TrainConfig, subset_panel};
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let sub_attrs = sub.attrs.as_deref().ok_or("no attributes")?;
     let eval = M5Evaluator::from_panel(&sub, Hierarchy::m5(sub_attrs), h)?;
 
-    let model = NeuralForecaster::family(&family, h, seed)?;
+    let model = NeuralForecaster::family(&family, h)?.with_seed(seed);
     let fine = TrainConfig { steps: fine_steps, learning_rate: model.train.learning_rate / 3.0, seed: seed + 1, ..model.train.clone() };
     println!("m5-tiny, store {store}: {} of {} series; {} ({}), seed {seed}, {frozen} frozen block(s), {fine_steps} fine-tuning steps", subset.len(), train.n_series(), model.alias, family);
     let fit = model.fit_transfer(&train, &subset, frozen, &fine)?;
@@ -40,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let rows = [
         ("global (all series)", eval.wrmsse(&sub_truth, &fit.global.values)?.total, fit.pretrain_report.steps),
         ("fine-tuned on the store", eval.wrmsse(&sub_truth, &fit.fine_tuned.values)?.total, fit.fine_tune_report.steps),
-        ("from scratch on the store", eval.wrmsse(&sub_truth, &scratch.predict(h)?.values)?.total, scratch.report.steps),
+        ("from scratch on the store", eval.wrmsse(&sub_truth, &scratch.forecast.first_steps(h)?.values)?.total, scratch.report.steps),
     ];
     println!("| model | WRMSSE (store's series) | steps |\n|---|---:|---:|");
     for (name, score, steps) in rows {

@@ -3,13 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 use tsforge_core::model::ModelError;
-use tsforge_core::{FittedForecaster, Forecast, Forecaster, Panel};
+use tsforge_core::{FitContext, FittedForecaster, Forecast, Forecaster, IdKey, Panel, Precomputed};
 
 use crate::device::init_for_training;
 use crate::error::{NeuralError, Result};
 use crate::nets::{Conv1dNetConfig, Cost, EmbeddedConfig, Inception1dConfig, NetworkConfig, RecurrentConfig, ResNet1dConfig, TcnConfig};
 use crate::train::{Loss, Schedule, TrainConfig, TrainReport, predict_multi_crop, train};
-use crate::transfer::{FineTune, subset_panel};
+use crate::fine_tune::{FineTune, subset_panel};
 use crate::windows::{WindowConfig, WindowSet, prediction_windows, training_windows};
 
 /// Which network family, with its config.
@@ -24,7 +24,7 @@ pub enum Architecture {
 }
 
 /// Static keys from an override: `["store", "item"]` or `"store,item"` (`[]` or `""`: none).
-fn static_keys(v: &serde_json::Value) -> Result<Vec<crate::statics::StaticKey>> {
+fn static_keys(v: &serde_json::Value) -> Result<Vec<IdKey>> {
     let names: Vec<&str> = match v {
         serde_json::Value::String(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect(),
         serde_json::Value::Array(items) => items.iter().map(|i| i.as_str().ok_or_else(|| NeuralError::config("statics", format!("expected names, got {i}")))).collect::<Result<_>>()?,
@@ -32,7 +32,7 @@ fn static_keys(v: &serde_json::Value) -> Result<Vec<crate::statics::StaticKey>> 
     };
     names
         .into_iter()
-        .map(|n| crate::statics::StaticKey::parse(n).ok_or_else(|| NeuralError::config("statics", format!("unknown key '{n}' (item, dept, cat, store, state)"))))
+        .map(|n| IdKey::parse(n).ok_or_else(|| NeuralError::config("statics", format!("unknown key '{n}' (item, dept, cat, store, state)"))))
         .collect()
 }
 
@@ -173,36 +173,36 @@ const CHANNELS: usize = 3;
 
 impl NeuralForecaster {
     /// LeNet-style CNN sized for m5-tiny on two cores.
-    pub fn lenet(horizon: usize, seed: u64) -> NeuralForecaster {
-        NeuralForecaster::new("CNN-LeNet", Architecture::Conv(Conv1dNetConfig::lenet(LOOKBACK, horizon).with_channels_in(CHANNELS)), horizon, seed)
+    pub fn lenet(horizon: usize) -> NeuralForecaster {
+        NeuralForecaster::new("CNN-LeNet", Architecture::Conv(Conv1dNetConfig::lenet(LOOKBACK, horizon).with_channels_in(CHANNELS)), horizon)
     }
 
     /// VGG-style CNN (two blocks of two 3-wide convs, 16 then 32 channels).
-    pub fn vgg(horizon: usize, seed: u64) -> NeuralForecaster {
-        NeuralForecaster::new("CNN-VGG", Architecture::Conv(Conv1dNetConfig::vgg(LOOKBACK, horizon, 16, 2).with_channels_in(CHANNELS)), horizon, seed)
+    pub fn vgg(horizon: usize) -> NeuralForecaster {
+        NeuralForecaster::new("CNN-VGG", Architecture::Conv(Conv1dNetConfig::vgg(LOOKBACK, horizon, 16, 2).with_channels_in(CHANNELS)), horizon)
     }
 
     /// ResNet-1D (stem 16, stages of 16 and 32 channels) sized for m5-tiny on two cores.
-    pub fn resnet(horizon: usize, seed: u64) -> NeuralForecaster {
-        NeuralForecaster::new("ResNet1D", Architecture::ResNet(ResNet1dConfig::new(LOOKBACK, horizon).with_channels_in(CHANNELS).with_stage_channels(vec![16, 32])), horizon, seed)
+    pub fn resnet(horizon: usize) -> NeuralForecaster {
+        NeuralForecaster::new("ResNet1D", Architecture::ResNet(ResNet1dConfig::new(LOOKBACK, horizon).with_channels_in(CHANNELS).with_stage_channels(vec![16, 32])), horizon)
     }
 
     /// Inception-1D (stem 16; two bottleneck modules of four 16-channel branches, 8-channel
     /// reductions) sized for m5-tiny on two cores.
-    pub fn inception(horizon: usize, seed: u64) -> NeuralForecaster {
+    pub fn inception(horizon: usize) -> NeuralForecaster {
         // Four pooled positions, not a global pool: averaging whole weeks erases the weekly
         // phase (m5-tiny, seed 0: WRMSSE 0.762 with 4 positions, 0.977 with 1).
-        NeuralForecaster::new("Inception1D", Architecture::Inception(Inception1dConfig::new(LOOKBACK, horizon).with_channels_in(CHANNELS).with_pooled_len(4)), horizon, seed)
+        NeuralForecaster::new("Inception1D", Architecture::Inception(Inception1dConfig::new(LOOKBACK, horizon).with_channels_in(CHANNELS).with_pooled_len(4)), horizon)
     }
 
     /// Stacked LSTM (2 layers of 32 hidden units), last hidden state to all horizon steps.
-    pub fn lstm(horizon: usize, seed: u64) -> NeuralForecaster {
-        NeuralForecaster::new("LSTM", Architecture::Recurrent(RecurrentConfig::lstm(LOOKBACK, horizon).with_channels_in(CHANNELS).with_hidden(32)), horizon, seed)
+    pub fn lstm(horizon: usize) -> NeuralForecaster {
+        NeuralForecaster::new("LSTM", Architecture::Recurrent(RecurrentConfig::lstm(LOOKBACK, horizon).with_channels_in(CHANNELS).with_hidden(32)), horizon)
     }
 
     /// Stacked GRU (2 layers of 32 hidden units), last hidden state to all horizon steps.
-    pub fn gru(horizon: usize, seed: u64) -> NeuralForecaster {
-        NeuralForecaster::new("GRU", Architecture::Recurrent(RecurrentConfig::gru(LOOKBACK, horizon).with_channels_in(CHANNELS).with_hidden(32)), horizon, seed)
+    pub fn gru(horizon: usize) -> NeuralForecaster {
+        NeuralForecaster::new("GRU", Architecture::Recurrent(RecurrentConfig::gru(LOOKBACK, horizon).with_channels_in(CHANNELS).with_hidden(32)), horizon)
     }
 
     /// TCN: four residual blocks of dilated causal 3-wide convolutions (dilations 1, 2, 4,
@@ -210,28 +210,40 @@ impl NeuralForecaster {
     /// week's features to all horizon steps. Learning rate 1e-3: at the default 2e-3 it
     /// overfits within 100 steps on m5-tiny (WRMSSE 0.7765/0.7796 at seeds 0/1 against
     /// 0.7611/0.7345; dropout 0.1 made it worse).
-    pub fn tcn(horizon: usize, seed: u64) -> NeuralForecaster {
-        let mut m = NeuralForecaster::new("TCN", Architecture::Tcn(TcnConfig::new(LOOKBACK, horizon).with_channels_in(CHANNELS)), horizon, seed);
+    pub fn tcn(horizon: usize) -> NeuralForecaster {
+        let mut m = NeuralForecaster::new("TCN", Architecture::Tcn(TcnConfig::new(LOOKBACK, horizon).with_channels_in(CHANNELS)), horizon);
         m.train.learning_rate = 1e-3;
         m
     }
 
-    /// Short names of the families' default models: `lenet`, `vgg`, `resnet`,
-    /// `inception`, `lstm`, `gru`, `tcn`.
-    pub const FAMILIES: [&'static str; 7] = ["lenet", "vgg", "resnet", "inception", "lstm", "gru", "tcn"];
+    /// The families' default models by short name: the one table of neural families
+    /// (the catalog and [`family`](Self::family) read it).
+    pub const FAMILIES: [(&'static str, fn(usize) -> NeuralForecaster); 7] = [
+        ("lenet", NeuralForecaster::lenet),
+        ("vgg", NeuralForecaster::vgg),
+        ("resnet", NeuralForecaster::resnet),
+        ("inception", NeuralForecaster::inception),
+        ("lstm", NeuralForecaster::lstm),
+        ("gru", NeuralForecaster::gru),
+        ("tcn", NeuralForecaster::tcn),
+    ];
 
     /// The default model of a family by its short name (see [`Self::FAMILIES`]).
-    pub fn family(name: &str, horizon: usize, seed: u64) -> Result<NeuralForecaster> {
-        Ok(match name {
-            "lenet" => NeuralForecaster::lenet(horizon, seed),
-            "vgg" => NeuralForecaster::vgg(horizon, seed),
-            "resnet" => NeuralForecaster::resnet(horizon, seed),
-            "inception" => NeuralForecaster::inception(horizon, seed),
-            "lstm" => NeuralForecaster::lstm(horizon, seed),
-            "gru" => NeuralForecaster::gru(horizon, seed),
-            "tcn" => NeuralForecaster::tcn(horizon, seed),
-            other => return Err(NeuralError::config("family", format!("unknown family '{other}' ({})", Self::FAMILIES.join(", ")))),
-        })
+    pub fn family(name: &str, horizon: usize) -> Result<NeuralForecaster> {
+        match Self::FAMILIES.iter().find(|f| f.0 == name) {
+            Some((_, make)) => Ok(make(horizon)),
+            None => {
+                let names: Vec<&str> = Self::FAMILIES.iter().map(|f| f.0).collect();
+                Err(NeuralError::config("family", format!("unknown family '{name}' ({})", names.join(", "))))
+            }
+        }
+    }
+
+    /// The seed of the initial weights, window sampling, minibatch order and
+    /// augmentations of [`fit_panel`](Self::fit_panel).
+    pub fn with_seed(mut self, seed: u64) -> NeuralForecaster {
+        self.train.seed = seed;
+        self
     }
 
     /// The same model under another leaderboard name.
@@ -247,7 +259,7 @@ impl NeuralForecaster {
     /// `patience`, `lookback` (windows and network), `dropout`, `loss` (`"mse"`,
     /// `"poisson"`, `"tweedie"`), `tweedie_power` (1.1–1.9; with `loss` "tweedie", default
     /// 1.5), `schedule` (`"cosine"`, `"one_cycle"`), `width` and `depth` (see
-    /// [`Architecture::set_width`] / [`Architecture::set_depth`]), `seed`, and `alias`
+    /// [`Architecture::set_width`] / [`Architecture::set_depth`]), and `alias`
     /// (a string), `crops` (test-time multi-crop), `aux_weight` (Inception only), `calendar` (true: SNAP and event
     /// channels), `prices` (true: the relative price channel), `statics` (a list of
     /// `item`, `dept`, `cat`, `store`, `state`, or one comma-separated string; empty: no
@@ -279,7 +291,6 @@ impl NeuralForecaster {
                 "batch_size" => self.train.batch_size = count(k, v)?,
                 "samples" => self.windows.samples = count(k, v)?,
                 "patience" => self.train.patience = count(k, v)?,
-                "seed" => self.train.seed = count(k, v)? as u64,
                 "lookback" => lookback = Some(count(k, v)?),
                 "width" => width = Some(count(k, v)?),
                 "depth" => depth = Some(count(k, v)?),
@@ -340,7 +351,7 @@ impl NeuralForecaster {
                 other => {
                     return Err(NeuralError::config(
                         other,
-                        "unknown override (learning_rate, weight_decay, max_epochs, steps, batch_size, samples, patience, seed, lookback, width, depth, dropout, loss, tweedie_power, schedule, alias, crops, aux_weight, calendar, prices, statics, embedding_dim, fine_tune_by_store, frozen_blocks, fine_tune_steps, jitter, magnitude, crop, time_warp)",
+                        "unknown override (learning_rate, weight_decay, max_epochs, steps, batch_size, samples, patience, lookback, width, depth, dropout, loss, tweedie_power, schedule, alias, crops, aux_weight, calendar, prices, statics, embedding_dim, fine_tune_by_store, frozen_blocks, fine_tune_steps, jitter, magnitude, crop, time_warp)",
                     ));
                 }
             }
@@ -411,12 +422,12 @@ impl NeuralForecaster {
     /// 4-wide embeddings of the series' item, dept, cat, store and state (alias suffix
     /// `-cov` on the CLI).
     pub fn with_covariates(self) -> NeuralForecaster {
-        self.with_calendar_channels(true).with_price_channel(true).with_static_embeddings(crate::statics::StaticKey::ALL.to_vec(), 4)
+        self.with_calendar_channels(true).with_price_channel(true).with_static_embeddings(IdKey::ALL.to_vec(), 4)
     }
 
     /// Looks up `keys` (item, dept, …) in embedding tables of width `dim` and feeds them to
     /// the network as constant channels (see [`crate::nets::Embedded`]); no keys: off.
-    pub fn with_static_embeddings(mut self, keys: Vec<crate::statics::StaticKey>, dim: usize) -> NeuralForecaster {
+    pub fn with_static_embeddings(mut self, keys: Vec<IdKey>, dim: usize) -> NeuralForecaster {
         self.windows.statics = keys;
         self.windows.embedding_dim = dim;
         self.windows.vocabulary = None;
@@ -427,13 +438,15 @@ impl NeuralForecaster {
     /// A forecaster with default windows and training for `architecture`; the windows
     /// carry the weekday channels when the network takes 3 or 5 input channels, and the
     /// calendar (SNAP, event) channels when it takes 5.
-    pub fn new(alias: impl Into<String>, architecture: Architecture, horizon: usize, seed: u64) -> NeuralForecaster {
+    /// Seed 0 until [`with_seed`](Self::with_seed); as a [`Forecaster`] it trains with
+    /// its fit context's seed.
+    pub fn new(alias: impl Into<String>, architecture: Architecture, horizon: usize) -> NeuralForecaster {
         let (channels, lookback, _) = architecture.io();
         NeuralForecaster {
             alias: alias.into(),
             architecture,
             windows: WindowConfig { weekday_channels: channels == 3 || channels == 5, calendar_channels: channels == 5, ..WindowConfig::new(lookback, horizon) },
-            train: TrainConfig { seed, ..TrainConfig::default() },
+            train: TrainConfig::default(),
             fine_tune: None,
         }
     }
@@ -558,8 +571,19 @@ impl Forecaster for NeuralForecaster {
         "neural"
     }
 
-    fn fit(&self, train: &Panel) -> std::result::Result<Box<dyn FittedForecaster>, ModelError> {
-        Ok(Box::new(self.fit_panel(train)?))
+    /// Trains with the context's seed, stopping at its deadline, and forecasts every
+    /// series in the same step (the forecast comes from the trained network's final
+    /// windows while they are at hand).
+    fn fit(&self, train: &Panel, ctx: &FitContext) -> std::result::Result<Box<dyn FittedForecaster>, ModelError> {
+        if ctx.horizon > self.windows.horizon {
+            return Err(Box::new(NeuralError::config("horizon", format!("{} exceeds the trained horizon {}", ctx.horizon, self.windows.horizon))));
+        }
+        let mut model = self.clone();
+        model.train.seed = ctx.seed;
+        model.train.deadline = ctx.deadline;
+        let fitted = model.fit_panel(train)?;
+        let (notes, n_params) = (fitted.notes(), Some(fitted.cost.params as u64));
+        Ok(Box::new(Precomputed { forecast: fitted.forecast.first_steps(ctx.horizon)?, notes, importance: Vec::new(), json: None, n_params }))
     }
 }
 
@@ -571,31 +595,25 @@ pub struct FittedNeural {
     pub cost: Cost,
 }
 
-impl FittedForecaster for FittedNeural {
-    fn predict(&self, horizon: usize) -> std::result::Result<Forecast, ModelError> {
-        let f = &self.forecast;
-        if horizon > f.horizon {
-            return Err(Box::new(NeuralError::config("horizon", format!("{horizon} exceeds the trained horizon {}", f.horizon))));
-        }
-        let values = (0..f.n_series).flat_map(|i| f.row(i)[..horizon].iter().copied()).collect();
-        Ok(Forecast::new(f.alias.clone(), f.n_series, horizon, f.start, values)?)
-    }
-
-    fn n_params(&self) -> Option<u64> {
-        Some(self.cost.params as u64)
-    }
-
-    fn notes(&self) -> Vec<String> {
+impl FittedNeural {
+    /// What the leaderboard says about the fit: size, cost and how training went.
+    pub fn notes(&self) -> Vec<String> {
         let r = &self.report;
+        let stop = if r.stopped_at_deadline {
+            ", stopped at the run's time limit"
+        } else if r.stopped_early {
+            ", stopped early"
+        } else {
+            ""
+        };
         vec![format!(
-            "{} params, {} MFLOP/window; {} steps ({:.1}/s), best validation loss {:.4} at step {}{}",
+            "{} params, {} MFLOP/window; {} steps ({:.1}/s), best validation loss {:.4} at step {}{stop}",
             self.cost.params,
             self.cost.flops() as f64 / 1e6,
             r.steps,
             r.steps_per_second(),
             r.best_valid_loss,
             r.best_step,
-            if r.stopped_early { ", stopped early" } else { "" }
         )]
     }
 }
@@ -630,7 +648,7 @@ mod tests {
             "tcn" => Architecture::Tcn(TcnConfig::new(l, h).with_channels(4).with_levels(3)),
             _ => Architecture::ResNet(ResNet1dConfig::new(l, h).with_stem_channels(4).with_stage_channels(vec![4, 8]).with_pooled_len(2)),
         };
-        let mut m = NeuralForecaster::new(arch, architecture, h, seed);
+        let mut m = NeuralForecaster::new(arch, architecture, h).with_seed(seed);
         m.windows.samples = 256;
         m.train.steps = 40;
         m.train.batch_size = 32;
@@ -638,8 +656,13 @@ mod tests {
         m
     }
 
+    /// The trait's fit, with the model's own seed in the context.
+    fn fit(m: &NeuralForecaster) -> Box<dyn FittedForecaster> {
+        m.fit(&panel(), &FitContext::new(m.windows.horizon).with_seed(m.train.seed)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     fn forecast(m: &NeuralForecaster) -> Forecast {
-        let fitted = m.fit(&panel()).unwrap_or_else(|e| panic!("{e}"));
+        let fitted = fit(m);
         fitted.predict(7).unwrap_or_else(|e| panic!("{e}"))
     }
 
@@ -658,8 +681,8 @@ mod tests {
 
     #[test]
     fn shorter_horizons_are_prefixes_and_longer_ones_fail() {
-        let fitted = tiny("conv", 1).fit(&panel()).unwrap_or_else(|e| panic!("{e}"));
-        assert!(fitted.n_params().is_some());
+        let fitted = fit(&tiny("conv", 1));
+        assert!(fitted.n_params().is_some() && fitted.forecast_in_fit());
         let full = fitted.predict(7).unwrap_or_else(|e| panic!("{e}"));
         let short = fitted.predict(3).unwrap_or_else(|e| panic!("{e}"));
         for i in 0..6 {
@@ -685,7 +708,7 @@ mod tests {
 
     #[test]
     fn overrides_reach_every_part() {
-        let m = NeuralForecaster::lenet(28, 0)
+        let m = NeuralForecaster::lenet(28)
             .with_overrides(&map(serde_json::json!({
                 "learning_rate": 0.01, "weight_decay": 0.001, "max_epochs": 3, "batch_size": 64.0,
                 "lookback": 28, "dropout": 0.25, "loss": "tweedie", "tweedie_power": 1.2,
@@ -701,17 +724,17 @@ mod tests {
         // the SNAP and event pair after the weekday pair
         assert_eq!((c.channels_in, m.windows.channels(), m.windows.calendar_channels), (5, 5, true));
 
-        let Architecture::ResNet(c) = NeuralForecaster::resnet(28, 0).with_overrides(&map(serde_json::json!({"width": 8, "depth": 2}))).unwrap_or_else(|e| panic!("{e}")).architecture
+        let Architecture::ResNet(c) = NeuralForecaster::resnet(28).with_overrides(&map(serde_json::json!({"width": 8, "depth": 2}))).unwrap_or_else(|e| panic!("{e}")).architecture
         else {
             panic!("family changed")
         };
         assert_eq!((c.stem_channels, c.stage_channels, c.blocks_per_stage), (8, vec![8, 16], 2));
-        let Architecture::Inception(c) = NeuralForecaster::inception(28, 0).with_overrides(&map(serde_json::json!({"width": 32, "depth": 3, "aux_weight": 0.3}))).unwrap_or_else(|e| panic!("{e}")).architecture
+        let Architecture::Inception(c) = NeuralForecaster::inception(28).with_overrides(&map(serde_json::json!({"width": 32, "depth": 3, "aux_weight": 0.3}))).unwrap_or_else(|e| panic!("{e}")).architecture
         else {
             panic!("family changed")
         };
         assert_eq!((c.branch_channels, c.stem_channels, c.reduce_channels, c.modules, c.aux_weight), (32, 32, 16, 3, 0.3));
-        let m = NeuralForecaster::gru(28, 0).with_overrides(&map(serde_json::json!({"width": 16, "depth": 3, "loss": "poisson"}))).unwrap_or_else(|e| panic!("{e}"));
+        let m = NeuralForecaster::gru(28).with_overrides(&map(serde_json::json!({"width": 16, "depth": 3, "loss": "poisson"}))).unwrap_or_else(|e| panic!("{e}"));
         let Architecture::Recurrent(c) = &m.architecture else { panic!("family changed") };
         assert_eq!((c.hidden, c.layers, m.train.loss), (16, 3, Loss::Poisson));
         assert_eq!(m.fine_tune, None);
@@ -720,12 +743,12 @@ mod tests {
         let m = m.with_overrides(&map(serde_json::json!({"fine_tune_by_store": false}))).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(m.fine_tune, None);
         assert!(err_of(m.clone(), serde_json::json!({"fine_tune_steps": 0})).contains("fine_tune_steps"));
-        assert_eq!(NeuralForecaster::lstm(28, 0).alias_with("LSTM-2").alias, "LSTM-2");
+        assert_eq!(NeuralForecaster::lstm(28).alias_with("LSTM-2").alias, "LSTM-2");
     }
 
     #[test]
     fn bad_overrides_name_their_key() {
-        let m = || NeuralForecaster::lstm(28, 0);
+        let m = || NeuralForecaster::lstm(28);
         assert!(err_of(m(), serde_json::json!({"learnin_rate": 0.1})).contains("learnin_rate"));
         assert!(err_of(m(), serde_json::json!({"learning_rate": 5.0})).contains("learning_rate"));
         assert!(err_of(m(), serde_json::json!({"learning_rate": "fast"})).contains("learning_rate"));
@@ -738,15 +761,15 @@ mod tests {
         assert!(err_of(m(), serde_json::json!({"depth": -1})).contains("depth"));
         assert!(err_of(m(), serde_json::json!({"alias": 3})).contains("alias"));
         assert!(err_of(m(), serde_json::json!({"aux_weight": 0.3})).contains("aux_weight"));
-        assert!(err_of(NeuralForecaster::inception(28, 0), serde_json::json!({"aux_weight": -0.3})).contains("aux_weight"));
+        assert!(err_of(NeuralForecaster::inception(28), serde_json::json!({"aux_weight": -0.3})).contains("aux_weight"));
         // too short for LeNet's two pools
-        assert!(err_of(NeuralForecaster::lenet(28, 0), serde_json::json!({"lookback": 3})).contains("lookback"));
+        assert!(err_of(NeuralForecaster::lenet(28), serde_json::json!({"lookback": 3})).contains("lookback"));
     }
 
     #[test]
     fn fitted_models_report_their_parameter_count() {
         let m = tiny("lstm", 0);
-        let fitted = m.fit(&panel()).unwrap_or_else(|e| panic!("{e}"));
+        let fitted = fit(&m);
         assert_eq!(fitted.n_params(), Some(m.architecture.cost().params as u64));
         // 1 input channel, hidden 4, 2 layers, head 4 → 7
         assert_eq!(fitted.n_params(), Some(16 * (1 + 4 + 2) + 16 * (4 + 4 + 2) + 4 * 7 + 7));
@@ -803,7 +826,7 @@ mod tests {
         assert!(a.forecast.values.iter().all(|v| v.is_finite() && *v >= 0.0));
         // tables: 3 items, 1 dept, 1 cat, 2 stores, 1 state, each plus the unknown row
         let tables = (4 + 2 + 2 + 3 + 2) * 4;
-        assert_eq!(a.n_params(), Some((m.architecture.cost().params + tables) as u64));
+        assert_eq!(a.cost.params as u64, (m.architecture.cost().params + tables) as u64);
         // the embeddings change the forecast (same seed, no statics)
         let plain = tiny("gru", 3).with_calendar_channels(true).with_price_channel(true).fit_panel(&p).unwrap_or_else(|e| panic!("{e}"));
         assert_ne!(plain.forecast.values, a.forecast.values);
@@ -816,7 +839,7 @@ mod tests {
 
     #[test]
     fn covariate_overrides_resize_the_input() {
-        let m = NeuralForecaster::lenet(28, 0)
+        let m = NeuralForecaster::lenet(28)
             .with_overrides(&map(serde_json::json!({"prices": true, "statics": "store, item", "embedding_dim": 2})))
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((m.windows.price_channel, m.windows.statics.len(), m.windows.network_channels()), (true, 2, 4 + 2 * 2));
@@ -824,9 +847,9 @@ mod tests {
         assert_eq!(c.channels_in, 8);
         let m = m.with_overrides(&map(serde_json::json!({"statics": []}))).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(m.windows.network_channels(), 4);
-        assert!(err_of(NeuralForecaster::lenet(28, 0), serde_json::json!({"statics": ["region"]})).contains("region"));
-        assert!(err_of(NeuralForecaster::lenet(28, 0), serde_json::json!({"statics": "store", "embedding_dim": 0})).contains("embedding_dim"));
-        assert!(err_of(NeuralForecaster::lenet(28, 0), serde_json::json!({"prices": "yes"})).contains("prices"));
+        assert!(err_of(NeuralForecaster::lenet(28), serde_json::json!({"statics": ["region"]})).contains("region"));
+        assert!(err_of(NeuralForecaster::lenet(28), serde_json::json!({"statics": "store", "embedding_dim": 0})).contains("embedding_dim"));
+        assert!(err_of(NeuralForecaster::lenet(28), serde_json::json!({"prices": "yes"})).contains("prices"));
     }
 
     #[test]

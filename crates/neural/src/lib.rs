@@ -7,7 +7,7 @@
 //!   relative-price channels (the last two `horizon` days ahead: known in advance) and
 //!   static keys; test-time multi-crop settings;
 //! - [`statics`]: the item, dept, cat, store and state of each series as embedding-table
-//!   rows, one vocabulary per fit;
+//!   rows, from the fit's vocabulary (`tsforge_features::Vocabulary`);
 //! - [`augment`]: jitter, magnitude scaling, cropping and time warping of training
 //!   batches, each switchable and seeded;
 //! - [`nets`]: the families, each built from its `#[derive(Config)]` config:
@@ -31,7 +31,7 @@
 //! the `cuda` or `wgpu` feature, [`device::select`] moves training to a GPU.
 //!
 //! ```
-//! use tsforge_core::{Forecaster, Panel, TimeIndex};
+//! use tsforge_core::{FitContext, Forecaster, Panel, TimeIndex};
 //! use tsforge_neural::{NeuralForecaster, Conv1dNetConfig, Architecture};
 //!
 //! // two weekly-patterned series over 120 days
@@ -39,20 +39,23 @@
 //! let panel = Panel::dense(vec!["a".into(), "b".into()], TimeIndex::Periods { start: 0, len: 120 }, y)?;
 //!
 //! let net = Conv1dNetConfig::lenet(14, 7).with_block_channels(vec![4]).with_hidden(8);
-//! let mut model = NeuralForecaster::new("CNN-tiny", Architecture::Conv(net), 7, 42);
+//! let mut model = NeuralForecaster::new("CNN-tiny", Architecture::Conv(net), 7);
 //! model.windows.samples = 64;
 //! model.train.steps = 20;
 //! model.train.batch_size = 16;
 //!
-//! let forecast = model.fit(&panel)?.predict(7)?;
+//! let ctx = FitContext::new(7).with_seed(42);
+//! let forecast = model.fit(&panel, &ctx)?.predict(7)?;
 //! assert_eq!(forecast.values.len(), 2 * 7);
 //! assert!(forecast.values.iter().all(|v| v.is_finite() && *v >= 0.0));
 //! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
 //! ```
 
 pub mod augment;
+pub mod catalog;
 pub mod device;
 pub mod error;
+pub mod fine_tune;
 pub mod forecaster;
 pub mod nets;
 pub mod train;
@@ -61,10 +64,11 @@ pub mod transfer;
 pub mod windows;
 
 pub use augment::AugmentConfig;
+pub use catalog::catalog;
 pub use error::NeuralError;
 pub use forecaster::{Architecture, FittedNeural, NeuralForecaster};
 pub use nets::{Cell, Conv1dNet, Conv1dNetConfig, Cost, Inception1d, Inception1dConfig, Network, NetworkConfig, Recurrent, RecurrentConfig, ResNet1d, ResNet1dConfig, Tcn, TcnConfig};
 pub use train::{Loss, Schedule, TrainConfig, TrainReport};
-pub use transfer::{FineTune, TransferFit, subset_panel};
-pub use statics::{StaticKey, Vocabulary};
+pub use fine_tune::{FineTune, subset_panel};
+pub use transfer::TransferFit;
 pub use windows::{WindowConfig, WindowSet};

@@ -1,101 +1,31 @@
-//! Static covariates: which attribute of a series (item, dept, cat, store, state) a
-//! network looks up in an embedding table, and the vocabulary mapping values to rows.
+//! Static covariates: which hierarchy ids of a series (item, dept, cat, store, state:
+//! [`IdKey`]) a network looks up in embedding tables, and which table row each series
+//! gets from the fit's vocabulary ([`tsforge_features::Vocabulary`], the same one the
+//! GBDT models code their id features with).
 //!
 //! The vocabulary is learned from the panel a model is fitted on and then kept for
 //! every window that model sees (a store's subset when fine-tuning included), so one
 //! value has one row everywhere. Row 0 is "unknown": panels without attributes, or a
-//! value the vocabulary has not seen.
+//! value the vocabulary has not seen; row `k + 1` is the `k`-th value of the sorted table.
 
-use serde::{Deserialize, Serialize};
-use tsforge_core::Panel;
-use tsforge_core::hierarchy::SeriesAttrs;
+use tsforge_core::{IdKey, Panel};
+use tsforge_features::Vocabulary;
 
-/// An attribute of an M5 series with an embedding of its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StaticKey {
-    Item,
-    Dept,
-    Cat,
-    Store,
-    State,
+/// Rows of each key's table: its values plus the "unknown" row 0.
+pub fn table_sizes(vocabulary: &Vocabulary, keys: &[IdKey]) -> Vec<usize> {
+    keys.iter().map(|&k| vocabulary.ids(k).len() + 1).collect()
 }
 
-impl StaticKey {
-    pub const ALL: [StaticKey; 5] = [StaticKey::Item, StaticKey::Dept, StaticKey::Cat, StaticKey::Store, StaticKey::State];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            StaticKey::Item => "item",
-            StaticKey::Dept => "dept",
-            StaticKey::Cat => "cat",
-            StaticKey::Store => "store",
-            StaticKey::State => "state",
-        }
-    }
-
-    /// `item`, `dept`, `cat`, `store` or `state`.
-    pub fn parse(name: &str) -> Option<StaticKey> {
-        StaticKey::ALL.into_iter().find(|k| k.name() == name)
-    }
-
-    fn of(self, a: &SeriesAttrs) -> &str {
-        match self {
-            StaticKey::Item => &a.item,
-            StaticKey::Dept => &a.dept,
-            StaticKey::Cat => &a.cat,
-            StaticKey::Store => &a.store,
-            StaticKey::State => &a.state,
-        }
-    }
-}
-
-/// Per key, the sorted distinct values seen at fit time (row `k + 1` of the key's table).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Vocabulary {
-    keys: Vec<StaticKey>,
-    values: Vec<Vec<String>>,
-}
-
-impl Vocabulary {
-    /// The values of `keys` in `panel` (empty lists where the panel has no attributes).
-    pub fn learn(panel: &Panel, keys: &[StaticKey]) -> Vocabulary {
-        let values = keys
-            .iter()
-            .map(|&key| {
-                let mut v: Vec<String> = panel.attrs.iter().flatten().map(|a| key.of(a).to_string()).collect();
-                v.sort_unstable();
-                v.dedup();
-                v
-            })
-            .collect();
-        Vocabulary { keys: keys.to_vec(), values }
-    }
-
-    pub fn keys(&self) -> &[StaticKey] {
-        &self.keys
-    }
-
-    /// Rows of each key's table: its values plus the "unknown" row 0.
-    pub fn table_sizes(&self) -> Vec<usize> {
-        self.values.iter().map(|v| v.len() + 1).collect()
-    }
-
-    /// The table rows of series `i` of `panel`, one per key (0 where unknown).
-    pub fn rows_of(&self, panel: &Panel, i: usize) -> Vec<usize> {
-        let attrs = panel.attrs.as_ref().and_then(|a| a.get(i));
-        self.keys
-            .iter()
-            .zip(&self.values)
-            .map(|(&key, values)| attrs.and_then(|a| values.binary_search_by(|v| v.as_str().cmp(key.of(a))).ok()).map_or(0, |k| k + 1))
-            .collect()
-    }
+/// The table rows of series `i` of `panel`, one per key (0 where unknown).
+pub fn rows_of(vocabulary: &Vocabulary, keys: &[IdKey], panel: &Panel, i: usize) -> Vec<usize> {
+    let attrs = panel.attrs.as_ref().and_then(|a| a.get(i));
+    keys.iter().map(|&key| attrs.and_then(|a| vocabulary.position(key, key.of(a))).map_or(0, |k| k + 1)).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tsforge_core::TimeIndex;
+    use tsforge_core::{SeriesAttrs, TimeIndex};
 
     fn panel(stores: &[&str]) -> Panel {
         let n = stores.len();
@@ -113,26 +43,27 @@ mod tests {
     #[test]
     fn rows_follow_the_sorted_values_with_zero_for_unknown() {
         let fit = panel(&["TX_1", "CA_2", "CA_1"]);
-        let vocab = Vocabulary::learn(&fit, &[StaticKey::Store, StaticKey::State, StaticKey::Item]);
-        assert_eq!(vocab.table_sizes(), vec![4, 3, 3]);
-        assert_eq!(vocab.rows_of(&fit, 0), vec![3, 2, 1]);
-        assert_eq!(vocab.rows_of(&fit, 2), vec![1, 1, 1]);
+        let keys = [IdKey::Store, IdKey::State, IdKey::Item];
+        let vocab = Vocabulary::from_panel(&fit);
+        assert_eq!(table_sizes(&vocab, &keys), vec![4, 3, 3]);
+        assert_eq!(rows_of(&vocab, &keys, &fit, 0), vec![3, 2, 1]);
+        assert_eq!(rows_of(&vocab, &keys, &fit, 2), vec![1, 1, 1]);
         // another panel: a store never seen is row 0, known ones keep their rows
         let other = panel(&["WI_1", "CA_1"]);
-        assert_eq!(vocab.rows_of(&other, 0), vec![0, 0, 1]);
-        assert_eq!(vocab.rows_of(&other, 1), vec![1, 1, 2]);
+        assert_eq!(rows_of(&vocab, &keys, &other, 0), vec![0, 0, 1]);
+        assert_eq!(rows_of(&vocab, &keys, &other, 1), vec![1, 1, 2]);
         // no attributes at all
         let mut bare = other.clone();
         bare.attrs = None;
-        assert_eq!(vocab.rows_of(&bare, 1), vec![0, 0, 0]);
-        assert_eq!(Vocabulary::learn(&bare, &[StaticKey::Dept]).table_sizes(), vec![1]);
+        assert_eq!(rows_of(&vocab, &keys, &bare, 1), vec![0, 0, 0]);
+        assert_eq!(table_sizes(&Vocabulary::from_panel(&bare), &[IdKey::Dept]), vec![1]);
     }
 
     #[test]
     fn keys_parse_by_name() {
-        for k in StaticKey::ALL {
-            assert_eq!(StaticKey::parse(k.name()), Some(k));
+        for k in IdKey::ALL {
+            assert_eq!(IdKey::parse(k.name()), Some(k));
         }
-        assert_eq!(StaticKey::parse("region"), None);
+        assert_eq!(IdKey::parse("region"), None);
     }
 }

@@ -65,6 +65,11 @@ pub struct TrainConfig {
     pub augment: AugmentConfig,
     /// Seed of the initial weights, the minibatch order and the augmentations.
     pub seed: u64,
+    /// Training stops after the step during which this instant passes (the run's time
+    /// limit, from the fit's context), keeping the best weights so far. A run setting,
+    /// never saved.
+    #[serde(skip)]
+    pub deadline: Option<Instant>,
 }
 
 impl Default for TrainConfig {
@@ -83,6 +88,7 @@ impl Default for TrainConfig {
             loss: Loss::Mse,
             augment: AugmentConfig::default(),
             seed: 0,
+            deadline: None,
         }
     }
 }
@@ -162,6 +168,8 @@ pub struct TrainReport {
     pub train_loss: Vec<f64>,
     pub valid_loss: Vec<f64>,
     pub stopped_early: bool,
+    /// Training stopped because the deadline passed.
+    pub stopped_at_deadline: bool,
     pub seconds: f64,
 }
 
@@ -296,6 +304,10 @@ pub fn train<M: Network>(mut net: M, train: &WindowSet, valid: &WindowSet, cfg: 
         };
         net = optim.step(lr, net, grads);
         report.steps = step;
+        if cfg.deadline.is_some_and(|d| Instant::now() >= d) {
+            report.stopped_at_deadline = true;
+            break;
+        }
 
         if step % cfg.eval_every == 0 || step == steps {
             report.train_loss.push(period_loss / period_steps as f64);

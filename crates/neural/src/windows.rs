@@ -34,7 +34,8 @@ use serde::{Deserialize, Serialize};
 use tsforge_core::Panel;
 
 use crate::error::{NeuralError, Result};
-use crate::statics::{StaticKey, Vocabulary};
+use tsforge_core::IdKey;
+use tsforge_features::Vocabulary;
 
 /// How training windows are drawn from a panel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,7 +74,7 @@ pub struct WindowConfig {
     /// calendar pair).
     pub price_channel: bool,
     /// Attributes looked up in embedding tables (item, dept, cat, store, state).
-    pub statics: Vec<StaticKey>,
+    pub statics: Vec<IdKey>,
     /// Width of each static embedding.
     pub embedding_dim: usize,
     /// The values of `statics` learned from the panel a model is fitted on (see
@@ -131,21 +132,21 @@ impl WindowConfig {
     /// is when already learned or when there are no static keys).
     pub fn with_vocabulary(&self, panel: &Panel) -> WindowConfig {
         let mut cfg = self.clone();
-        if !cfg.statics.is_empty() && cfg.vocabulary.as_ref().is_none_or(|v| v.keys() != cfg.statics.as_slice()) {
-            cfg.vocabulary = Some(Vocabulary::learn(panel, &cfg.statics));
+        if !cfg.statics.is_empty() && cfg.vocabulary.is_none() {
+            cfg.vocabulary = Some(Vocabulary::from_panel(panel));
         }
         cfg
     }
 
     /// Each static key's table size (its vocabulary plus the "unknown" row).
     pub fn table_sizes(&self, panel: &Panel) -> Vec<usize> {
-        self.with_vocabulary(panel).vocabulary.map(|v| v.table_sizes()).unwrap_or_default()
+        self.with_vocabulary(panel).vocabulary.map(|v| crate::statics::table_sizes(&v, &self.statics)).unwrap_or_default()
     }
 
     /// The static table rows of every series of `panel`.
     fn static_rows(&self, panel: &Panel) -> Vec<Vec<usize>> {
         match self.with_vocabulary(panel).vocabulary {
-            Some(v) => (0..panel.n_series()).map(|i| v.rows_of(panel, i)).collect(),
+            Some(v) => (0..panel.n_series()).map(|i| crate::statics::rows_of(&v, &self.statics, panel, i)).collect(),
             None => vec![Vec::new(); panel.n_series()],
         }
     }
@@ -529,7 +530,7 @@ mod tests {
         let mut p = panel();
         let attrs = |store: &str| SeriesAttrs { item: "i".into(), dept: "d".into(), cat: "c".into(), store: store.into(), state: "CA".into() };
         p.attrs = Some(vec![attrs("CA_2"), attrs("CA_1")]);
-        let cfg = WindowConfig { statics: vec![StaticKey::Store, StaticKey::Cat], embedding_dim: 3, weekday_channels: false, ..WindowConfig::new(5, 3) };
+        let cfg = WindowConfig { statics: vec![IdKey::Store, IdKey::Cat], embedding_dim: 3, weekday_channels: false, ..WindowConfig::new(5, 3) };
         assert_eq!((cfg.data_channels(), cfg.channels(), cfg.network_channels()), (1, 3, 7));
         assert_eq!(cfg.table_sizes(&p), vec![3, 2]);
         let w = prediction_windows(&p, &cfg);
@@ -537,10 +538,10 @@ mod tests {
         assert_eq!(&w.inputs[20..25], &[1.0; 5]);
         // a learned vocabulary stays: on a subset holding only CA_1, CA_1 keeps row 1
         let learned = cfg.with_vocabulary(&p);
-        let sub = crate::transfer::subset_panel(&p, &[1]).unwrap_or_else(|e| panic!("{e}"));
+        let sub = crate::fine_tune::subset_panel(&p, &[1]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(&prediction_windows(&sub, &learned).inputs[5..10], &[1.0; 5]);
         assert_eq!(learned.table_sizes(&sub), vec![3, 2]);
-        assert!(WindowConfig { statics: vec![StaticKey::Store, StaticKey::Store], ..cfg.clone() }.validate().is_err());
+        assert!(WindowConfig { statics: vec![IdKey::Store, IdKey::Store], ..cfg.clone() }.validate().is_err());
         assert!(WindowConfig { embedding_dim: 0, ..cfg }.validate().is_err());
     }
 

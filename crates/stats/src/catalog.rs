@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+use tsforge_core::registry::{NoParams, typed_params};
+use tsforge_core::{BuildSpec, Forecaster, ModelEntry};
+
 use crate::baseline::{Naive, SeasonalNaive};
 use crate::intermittent::{Adida, CrostonClassic, CrostonOptimized, CrostonSBA, Imapa, Tsb};
 use crate::model::SeriesModel;
@@ -56,6 +59,25 @@ fn entries() -> Vec<(&'static str, &'static str, Build)> {
 /// The aliases of every model in the catalog.
 pub fn names() -> Vec<&'static str> {
     entries().into_iter().map(|e| e.0).collect()
+}
+
+/// Every statistical model as a catalog entry (crate `automl` gathers the catalogs):
+/// no hyperparameters, no seed, nothing needed but the target; all of them are in the
+/// default run.
+pub fn catalog() -> Vec<ModelEntry> {
+    names()
+        .into_iter()
+        .map(|alias| {
+            let family = entries().into_iter().find(|e| e.0 == alias).map_or("stats", |e| e.1);
+            ModelEntry::new(alias, family, move |spec: &BuildSpec<'_>| {
+                typed_params::<NoParams>(spec.params)?;
+                let opts = CatalogOptions { season: spec.season, trim_leading_zeros: spec.retail };
+                let model = build(alias, &opts).ok_or_else(|| format!("{alias} is not in the statistical catalog"))?;
+                Ok(Box::new(model.renamed(spec.alias)) as Box<dyn Forecaster>)
+            })
+            .in_default_run()
+        })
+        .collect()
 }
 
 /// The model `alias` ready to run over a panel, or `None` for an unknown alias.

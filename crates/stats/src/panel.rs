@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use tsforge_core::model::ModelError;
-use tsforge_core::{FittedForecaster, Forecast, Forecaster, Interval, Panel};
+use tsforge_core::{FitContext, FittedForecaster, Forecast, Forecaster, Interval, Panel};
 
 use crate::model::{FittedSeries, SeriesForecast, SeriesModel};
 
@@ -34,6 +34,12 @@ impl PerSeries {
     pub fn new(model: Arc<dyn SeriesModel>, family: &str, history: History, fallback: Arc<dyn SeriesModel>) -> PerSeries {
         let alias = model.alias();
         PerSeries { model, family: family.into(), history, fallback, alias }
+    }
+
+    /// The same model under another leaderboard name.
+    pub fn renamed(mut self, alias: &str) -> PerSeries {
+        self.alias = alias.to_string();
+        self
     }
 }
 
@@ -64,7 +70,9 @@ impl Forecaster for PerSeries {
         &self.family
     }
 
-    fn fit(&self, train: &Panel) -> Result<Box<dyn FittedForecaster>, ModelError> {
+    /// Fits every series now; `predict` runs each fitted model forward (the horizon,
+    /// seed and deadline of `_ctx` do not change a per-series fit).
+    fn fit(&self, train: &Panel, _ctx: &FitContext) -> Result<Box<dyn FittedForecaster>, ModelError> {
         // Per series: the fitted model (the fallback's where the model failed) and why it failed.
         type SeriesFit = (Option<Box<dyn FittedSeries>>, Option<String>);
         let results: Vec<SeriesFit> = (0..train.n_series())

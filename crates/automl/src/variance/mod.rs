@@ -1,6 +1,8 @@
-//! Seed variance (underspecification, D'Amour et al. 2020): the pure statistics behind
-//! `tsforge variance`, which refits the same configurations under several seeds.
+//! Seed variance (underspecification, D'Amour et al. 2020): `tsforge variance` refits
+//! the same configurations under several seeds and reports the spread.
 //!
+//! - [`run`]: the variance run ([`run_variance`]): the recipe's run, the configurations
+//!   ([`select`]), the refits per seed with resume ([`state`]), the report ([`report`]);
 //! - [`stats`]: per-seed summaries (mean, sample std, min, max, type-7 quartiles, IQR,
 //!   relative spread), the seeded percentile bootstrap of a weighted mean over series,
 //!   Student's t p-values;
@@ -23,11 +25,16 @@
 //! ```
 
 pub mod compare;
+pub mod report;
+pub mod run;
+pub mod select;
 pub mod spread;
+pub mod state;
 pub mod stats;
 
 pub use compare::{Paired, Winners, paired, pairwise_wins, ranks, winners};
 pub use spread::{cell_mean_std, series_cv, stratum_errors};
+pub use run::{VarianceOptions, VarianceOutcome, run_variance};
 pub use stats::{Summary, bootstrap_ci, bootstrap_indices, summarize};
 
 use rayon::prelude::*;

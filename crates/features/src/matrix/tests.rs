@@ -95,7 +95,7 @@ fn known_in_advance_features_through_build() {
         calendar: vec![CalendarFeature::DayOfWeek, CalendarFeature::Weekend],
         events: vec![EventFeature::EventName1, EventFeature::DaysToEvent, EventFeature::Snap],
         prices: vec![PriceFeature::SellPrice, PriceFeature::PriceNorm, PriceFeature::PriceRankDeptStore],
-        ids: vec![IdFeature::Item, IdFeature::State, IdFeature::Cat],
+        ids: vec![IdKey::Item, IdKey::State, IdKey::Cat],
         ..FeatureSpec::default()
     }
     .validate()
@@ -135,7 +135,7 @@ fn missing_panel_parts_are_errors() {
     assert!(build_one(&p, FeatureSpec { prices: vec![PriceFeature::SellPrice], ..Default::default() }).contains("sell_price"));
     assert!(build_one(&p, FeatureSpec { events: vec![EventFeature::Snap], ..Default::default() }).contains("snap"));
     p.attrs = None;
-    assert!(build_one(&p, FeatureSpec { ids: vec![IdFeature::Dept], ..Default::default() }).contains("dept_id"));
+    assert!(build_one(&p, FeatureSpec { ids: vec![IdKey::Dept], ..Default::default() }).contains("dept_id"));
     p.index = TimeIndex::Periods { start: 0, len: 10 };
     assert!(build_one(&p, FeatureSpec { calendar: vec![CalendarFeature::Month], ..Default::default() }).contains("date index"));
     let v = FeatureSpec { lags: vec![1], ..Default::default() }.validate().unwrap_or_else(|e| panic!("{e}"));
@@ -246,7 +246,7 @@ fn far_future_rows_are_nan_not_panics() {
         calendar: vec![CalendarFeature::Year],
         events: vec![EventFeature::EventType1, EventFeature::DaysSinceEvent, EventFeature::Snap],
         prices: vec![PriceFeature::PriceMomentum, PriceFeature::PriceChangeWeek, PriceFeature::PriceRankDeptStore],
-        ids: vec![IdFeature::Store],
+        ids: vec![IdKey::Store],
         ..FeatureSpec::default()
     }
     .validate()
@@ -264,7 +264,7 @@ fn far_future_rows_are_nan_not_panics() {
 fn saved_vocabulary_keeps_codes_on_another_panel() {
     let train = small();
     let vocab = Vocabulary::from_panel(&train);
-    let spec = FeatureSpec { ids: vec![IdFeature::Item], events: vec![EventFeature::EventName1], ..Default::default() }
+    let spec = FeatureSpec { ids: vec![IdKey::Item], events: vec![EventFeature::EventName1], ..Default::default() }
         .validate()
         .unwrap_or_else(|e| panic!("{e}"));
     // prediction panel: only series "b" (item I1, code 0), plus an item training never saw

@@ -52,12 +52,12 @@ pub(crate) fn quick(model: PartitionedGbdt) -> PartitionedGbdt {
     m
 }
 
-fn fit(model: &PartitionedGbdt, panel: &Panel) -> Box<dyn FittedForecaster> {
-    model.fit(panel).unwrap_or_else(|e| panic!("{}: {e}", model.alias))
+fn fit(model: &PartitionedGbdt, panel: &Panel, ctx: &FitContext) -> Box<dyn FittedForecaster> {
+    model.fit(panel, ctx).unwrap_or_else(|e| panic!("{}: {e}", model.alias))
 }
 
-fn forecast(model: &PartitionedGbdt, panel: &Panel) -> Forecast {
-    fit(model, panel).predict(model.horizon).unwrap_or_else(|e| panic!("{e}"))
+fn forecast(model: &PartitionedGbdt, panel: &Panel, ctx: &FitContext) -> Forecast {
+    fit(model, panel, ctx).predict(ctx.horizon).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -65,10 +65,11 @@ fn recursive_learns_a_weekly_cycle() {
     let (n, t, h) = (6, 300, 14);
     let full = m5_panel(n, t + h, 2, weekly);
     let train = full.truncated(t).unwrap_or_else(|e| panic!("{e}"));
-    let model = quick(PartitionedGbdt::tweedie_recursive(h, 3).unwrap_or_else(|e| panic!("{e}")));
+    let model = quick(PartitionedGbdt::tweedie_recursive().unwrap_or_else(|e| panic!("{e}")));
+    let ctx = FitContext::new(h).with_seed(3);
     assert!(model.is_recursive());
     assert_eq!(model.alias, "GBDT-Tweedie-recursive");
-    let f = forecast(&model, &train);
+    let f = forecast(&model, &train, &ctx);
     let mut abs = 0.0;
     let mut level = 0.0;
     for i in 0..n {
@@ -79,7 +80,7 @@ fn recursive_learns_a_weekly_cycle() {
     }
     // the cycle's level is ~6 a day; an average error under 10% of it means it was learned
     assert!(abs / level < 0.1, "relative MAE {}", abs / level);
-    let names: Vec<String> = fit(&model, &train).feature_importance().into_iter().map(|f| f.feature).collect();
+    let names: Vec<String> = fit(&model, &train, &ctx).feature_importance().into_iter().map(|f| f.feature).collect();
     assert!(names.contains(&"lag7".to_string()) && names.contains(&"sell_price".to_string()));
 }
 
@@ -87,11 +88,12 @@ fn recursive_learns_a_weekly_cycle() {
 fn unpartitioned_direct_equals_the_plain_direct_model() {
     let (t, h) = (200, 7);
     let train = m5_panel(4, t, 2, weekly);
-    let mut plain = GbdtForecaster::tweedie_direct(h, 5).unwrap_or_else(|e| panic!("{e}"));
+    let mut plain = GbdtForecaster::tweedie_direct(h).unwrap_or_else(|e| panic!("{e}"));
     plain.params = quick(plain.clone().into()).params;
     let ours: PartitionedGbdt = plain.clone().into();
-    let a = plain.fit(&train).unwrap_or_else(|e| panic!("{e}")).predict(h).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(a.values, forecast(&ours, &train).values);
+    let ctx = FitContext::new(h).with_seed(5);
+    let a = plain.fit(&train, &ctx).unwrap_or_else(|e| panic!("{e}")).predict(h).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.values, forecast(&ours, &train, &ctx).values);
 }
 
 #[test]
@@ -100,17 +102,18 @@ fn per_store_models_see_only_their_store() {
     let panel = m5_panel(6, t, 2, weekly);
     // store S1 (odd series) sells ten times more in the changed panel
     let changed = m5_panel(6, t, 2, |i, p| if i % 2 == 1 { 10.0 * weekly(i, p) } else { weekly(i, p) });
-    for base in [PartitionedGbdt::tweedie_direct(h, 1), PartitionedGbdt::tweedie_recursive(h, 1)] {
+    let ctx = FitContext::new(h).with_seed(1);
+    for base in [PartitionedGbdt::tweedie_direct(h), PartitionedGbdt::tweedie_recursive()] {
         let model = quick(base.unwrap_or_else(|e| panic!("{e}"))).partitioned(Partition::Store);
         assert!(model.alias.ends_with("-by-store"), "{}", model.alias);
-        let fitted = fit(&model, &panel);
+        let fitted = fit(&model, &panel, &ctx);
         let bundle = PartitionedBundle::from_json(&fitted.to_json().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
         let keys: Vec<&str> = bundle.groups.iter().map(|g| g.key.as_str()).collect();
         assert_eq!(keys, ["S0", "S1"]);
         assert!(bundle.groups.iter().all(|g| g.n_series == 3 && g.model.is_some()));
         assert!(fitted.notes().iter().any(|n| n.contains("2 models, one per store group")), "{:?}", fitted.notes());
         let a = fitted.predict(h).unwrap_or_else(|e| panic!("{e}"));
-        let b = forecast(&model, &changed);
+        let b = forecast(&model, &changed, &ctx);
         for i in 0..6 {
             if i % 2 == 0 {
                 assert_eq!(a.row(i), b.row(i), "{}: store S0 series {i} moved", model.alias);
@@ -125,8 +128,8 @@ fn per_store_models_see_only_their_store() {
 fn importance_is_summed_over_groups() {
     let (t, h) = (150, 7);
     let panel = m5_panel(4, t, 2, weekly);
-    let model = quick(PartitionedGbdt::tweedie_direct(h, 2).unwrap_or_else(|e| panic!("{e}"))).partitioned(Partition::Store);
-    let fitted = fit(&model, &panel);
+    let model = quick(PartitionedGbdt::tweedie_direct(h).unwrap_or_else(|e| panic!("{e}"))).partitioned(Partition::Store);
+    let fitted = fit(&model, &panel, &FitContext::new(h).with_seed(2));
     let bundle = PartitionedBundle::from_json(&fitted.to_json().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
     let mut gain = 0.0;
     for g in &bundle.groups {
@@ -141,11 +144,12 @@ fn importance_is_summed_over_groups() {
 fn same_seed_same_bytes_for_any_thread_count() {
     let (t, h) = (160, 7);
     let panel = m5_panel(6, t, 3, weekly);
-    let model = quick(PartitionedGbdt::tweedie_recursive(h, 9).unwrap_or_else(|e| panic!("{e}"))).partitioned(Partition::StoreCat);
+    let model = quick(PartitionedGbdt::tweedie_recursive().unwrap_or_else(|e| panic!("{e}"))).partitioned(Partition::StoreCat);
+    let ctx = FitContext::new(h).with_seed(9);
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap_or_else(|e| panic!("{e}"));
         pool.install(|| {
-            let fitted = fit(&model, &panel);
+            let fitted = fit(&model, &panel, &ctx);
             (fitted.predict(h).unwrap_or_else(|e| panic!("{e}")).values, fitted.to_json().unwrap_or_default())
         })
     };
@@ -161,17 +165,14 @@ fn same_seed_same_bytes_for_any_thread_count() {
 #[test]
 fn partitions_need_attrs_and_direct_specs_need_the_horizon() {
     let mut panel = m5_panel(2, 100, 1, weekly);
-    let model = quick(PartitionedGbdt::tweedie_direct(7, 1).unwrap_or_else(|e| panic!("{e}")));
-    let long = model.clone();
-    let mut long = long;
-    long.horizon = 28;
-    let err = long.fit(&panel).err().map(|e| e.to_string()).unwrap_or_default();
+    let model = quick(PartitionedGbdt::tweedie_direct(7).unwrap_or_else(|e| panic!("{e}")));
+    let err = model.fit(&panel, &FitContext::new(28)).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("7-day horizon"), "{err}");
     panel.attrs = None;
     let model = model.partitioned(Partition::StoreDept);
     assert_eq!(model.alias, "GBDT-Tweedie-direct-by-store-dept");
     assert_eq!(model.clone().partitioned(Partition::None).alias, "GBDT-Tweedie-direct");
-    let err = model.fit(&panel).err().map(|e| e.to_string()).unwrap_or_default();
+    let err = model.fit(&panel, &FitContext::new(7)).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("series attributes"), "{err}");
 }
 
@@ -180,9 +181,9 @@ fn a_group_without_sales_forecasts_zeros() {
     let (t, h) = (120, 7);
     let panel = m5_panel(4, t, 2, |i, p| if i % 2 == 1 { 0.0 } else { weekly(i, p) });
     let spec: FeatureSpec = serde_json::from_value(json!({"lags": [1, 7], "calendar": ["day_of_week"]})).unwrap_or_else(|e| panic!("{e}"));
-    let mut model = quick(PartitionedGbdt::tweedie_recursive(h, 1).unwrap_or_else(|e| panic!("{e}"))).partitioned(Partition::Store);
+    let mut model = quick(PartitionedGbdt::tweedie_recursive().unwrap_or_else(|e| panic!("{e}"))).partitioned(Partition::Store);
     model.features = spec;
-    let fitted = fit(&model, &panel);
+    let fitted = fit(&model, &panel, &FitContext::new(h).with_seed(1));
     let f = fitted.predict(h).unwrap_or_else(|e| panic!("{e}"));
     assert!(f.row(1).iter().all(|&v| v == 0.0) && f.row(0).iter().all(|&v| v > 0.0));
     assert!(fitted.notes().iter().any(|n| n.contains("no training rows") && n.contains("S1")), "{:?}", fitted.notes());

@@ -1,5 +1,5 @@
 use serde_json::json;
-use tsforge_core::Forecaster;
+use tsforge_core::{FitContext, Forecaster};
 
 use super::*;
 use crate::grouped::tests::{m5_panel, quick, weekly};
@@ -63,9 +63,10 @@ fn cut_history_reproduces_full_history_features() {
 fn predictions_feed_the_next_days_lags() {
     let (t, h) = (120, 10);
     let panel = m5_panel(2, t, 1, |i, p| if (p + i) % 2 == 0 { 0.0 } else { 10.0 });
-    let mut model = quick(PartitionedGbdt::tweedie_recursive(h, 1).unwrap_or_else(|e| panic!("{e}")));
+    let mut model = quick(PartitionedGbdt::tweedie_recursive().unwrap_or_else(|e| panic!("{e}")));
     model.features = serde_json::from_value(json!({"strategy": {"kind": "recursive"}, "lags": [1]})).unwrap_or_else(|e| panic!("{e}"));
-    let fitted = model.fit(&panel).unwrap_or_else(|e| panic!("{e}"));
+    let ctx = FitContext::new(h).with_seed(1);
+    let fitted = model.fit(&panel, &ctx).unwrap_or_else(|e| panic!("{e}"));
     let f = fitted.predict(h).unwrap_or_else(|e| panic!("{e}"));
     for i in 0..2 {
         for d in 0..h {
@@ -74,6 +75,6 @@ fn predictions_feed_the_next_days_lags() {
         }
     }
     // a partitioned recursive model feeds back the same way
-    let by_store = model.partitioned(Partition::Store).fit(&panel).unwrap_or_else(|e| panic!("{e}"));
+    let by_store = model.partitioned(Partition::Store).fit(&panel, &ctx).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(by_store.predict(h).unwrap_or_else(|e| panic!("{e}")).values, f.values);
 }

@@ -1,12 +1,12 @@
 //! Scores of one forecast against the truth: WRMSSE with its levels on M5 data, and
 //! the per-series metrics (averaged over series) on any data.
 
-use tsforge_core::metrics::{point, M5Evaluator};
+use tsforge_core::metrics::{M5Evaluator, point};
 use tsforge_core::{Forecast, Panel};
 pub use tsforge_report::Scores;
 
-
 /// Truth of the scored window plus what scoring needs from the training history.
+#[derive(Debug, Clone, Copy)]
 pub struct Truth<'a> {
     pub train: &'a Panel,
     /// `n × horizon` actual values, series-major.

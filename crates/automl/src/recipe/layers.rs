@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
 
-use crate::exit::usage;
+use crate::error::{Result, usage};
 
 /// The shipped quickstart recipe, built into the binary: `tsforge run` with no recipe
 /// runs exactly this file.
-pub const QUICKSTART: &str = include_str!("../../../recipes/quickstart.toml");
+pub const QUICKSTART: &str = include_str!("../../../../recipes/quickstart.toml");
 
 /// Recipes `extends` can name without a path.
 fn shipped(name: &str) -> Option<&'static str> {
@@ -26,7 +26,7 @@ const MAX_DEPTH: usize = 8;
 
 /// The merged table of a recipe file (or the built-in quickstart for `None`) with its
 /// `extends` chain resolved, then the overrides applied.
-pub fn resolve(path: Option<&Path>, overrides: &[String]) -> anyhow::Result<Table> {
+pub fn resolve(path: Option<&Path>, overrides: &[String]) -> Result<Table> {
     let mut table = match path {
         Some(p) => load(p, 0)?,
         None => parse(QUICKSTART, "quickstart (built in)")?,
@@ -37,11 +37,11 @@ pub fn resolve(path: Option<&Path>, overrides: &[String]) -> anyhow::Result<Tabl
     Ok(table)
 }
 
-fn parse(text: &str, label: &str) -> anyhow::Result<Table> {
+fn parse(text: &str, label: &str) -> Result<Table> {
     text.parse::<Table>().map_err(|e| usage(format!("{label}: invalid recipe: {e}")))
 }
 
-fn load(path: &Path, depth: usize) -> anyhow::Result<Table> {
+fn load(path: &Path, depth: usize) -> Result<Table> {
     if depth > MAX_DEPTH {
         return Err(usage(format!("{}: extends: more than {MAX_DEPTH} levels (a loop?)", path.display())));
     }
@@ -76,7 +76,7 @@ pub fn merge(base: &mut Table, over: Table) {
 }
 
 /// Applies one `a.b.c=value` override, creating tables on the way.
-pub fn apply_override(table: &mut Table, text: &str) -> anyhow::Result<()> {
+pub fn apply_override(table: &mut Table, text: &str) -> Result<()> {
     let (key, raw) = text.split_once('=').ok_or_else(|| usage(format!("override '{text}': expected key=value (e.g. seed=3 or search.sampler=random)")))?;
     let key = key.trim();
     let parts: Vec<&str> = key.split('.').collect();

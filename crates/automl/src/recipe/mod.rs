@@ -1,17 +1,20 @@
 //! Run recipes (TOML): the data, phase, seed and horizon, the fixed models to run, the
 //! `[gbdt]` defaults, and the `[search]` (families with hyperparameter spaces, sampler,
 //! successive halving, ensemble). Recipes extend each other and take `key=value`
-//! overrides (see `layers`); every error names the key's dotted path.
+//! overrides (see [`layers`]); every error names the key's dotted path.
+
+pub mod layers;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use tsforge_automl::search::{Halving, SamplerKind, SearchSpace};
 use tsforge_core::Phase;
-use tsforge_features::FeatureSpec;
+use tsforge_gbdt::GbdtSection;
 
-use crate::exit::usage;
+use crate::error::{Result, usage};
+use crate::registry::{BuildContext, Registry};
+use crate::search::{Halving, SamplerKind, SearchSpace};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -36,7 +39,7 @@ pub struct Recipe {
     pub columns: Columns,
     /// Settings of the GBDT models.
     #[serde(default)]
-    pub gbdt: GbdtSettings,
+    pub gbdt: GbdtSection,
     /// Wall-clock budget of the whole run (`90s`, `30m`, `1h`); `--time-limit` wins.
     pub time_limit: Option<String>,
     /// Where neural models train: `cpu` (default), `cuda` or `cuda:N` (a build with the
@@ -120,23 +123,7 @@ pub struct FamilySearch {
     pub space: toml::Table,
 }
 
-/// `[gbdt]`: what the GBDT models train on and with.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct GbdtSettings {
-    /// One model per group of series (`none`, `store`, `store_cat`, `store_dept`) for
-    /// the direct and recursive Tweedie models of a default run.
-    pub partition: Option<tsforge_gbdt::Partition>,
-    /// Days of history per series used for training (default 730).
-    pub train_days: Option<usize>,
-    /// A feature spec replacing the default M5 spec of the Tweedie model with the same
-    /// strategy, direct or recursive (`[gbdt.features]`, the keys of `tsforge_features::FeatureSpec`).
-    pub features: Option<FeatureSpec>,
-    /// Booster hyperparameters overriding the defaults key by key (`[gbdt.params]`,
-    /// LightGBM names: `num_iterations`, `learning_rate`, `num_leaves`, …).
-    pub params: Option<toml::Table>,
-}
-
+/// Column names of long-format data.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Columns {
@@ -155,33 +142,28 @@ impl Default for Columns {
 
 impl Recipe {
     /// A recipe file (or the built-in quickstart for `None`) with its `extends` chain and
-    /// the command line's `key=value` overrides, checked.
-    pub fn resolve(path: Option<&Path>, overrides: &[String]) -> anyhow::Result<(Recipe, toml::Table)> {
+    /// the command line's `key=value` overrides, checked against `registry` (the models
+    /// it names, the keys of its search spaces). Returns the merged table too.
+    pub fn resolve(path: Option<&Path>, overrides: &[String], registry: &Registry) -> Result<(Recipe, toml::Table)> {
         let label = path.map(|p| p.display().to_string()).unwrap_or_else(|| "quickstart (built in)".into());
-        let table = crate::layers::resolve(path, overrides)?;
+        let table = layers::resolve(path, overrides)?;
         let recipe = Recipe::from_table(&table, &label)?;
+        recipe.validate(&label, registry)?;
         Ok((recipe, table))
     }
 
-    #[cfg(test)]
-    pub fn load(path: &Path) -> anyhow::Result<Recipe> {
-        Ok(Recipe::resolve(Some(path), &[])?.0)
-    }
-
-    fn from_table(table: &toml::Table, label: &str) -> anyhow::Result<Recipe> {
+    fn from_table(table: &toml::Table, label: &str) -> Result<Recipe> {
         let value = toml::Value::Table(table.clone());
-        let recipe: Recipe = serde_path_to_error::deserialize(value).map_err(|e| {
+        serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let at = if path == "." { String::new() } else { format!(" at {path}") };
             usage(format!("{label}: invalid recipe{at}: {}", e.inner()))
-        })?;
-        recipe.validate(label)?;
-        Ok(recipe)
+        })
     }
 
-    fn validate(&self, label: &str) -> anyhow::Result<()> {
+    fn validate(&self, label: &str, registry: &Registry) -> Result<()> {
         if let Some(models) = &self.models {
-            check_models(models, &format!("{label}: models"))?;
+            registry.check_names(models, &format!("{label}: models"))?;
         }
         if self.horizon == Some(0) {
             return Err(usage(format!("{label}: horizon: must be at least 1")));
@@ -192,29 +174,31 @@ impl Recipe {
         if self.season_length == Some(0) {
             return Err(usage(format!("{label}: season_length: must be at least 1")));
         }
-        if self.gbdt.train_days == Some(0) {
-            return Err(usage(format!("{label}: gbdt.train_days: must be at least 1")));
-        }
-        if let Some(f) = &self.gbdt.features {
-            f.validate().map_err(|e| usage(format!("{label}: gbdt.features: {e}")))?;
-        }
-        if let Some(p) = &self.gbdt.params {
-            gbdt_params(p, tsforge_gbdt::GbdtParams::default()).map_err(|e| usage(format!("{label}: gbdt.params: {e}")))?;
-        }
+        self.gbdt.validate().map_err(|e| usage(format!("{label}: {e}")))?;
         if let Some(t) = &self.time_limit
-            && crate::layers::parse_duration(t).is_none()
+            && layers::parse_duration(t).is_none()
         {
             return Err(usage(format!("{label}: time_limit: '{t}' is not a duration (e.g. 90s, 30m, 1h)")));
         }
         if let Some(s) = &self.search {
-            s.validate(label)?;
+            s.validate(label, registry, &model_sections(&self.gbdt))?;
         }
         Ok(())
     }
 }
 
+/// A recipe's model sections by name, as the model constructors read them (only the
+/// sections that differ from their defaults).
+pub fn model_sections(gbdt: &GbdtSection) -> BTreeMap<String, serde_json::Value> {
+    let mut out = BTreeMap::new();
+    if *gbdt != GbdtSection::default() {
+        out.insert("gbdt".to_string(), serde_json::to_value(gbdt).unwrap_or_default());
+    }
+    out
+}
+
 impl SearchSettings {
-    fn validate(&self, label: &str) -> anyhow::Result<()> {
+    fn validate(&self, label: &str, registry: &Registry, sections: &BTreeMap<String, serde_json::Value>) -> Result<()> {
         if self.parallel == 0 {
             return Err(usage(format!("{label}: search.parallel: must be at least 1")));
         }
@@ -228,7 +212,7 @@ impl SearchSettings {
             return Err(usage(format!("{label}: search.ensemble.rounds: must be at least 1")));
         }
         for (name, f) in &self.families {
-            f.space(name).map_err(|e| usage(format!("{label}: {e}")))?;
+            let space = f.space(name).map_err(|e| usage(format!("{label}: {e}")))?;
             let at = format!("{label}: search.families.{name}");
             if f.trials == 0 {
                 return Err(usage(format!("{at}.trials: must be at least 1")));
@@ -236,11 +220,11 @@ impl SearchSettings {
             if let Some(h) = &f.halving {
                 h.validate().map_err(|e| usage(format!("{at}.halving: {e}")))?;
             }
-            crate::models::check_searchable(&f.model).map_err(|e| usage(format!("{at}.model: {e}")))?;
+            registry.search_resource(&f.model).map_err(|e| usage(format!("{at}.model: {e}")))?;
             // every key must be one the model knows: build it at the middle of the space
-            let space = f.space(name).map_err(|e| usage(format!("{label}: {e}")))?;
             let mid = space.config_at(&vec![0.5; space.dims()]);
-            crate::models::build_config(&f.model, &format!("{name}-t0"), &mid, &GbdtSettings::default(), 28, 0).map_err(|e| usage(format!("{at}.space: {e}")))?;
+            let ctx = BuildContext::new(28, 7, true, sections.clone());
+            registry.build(&f.model, &format!("{name}-t0"), &mid.into_iter().collect(), &ctx).map_err(|e| usage(format!("{at}.space: {e}")))?;
         }
         Ok(())
     }
@@ -248,46 +232,10 @@ impl SearchSettings {
 
 impl FamilySearch {
     /// The checked space; errors name `search.families.NAME.space.KEY`.
-    pub fn space(&self, name: &str) -> Result<SearchSpace, tsforge_automl::search::SearchError> {
+    pub fn space(&self, name: &str) -> std::result::Result<SearchSpace, crate::search::SearchError> {
         let json = serde_json::to_value(&self.space).unwrap_or(serde_json::Value::Null);
         SearchSpace::from_json(&format!("search.families.{name}.space"), &json)
     }
-}
-
-/// `tsforge recipe show [RECIPE] [key=value …]`: the resolved recipe as TOML.
-pub fn show(args: &crate::args::ShowArgs) -> anyhow::Result<()> {
-    let (path, overrides) = split_recipe_arg(args.recipe.as_deref(), &args.overrides);
-    let (_, table) = Recipe::resolve(path.as_deref(), &overrides)?;
-    print!("{}", toml::to_string_pretty(&table).map_err(|e| anyhow::anyhow!("printing the recipe: {e}"))?);
-    Ok(())
-}
-
-/// A first positional argument that is `key=value` and not an existing file is an
-/// override, not a recipe path (`tsforge run seed=3`).
-pub fn split_recipe_arg(first: Option<&str>, rest: &[String]) -> (Option<std::path::PathBuf>, Vec<String>) {
-    match first {
-        Some(f) if f.contains('=') && !Path::new(f).exists() => (None, std::iter::once(f.to_string()).chain(rest.iter().cloned()).collect()),
-        Some(f) => (Some(f.into()), rest.to_vec()),
-        None => (None, rest.to_vec()),
-    }
-}
-
-/// `base` with the keys of a `[gbdt.params]` table replaced, checked by `validate()`.
-pub fn gbdt_params(table: &toml::Table, base: tsforge_gbdt::GbdtParams) -> anyhow::Result<tsforge_gbdt::GbdtParams> {
-    let keys = serde_json::to_value(table)?;
-    crate::models::params_json(keys.as_object().unwrap_or(&serde_json::Map::new()), base)
-}
-
-/// Every name must be a model of the catalog; the list must not be empty.
-pub fn check_models(models: &[String], what: &str) -> anyhow::Result<()> {
-    let known = crate::models::names();
-    if models.is_empty() {
-        return Err(usage(format!("{what}: the list is empty; choose from {}", known.join(", "))));
-    }
-    if let Some(m) = models.iter().find(|m| !known.contains(*m)) {
-        return Err(usage(format!("{what}: unknown model '{m}'; choose from {}", known.join(", "))));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -299,23 +247,24 @@ mod tests {
     #[test]
     fn shipped_recipes_load() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../recipes");
+        let load = |p: &Path| Recipe::resolve(Some(p), &[], &Registry::standard()).map(|r| r.0);
         let mut n = 0;
         for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten() {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "toml") {
-                Recipe::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 n += 1;
             }
         }
         assert!(n >= 2, "expected the quickstart and gbdt recipes, found {n}");
-        let g = Recipe::load(&dir.join("gbdt.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let g = load(&dir.join("gbdt.toml")).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(g.gbdt.partition, Some(tsforge_gbdt::Partition::Store));
         assert_eq!(g.gbdt.features.map(|f| f.target_encodings.len()), Some(1));
     }
 
     #[test]
     fn errors_name_the_dotted_path() {
-        let bad = |o: &str| match Recipe::resolve(None, &[o.to_string()]) {
+        let bad = |o: &str| match Recipe::resolve(None, &[o.to_string()], &Registry::standard()) {
             Ok(_) => panic!("{o} accepted"),
             Err(e) => e.to_string(),
         };

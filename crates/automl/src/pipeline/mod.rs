@@ -1,0 +1,305 @@
+//! The run pipeline: data → plan → fixed models → search → refits → ensemble → the
+//! submission choice → the run folder. The `tsforge run` command is a thin shell over it.
+//!
+//! ```no_run
+//! use tsforge_automl::pipeline::{Pipeline, RunOptions, Settings};
+//! use tsforge_automl::recipe::Recipe;
+//! use tsforge_automl::registry::Registry;
+//!
+//! let registry = Registry::standard();
+//! // the built-in quickstart with two overrides
+//! let (recipe, _) = Recipe::resolve(None, &["models=[\"Naive\", \"SeasonalNaive\"]".into(), "search.families.gbdt.enabled=false".into()], &registry)?;
+//! let options = RunOptions { out: Some("reports/example".into()), ..RunOptions::default() };
+//! let settings = Settings::resolve(&options, &recipe, &registry)?;
+//! let outcome = Pipeline::new(settings, registry).run()?;
+//! println!("{}", outcome.record.leaderboard.to_terminal());
+//! println!("submission: {}", outcome.submission);
+//! outcome.write()?; // the run folder, swapped in whole
+//! # Ok::<(), tsforge_automl::AutomlError>(())
+//! ```
+
+pub mod backtest;
+pub mod fit;
+pub mod importance;
+pub mod input;
+pub mod output;
+pub mod plan;
+pub mod plots;
+pub mod progress;
+pub mod scoring;
+pub mod search_stage;
+pub mod settings;
+pub mod trial_log;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use tsforge_core::{FeatureImportance, FitContext, Forecast};
+use tsforge_report::{Member, Metric, Row, RunRecord};
+
+pub use backtest::Backtest;
+pub use fit::{Fit, cap_forecast, fit_predict};
+pub use input::Input;
+pub use plan::{BacktestWindow, Plan};
+pub use progress::{Event, Progress, Silent};
+pub use scoring::Truth;
+pub use settings::{RunOptions, Settings};
+
+use crate::error::{Result, failed};
+use crate::registry::{BuildContext, Registry};
+use crate::search::{blend, caruana};
+use search_stage::{SearchRun, top_trials, trial_alias, with_resource};
+use trial_log::TrialLog;
+
+/// One leaderboard entry with its forecasts: of the scored window and, where a
+/// backtest exists, of the backtest windows (the ensemble's raw material).
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub row: Row,
+    pub forecast: Forecast,
+    pub valid_forecast: Option<Vec<f64>>,
+    pub importance: Vec<FeatureImportance>,
+    pub bundle: Option<String>,
+}
+
+/// A finished run, not yet written: its record, every file of the run folder, and what
+/// was submitted.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub record: RunRecord,
+    /// Alias of the model behind `submission.csv`.
+    pub submission: String,
+    /// Run folder and its files (paths relative to it).
+    pub out: PathBuf,
+    pub files: Vec<(PathBuf, Vec<u8>)>,
+    trial_log: Option<TrialLog>,
+}
+
+impl RunOutcome {
+    /// Writes the run folder (a temporary folder swapped in whole) and removes the
+    /// trial log it no longer needs.
+    pub fn write(self) -> Result<()> {
+        output::write_run_folder(&self.out, &self.files)?;
+        if let Some(log) = self.trial_log {
+            log.remove();
+        }
+        Ok(())
+    }
+}
+
+/// A run of settings over a registry of models.
+pub struct Pipeline<'a> {
+    settings: Settings,
+    registry: Registry,
+    progress: &'a dyn Progress,
+}
+
+impl std::fmt::Debug for Pipeline<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+impl<'a> Pipeline<'a> {
+    pub fn new(settings: Settings, registry: Registry) -> Pipeline<'static> {
+        Pipeline { settings, registry, progress: &Silent }
+    }
+
+    /// Reports the run's events to `progress`.
+    pub fn with_progress(self, progress: &dyn Progress) -> Pipeline<'_> {
+        Pipeline { settings: self.settings, registry: self.registry, progress }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Loads the settings' data and runs.
+    pub fn run(&self) -> Result<RunOutcome> {
+        let started = Instant::now();
+        self.progress.event(&Event::Started { deadline: self.settings.time_limit.map(|t| started + Duration::from_secs_f64(t)) });
+        self.progress.event(&Event::Stage("loading data"));
+        let input = Input::load(&self.settings)?;
+        self.run_on(&input, started)
+    }
+
+    /// Runs on data already loaded; `started` is when the run's time limit began.
+    pub fn run_on(&self, input: &Input, started: Instant) -> Result<RunOutcome> {
+        let s = &self.settings;
+        let load_seconds = started.elapsed().as_secs_f64();
+        let deadline = s.time_limit.map(|t| started + Duration::from_secs_f64(t));
+        let past = |d: Option<Instant>| d.is_some_and(|d| Instant::now() >= d);
+        let mut plan = Plan::new(input, s)?;
+        let metric = if input.is_m5 { Metric::Wrmsse } else { Metric::Mase };
+        let scored_ev = if plan.truth.is_some() { Plan::evaluator(&plan.train, plan.horizon)? } else { None };
+        let windows = plan.backtest_windows(s.search.as_ref().map_or(1, |x| x.backtest_windows))?;
+        let ctx = FitContext::new(plan.horizon).with_seed(s.seed).with_deadline(deadline).with_levels(&s.levels);
+        let backtest = (!windows.is_empty()).then(|| Backtest { windows: &windows, metric, horizon: plan.horizon, season: plan.season, ctx: ctx.clone() });
+        let build = BuildContext::new(plan.horizon, plan.season, input.is_m5, crate::recipe::model_sections(&s.gbdt));
+        let score_truth = |f: &Forecast| -> Result<tsforge_report::Scores> {
+            Ok(match &plan.truth {
+                Some(actual) => Truth { train: &plan.train, actual, horizon: plan.horizon, season: plan.season, m5: scored_ev.as_ref() }.score(f)?,
+                None => Default::default(),
+            })
+        };
+        let mut timings = serde_json::Map::new();
+
+        // 1. the fixed models of the recipe
+        self.progress.event(&Event::Stage("fixed models"));
+        let mut entries: Vec<Entry> = Vec::new();
+        let stage = Instant::now();
+        for name in &s.models {
+            let entry = self.registry.entry(name, "models")?;
+            // models whose data needs the data does not meet run only when named by flag (and fail clearly there)
+            let met = entry.needs.met_by(input.panel.attrs.is_some(), input.panel.calendar.is_some(), input.panel.prices.is_some());
+            if !met && !s.models_flag && !input.is_m5 {
+                continue;
+            }
+            let model = self.registry.build(name, name, &serde_json::Map::new(), &build)?;
+            let alias = model.alias().to_string();
+            if past(deadline) && !entries.is_empty() {
+                plan.notes.push(format!("The time limit was reached before {alias}: it and the fixed models after it were not fitted."));
+                break;
+            }
+            self.progress.event(&Event::Model { action: "fitting", alias: &alias });
+            let fit = fit_predict(model.as_ref(), &plan.train, &ctx)?;
+            let scores = score_truth(&fit.forecast)?;
+            let (valid, valid_forecast) = match &backtest {
+                Some(b) => {
+                    self.progress.event(&Event::Model { action: "validating", alias: &alias });
+                    let (values, score) = b.run(model.as_ref()).map_err(|e| failed(format!("{alias} failed on the backtest: {e}")))?;
+                    (Some(score), Some(values))
+                }
+                None => (None, None),
+            };
+            let seed = entry.seeded.then_some(s.seed);
+            let row = Row { alias, family: model.family().to_string(), scores, valid, seed, ..fit_row(&fit) };
+            entries.push(Entry { row, forecast: fit.forecast, valid_forecast, importance: fit.importance, bundle: fit.bundle });
+        }
+        timings.insert("fixed_models_seconds".into(), stage.elapsed().as_secs_f64().into());
+
+        // 2. the search: trials on the backtest, the best of each family refitted on all data
+        let stage = Instant::now();
+        let mut trial_records = Vec::new();
+        let mut trial_log = None;
+        if let Some(search) = &s.search
+            && !search.families.is_empty()
+        {
+            match &backtest {
+                Some(backtest) => {
+                    self.progress.event(&Event::Stage("search"));
+                    let (log, done) = TrialLog::open(&s.out, s.resume)?;
+                    if !done.is_empty() {
+                        plan.notes.push(format!("Resumed: {} finished evaluations taken from the trial log.", done.len()));
+                    }
+                    let search_deadline = s.time_limit.map(|t| started + Duration::from_secs_f64(t * search.search_share));
+                    let run = SearchRun { settings: search, seed: s.seed, deadline: search_deadline, backtest, log: &log, done: &done, registry: &self.registry, build: &build, progress: self.progress };
+                    for (name, family) in search.families.iter().filter(|(_, f)| f.enabled) {
+                        let entry = self.registry.entry(&family.model, &format!("search.families.{name}.model"))?;
+                        if !input.is_m5 && !entry.needs.met_by(input.panel.attrs.is_some(), input.panel.calendar.is_some(), input.panel.prices.is_some()) {
+                            plan.notes.push(format!("Search {name} skipped: {} needs {} (the data has none).", family.model, entry.needs.describe()));
+                            continue;
+                        }
+                        let records = run.family(name, family)?;
+                        let evaluated = records.iter().filter(|r| r.rung == 0).count();
+                        if evaluated < family.trials {
+                            plan.notes.push(format!("Search {name}: {evaluated} of {} trials ran before the time limit.", family.trials));
+                        }
+                        let key = self.registry.search_resource(&family.model)?.key();
+                        for rec in top_trials(&records, search.refit) {
+                            let alias = trial_alias(name, rec.trial);
+                            // a refit on all data costs about what the backtest fit did: skip one that would overrun
+                            let expected = Duration::from_secs_f64(rec.seconds * 1.2);
+                            if deadline.is_some_and(|d| Instant::now() + expected >= d) {
+                                plan.notes.push(format!("Not enough time left under the time limit to refit {alias} (its backtest fit took {:.0} s).", rec.seconds));
+                                break;
+                            }
+                            let config = with_resource(&rec.config, family, key, rec.resource);
+                            let model = self.registry.build(&family.model, &alias, &config.clone().into_iter().collect(), &build)?;
+                            self.progress.event(&Event::Model { action: "refitting", alias: &alias });
+                            let fit = fit_predict(model.as_ref(), &plan.train, &ctx)?;
+                            let scores = score_truth(&fit.forecast)?;
+                            let mut note = fit.notes.clone();
+                            note.insert(0, format!("trial {} of search {name} ({}), backtest at {} = {}", rec.trial, family.model, key.unwrap_or("its default budget"), rec.resource));
+                            let row = Row {
+                                alias,
+                                family: model.family().to_string(),
+                                scores,
+                                valid: rec.score,
+                                note: note.join("; "),
+                                params: config.iter().map(|(k, v)| (k.clone(), output::param_text(v))).collect(),
+                                seed: Some(s.seed),
+                                ..fit_row(&fit)
+                            };
+                            entries.push(Entry { row, forecast: fit.forecast, valid_forecast: log.forecast(&rec), importance: fit.importance, bundle: fit.bundle });
+                        }
+                        trial_records.extend(records);
+                    }
+                    trial_log = Some(log);
+                }
+                None => plan.notes.push("No backtest window (series too short): the search was skipped.".into()),
+            }
+        }
+        timings.insert("search_seconds".into(), stage.elapsed().as_secs_f64().into());
+
+        // 3. the ensemble: Caruana's selection on the backtest, applied to the final forecasts
+        let stage = Instant::now();
+        if let (Some(search), Some(backtest)) = (&s.search, &backtest)
+            && search.ensemble.enabled
+            && let Some(entry) = self.ensemble(&entries, backtest, search.ensemble.rounds, &plan, &score_truth)?
+        {
+            entries.push(entry);
+        }
+        timings.insert("ensemble_seconds".into(), stage.elapsed().as_secs_f64().into());
+
+        // The submission is the best model on the validation window (never on the scored window,
+        // unless no validation window exists); ties go to the earlier model in the recipe.
+        let pick = |r: &Row| if plan.valid.is_some() { r.valid } else { metric.of(&r.scores) };
+        let best = (0..entries.len())
+            .min_by(|&a, &b| pick(&entries[a].row).unwrap_or(f64::INFINITY).total_cmp(&pick(&entries[b].row).unwrap_or(f64::INFINITY)).then(a.cmp(&b)))
+            .ok_or_else(|| failed("no model was fitted"))?;
+        entries[best].row.selected = true;
+        let submission = entries[best].row.alias.clone();
+
+        self.progress.event(&Event::Stage("writing"));
+        timings.insert("load_seconds".into(), load_seconds.into());
+        let run = output::Finished { settings: s, input, plan: &plan, windows: &windows, metric, trial_records: &trial_records, trial_log: trial_log.as_ref(), submission: &submission, timings, started };
+        let (record, files) = run.files(entries)?;
+        self.progress.event(&Event::Finished { seconds: started.elapsed().as_secs_f64() });
+        Ok(RunOutcome { record, submission, out: s.out.clone(), files, trial_log })
+    }
+
+    /// Caruana's greedy selection over every entry with a backtest forecast; `None` with
+    /// fewer than two candidates.
+    fn ensemble(&self, entries: &[Entry], backtest: &Backtest<'_>, rounds: usize, plan: &Plan, score_truth: &dyn Fn(&Forecast) -> Result<tsforge_report::Scores>) -> Result<Option<Entry>> {
+        let members: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].valid_forecast.is_some() && entries[i].row.valid.is_some_and(f64::is_finite)).collect();
+        if members.len() < 2 {
+            return Ok(None);
+        }
+        self.progress.event(&Event::Stage("ensemble"));
+        let valid_sets: Vec<&[f64]> = members.iter().filter_map(|&i| entries[i].valid_forecast.as_deref()).collect();
+        let n = plan.train.n_series();
+        let loss = |values: &[f64]| -> f64 { backtest.score(values).unwrap_or(f64::INFINITY) };
+        let ens = caruana(&valid_sets, rounds, &loss).map_err(|e| failed(format!("ensembling: {e}")))?;
+        let finals: Vec<&[f64]> = members.iter().map(|&i| entries[i].forecast.values.as_slice()).collect();
+        let values = blend(&finals, &ens.weights).map_err(|e| failed(format!("ensembling: {e}")))?;
+        let valid_values = blend(&valid_sets, &ens.weights).map_err(|e| failed(format!("ensembling: {e}")))?;
+        let forecast = Forecast::new("Ensemble", n, plan.horizon, plan.train.n_time(), values)?;
+        let scores = score_truth(&forecast)?;
+        let mut chosen: Vec<Member> = members.iter().zip(&ens.weights).filter(|(_, w)| **w > 0.0).map(|(&i, &w)| Member { alias: entries[i].row.alias.clone(), weight: w }).collect();
+        chosen.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.alias.cmp(&b.alias)));
+        let fit_seconds = chosen.iter().filter_map(|m| entries.iter().find(|e| e.row.alias == m.alias)).map(|e| e.row.fit_seconds).sum();
+        let note = format!(
+            "Caruana greedy selection with replacement over {} candidates, {rounds} rounds, on the backtest window (its valid score is in-sample for the weights); members refitted on all training data",
+            members.len()
+        );
+        let row = Row { alias: "Ensemble".into(), family: "ensemble".into(), scores, valid: Some(ens.loss), fit_seconds, note, members: chosen, ..Row::default() };
+        Ok(Some(Entry { row, forecast, valid_forecast: Some(valid_values), importance: Vec::new(), bundle: None }))
+    }
+}
+
+/// The timing, note and size columns of a fitted model's row.
+fn fit_row(fit: &Fit) -> Row {
+    Row { fit_seconds: fit.fit_seconds, predict_seconds: fit.predict_seconds, forecast_in_fit: fit.forecast_in_fit, note: fit.notes.join("; "), n_params: fit.n_params, ..Row::default() }
+}
+

@@ -1,0 +1,182 @@
+//! The GBDT models as catalog entries, and the `[gbdt]` section of a recipe that sets
+//! what they train on.
+//!
+//! Entries: `GBDT-Tweedie-direct` and `GBDT-Tweedie-recursive` (in the default run),
+//! and the same per store, store × category and store × department
+//! (`GBDT-Tweedie-direct-by-store`, …). Hyperparameters are LightGBM names
+//! ([`GbdtParams`]) plus `strategy` (`"direct"` / `"recursive"`) and `train_days`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use tsforge_core::model::ModelError;
+use tsforge_core::{BuildSpec, DataNeeds, Forecaster, ModelEntry, SearchResource};
+use tsforge_features::{FeatureSpec, Strategy};
+
+use crate::{GbdtParams, Partition, PartitionedGbdt};
+
+/// `GBDT-Tweedie-direct`: one booster predicting every horizon day at once.
+pub const DIRECT: &str = "GBDT-Tweedie-direct";
+/// `GBDT-Tweedie-recursive`: a one-day booster applied day by day on its own predictions.
+pub const RECURSIVE: &str = "GBDT-Tweedie-recursive";
+
+/// `[gbdt]`: what the GBDT models train on and with.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GbdtSection {
+    /// One model per group of series (`none`, `store`, `store_cat`, `store_dept`) for
+    /// the direct and recursive Tweedie models of a default run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
+    /// Days of history per series used for training (default 730).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub train_days: Option<usize>,
+    /// A feature spec replacing the default M5 spec of the Tweedie model with the same
+    /// strategy, direct or recursive (`[gbdt.features]`, the keys of `tsforge_features::FeatureSpec`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub features: Option<FeatureSpec>,
+    /// Booster hyperparameters overriding the defaults key by key (`[gbdt.params]`,
+    /// LightGBM names: `num_iterations`, `learning_rate`, `num_leaves`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params: Option<Map<String, Value>>,
+}
+
+impl GbdtSection {
+    /// Every check of the section (errors name the key below `gbdt.`).
+    pub fn validate(&self) -> Result<(), String> {
+        if self.train_days == Some(0) {
+            return Err("gbdt.train_days: must be at least 1".into());
+        }
+        if let Some(f) = &self.features {
+            f.validate().map_err(|e| format!("gbdt.features: {e}"))?;
+        }
+        if let Some(p) = &self.params {
+            GbdtParams::default().with_overrides(p).map_err(|e| format!("gbdt.params: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Applies the section to a model: training days, booster parameters, and the
+    /// feature spec to the model whose strategy it declares.
+    pub fn apply(&self, mut model: PartitionedGbdt, horizon: usize) -> Result<PartitionedGbdt, ModelError> {
+        if let Some(days) = self.train_days {
+            model.train_days = days;
+        }
+        if let Some(f) = &self.features {
+            if let Strategy::Direct { horizon: h } = f.strategy
+                && h != horizon
+            {
+                return Err(format!("gbdt.features: strategy horizon {h} differs from the run's horizon {horizon}").into());
+            }
+            if (f.strategy == Strategy::Recursive) == model.is_recursive() {
+                model.features = f.clone();
+            }
+        }
+        if let Some(p) = &self.params {
+            model.params = model.params.with_overrides(p).map_err(|e| format!("gbdt.params: {e}"))?;
+        }
+        Ok(model)
+    }
+}
+
+impl GbdtParams {
+    /// These parameters with the keys of a JSON object replaced (LightGBM names), then
+    /// checked by [`validate`](GbdtParams::validate). An unknown key is an error naming it.
+    pub fn with_overrides(&self, keys: &Map<String, Value>) -> Result<GbdtParams, ModelError> {
+        let mut merged = serde_json::to_value(self)?;
+        if let Some(m) = merged.as_object_mut() {
+            for (k, v) in keys {
+                if !m.contains_key(k) {
+                    return Err(format!("unknown hyperparameter '{k}'").into());
+                }
+                m.insert(k.clone(), v.clone());
+            }
+        }
+        let params: GbdtParams = serde_json::from_value(merged)?;
+        params.validate()?;
+        Ok(params)
+    }
+}
+
+/// The Tweedie models in every partition.
+pub fn catalog() -> Vec<ModelEntry> {
+    let mut out = Vec::new();
+    for (base, recursive) in [(DIRECT, false), (RECURSIVE, true)] {
+        for partition in Partition::ALL {
+            let entry = ModelEntry::new(format!("{base}{}", partition.alias_suffix()), "gbdt", move |spec: &BuildSpec<'_>| build_tweedie(recursive, partition, spec))
+                .seeded()
+                .needs(DataNeeds::M5)
+                .searchable(SearchResource::Rounds);
+            out.push(if partition == Partition::None { entry.in_default_run() } else { entry });
+        }
+    }
+    out
+}
+
+/// A Tweedie model: the recipe's `[gbdt]` section first, then the trial's
+/// `strategy`, `train_days` and booster keys.
+fn build_tweedie(recursive: bool, partition: Partition, spec: &BuildSpec<'_>) -> Result<Box<dyn Forecaster>, ModelError> {
+    let section: GbdtSection = match spec.section("gbdt") {
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| format!("gbdt: {e}"))?,
+        None => GbdtSection::default(),
+    };
+    let mut rest = spec.params.clone();
+    let train_days = take_train_days(&mut rest)?;
+    let recursive = match rest.remove("strategy") {
+        None => recursive,
+        Some(Value::String(s)) if s == "direct" => false,
+        Some(Value::String(s)) if s == "recursive" => true,
+        Some(v) => return Err(format!("strategy: expected \"direct\" or \"recursive\", got {v}").into()),
+    };
+    let model = if recursive { PartitionedGbdt::tweedie_recursive()? } else { PartitionedGbdt::tweedie_direct(spec.horizon)? };
+    let mut model = section.apply(model.partitioned(partition), spec.horizon)?;
+    model.alias = spec.alias.to_string();
+    if let Some(d) = train_days {
+        model.train_days = d;
+    }
+    model.params = model.params.with_overrides(&rest)?;
+    Ok(Box::new(model))
+}
+
+/// Removes `train_days` from a trial's keys: a positive integer, if present.
+pub fn take_train_days(keys: &mut Map<String, Value>) -> Result<Option<usize>, ModelError> {
+    match keys.remove("train_days") {
+        Some(v) => Ok(Some(v.as_u64().filter(|&d| d > 0).ok_or_else(|| format!("train_days: expected a positive integer, got {v}"))? as usize)),
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn every_entry_builds_under_its_alias_and_trials_take_keys() {
+        let none = Map::new();
+        for e in catalog() {
+            let m = e.build(&BuildSpec::plain(&e.alias, 28, 7, true)).unwrap_or_else(|err| panic!("{}: {err}", e.alias));
+            assert_eq!(m.alias(), e.alias);
+            assert!(e.seeded && e.search == Some(SearchResource::Rounds));
+        }
+        let keys = map(serde_json::json!({"strategy": "recursive", "num_leaves": 15, "train_days": 100}));
+        let spec = BuildSpec { params: &keys, ..BuildSpec::plain("gbdt-t1", 28, 7, true) };
+        let entry = catalog().into_iter().find(|e| e.alias == DIRECT).unwrap_or_else(|| panic!("no {DIRECT}"));
+        assert_eq!(entry.build(&spec).map(|m| m.alias().to_string()).ok().as_deref(), Some("gbdt-t1"));
+        let bad = map(serde_json::json!({"bogus_knob": 3}));
+        let e = entry.build(&BuildSpec { params: &bad, sections: &none, ..spec }).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("bogus_knob"), "{e}");
+    }
+
+    #[test]
+    fn the_section_sets_params_and_rejects_bad_keys() {
+        let s: GbdtSection = serde_json::from_value(serde_json::json!({"train_days": 30, "params": {"num_leaves": 7}})).unwrap_or_default();
+        assert!(s.validate().is_ok());
+        let m = s.apply(PartitionedGbdt::tweedie_direct(28).unwrap_or_else(|e| panic!("{e}")), 28).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((m.train_days, m.params.num_leaves), (30, 7));
+        let bad: GbdtSection = serde_json::from_value(serde_json::json!({"params": {"num_leafs": 7}})).unwrap_or_default();
+        assert!(bad.validate().unwrap_err().contains("num_leafs"));
+    }
+}
