@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{replace_field, replace_line, stderr, tempdir, tsforge, TinyM5};
+use crate::common::{TinyM5, replace_field, replace_line, stderr, tempdir, tsforge};
 
 /// Writes the (broken) M5 folder, runs on it, and checks exit code 2, the message
 /// and that no report was written.
@@ -205,7 +205,10 @@ fn long_format_duplicate_row() {
 
 #[test]
 fn long_format_gap_inside_a_series() {
-    long_case("unique_id,ds,y\na,2020-01-01,1\na,2020-01-02,2\na,2020-01-04,3\nb,2020-01-01,1\nb,2020-01-02,1\nb,2020-01-03,1\nb,2020-01-04,1\n", &["long.csv", "series 'a' has no row for 2020-01-03"]);
+    long_case(
+        "unique_id,ds,y\na,2020-01-01,1\na,2020-01-02,2\na,2020-01-04,3\nb,2020-01-01,1\nb,2020-01-02,1\nb,2020-01-03,1\nb,2020-01-04,1\n",
+        &["long.csv", "series 'a' has no row for 2020-01-03"],
+    );
 }
 
 #[test]

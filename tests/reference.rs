@@ -2,8 +2,8 @@
 //! pandas (bench/reference_metrics.py → bench/reference/m5_tiny_metrics.json).
 
 use serde_json::Value;
-use tsforge_core::metrics::{M5Evaluator, M5_QUANTILES};
 use tsforge_core::Hierarchy;
+use tsforge_core::metrics::{M5_QUANTILES, M5Evaluator};
 
 use crate::common::{read_csv, repo_root, tempdir, tsforge};
 

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::common::{read_csv, repo_root, stderr, tempdir, tsforge, TinyM5};
+use crate::common::{TinyM5, read_csv, repo_root, stderr, tempdir, tsforge};
 
 fn ok(out: &std::process::Output) {
     assert!(out.status.success(), "exit {:?}: {}", out.status.code(), stderr(out));
@@ -132,10 +132,7 @@ fn long_format_parquet_reads_like_csv() {
     use tsforge_data::polars::prelude::*;
     let dir = tempdir();
     write_long(&dir.path().join("m.csv"));
-    let mut df = CsvReadOptions::default()
-        .try_into_reader_with_file_path(Some(dir.path().join("m.csv")))
-        .and_then(|r| r.finish())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut df = CsvReadOptions::default().try_into_reader_with_file_path(Some(dir.path().join("m.csv"))).and_then(|r| r.finish()).unwrap_or_else(|e| panic!("{e}"));
     let file = std::fs::File::create(dir.path().join("m.parquet")).unwrap_or_else(|e| panic!("{e}"));
     ParquetWriter::new(file).finish(&mut df).unwrap_or_else(|e| panic!("{e}"));
     ok(&tsforge(&["run", "--data", "m.csv", "--horizon", "2", "--out", "c", "--quiet"], dir.path()));
@@ -206,9 +203,7 @@ fn gbdt_tweedie_beats_seasonal_naive_and_is_deterministic() {
     ok(&tsforge(&["run", "--out", "a", "--quiet", "--models", models, "--seed", "3"], dir.path()));
     ok(&tsforge(&["run", "--out", "b", "--quiet", "--models", models, "--seed", "3"], dir.path()));
     let board = read_csv(&dir.path().join("a/leaderboard.csv"));
-    let score = |alias: &str| -> f64 {
-        board.iter().find(|r| r["alias"] == alias).and_then(|r| r["wrmsse"].parse().ok()).unwrap_or(f64::NAN)
-    };
+    let score = |alias: &str| -> f64 { board.iter().find(|r| r["alias"] == alias).and_then(|r| r["wrmsse"].parse().ok()).unwrap_or(f64::NAN) };
     assert!(score("GBDT-Tweedie-direct") < score("SeasonalNaive"), "{} vs {}", score("GBDT-Tweedie-direct"), score("SeasonalNaive"));
     for f in ["forecasts/GBDT-Tweedie-direct.csv", "models/GBDT-Tweedie-direct.json", "feature_importance.csv"] {
         let a = std::fs::read(dir.path().join("a").join(f)).unwrap_or_default();

@@ -36,7 +36,21 @@ halving = { min_resource = 1, max_resource = 1, eta = 2 }
 #[test]
 fn a_family_can_be_switched_off() {
     let dir = tempdir();
-    let out = tsforge(&["run", "--out", "r", "--quiet", "models=[\"SeasonalNaive\"]", "search.backtest_windows=2", "search.families.hurdle.enabled=false", "search.families.lenet.enabled=false", "search.families.gbdt.trials=1", "search.families.gbdt.halving={ min_resource = 5, max_resource = 5, eta = 2 }"], dir.path());
+    let out = tsforge(
+        &[
+            "run",
+            "--out",
+            "r",
+            "--quiet",
+            "models=[\"SeasonalNaive\"]",
+            "search.backtest_windows=2",
+            "search.families.hurdle.enabled=false",
+            "search.families.lenet.enabled=false",
+            "search.families.gbdt.trials=1",
+            "search.families.gbdt.halving={ min_resource = 5, max_resource = 5, eta = 2 }",
+        ],
+        dir.path(),
+    );
     ok(&out);
     let trials = read_csv(&dir.path().join("r/trials.csv"));
     assert_eq!(trials.len(), 1);
@@ -124,11 +138,7 @@ fn search_ensembles_and_resumes() {
     assert_eq!(tsforge(&["leaderboard", "nowhere"], dir.path()).status.code(), Some(2));
 
     // an interrupted run: kill it once two evaluations are in its trial log, then resume
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tsforge"))
-        .args(["run", "small.toml", "--out", "b", "--quiet"])
-        .current_dir(dir.path())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tsforge")).args(["run", "small.toml", "--out", "b", "--quiet"]).current_dir(dir.path()).spawn().unwrap_or_else(|e| panic!("{e}"));
     let log = dir.path().join(".b.trials/trials.jsonl");
     let started = std::time::Instant::now();
     while std::fs::read_to_string(&log).map(|t| t.lines().count()).unwrap_or(0) < 2 && started.elapsed().as_secs() < 600 {
@@ -148,7 +158,8 @@ fn search_ensembles_and_resumes() {
         let (x, y) = (std::fs::read(a.join(f)).unwrap_or_default(), std::fs::read(b.join(f)).unwrap_or_default());
         if f == "trials.csv" {
             // same evaluations and scores; only the seconds differ
-            let strip = |t: &[u8]| -> Vec<String> { String::from_utf8_lossy(t).lines().map(|l| l.split(',').enumerate().filter(|(k, _)| *k != 5).map(|(_, c)| c).collect::<Vec<_>>().join(",")).collect() };
+            let strip =
+                |t: &[u8]| -> Vec<String> { String::from_utf8_lossy(t).lines().map(|l| l.split(',').enumerate().filter(|(k, _)| *k != 5).map(|(_, c)| c).collect::<Vec<_>>().join(",")).collect() };
             assert_eq!(strip(&x), strip(&y));
         } else {
             assert!(x == y && !x.is_empty(), "{f} differs after --resume");

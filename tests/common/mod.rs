@@ -6,11 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn tsforge(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tsforge"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot start tsforge: {e}"))
+    Command::new(env!("CARGO_BIN_EXE_tsforge")).args(args).current_dir(cwd).output().unwrap_or_else(|e| panic!("cannot start tsforge: {e}"))
 }
 
 pub fn stderr(o: &Output) -> String {
@@ -21,8 +17,30 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-pub fn tempdir() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
+/// A fresh folder under cargo's scratch folder for tests, removed when dropped. (Not
+/// the `tempfile` crate: as a dev-dependency it widened the features of crates polars
+/// and burn build on, so `cargo test` rebuilt what `cargo run` had built.)
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn tempdir() -> TempDir {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("tempdir {}: {e}", dir.display()));
+    TempDir(dir)
 }
 
 /// Parses a CSV file with a header into rows of (column → value).
@@ -107,12 +125,7 @@ impl TinyM5 {
 
     pub fn write(&self, dir: &Path) {
         std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
-        for (name, text) in [
-            ("calendar.csv", &self.calendar),
-            ("sales_train_validation.csv", &self.validation),
-            ("sales_train_evaluation.csv", &self.evaluation),
-            ("sell_prices.csv", &self.prices),
-        ] {
+        for (name, text) in [("calendar.csv", &self.calendar), ("sales_train_validation.csv", &self.validation), ("sales_train_evaluation.csv", &self.evaluation), ("sell_prices.csv", &self.prices)] {
             std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{e}"));
         }
     }

@@ -10,9 +10,9 @@
 use std::time::Instant;
 
 use tsforge_automl::{HurdleForecaster, SizeTarget, SparsityChoice};
-use tsforge_core::metrics::{M5Evaluator, point};
+use tsforge_core::metrics::point;
 use tsforge_core::sparsity::{DemandClass, classify};
-use tsforge_core::{FitContext, Forecaster, Hierarchy};
+use tsforge_core::{FitContext, Forecaster};
 use tsforge_gbdt::{GbdtForecaster, Objective};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -23,18 +23,13 @@ const CLASSES: [DemandClass; 4] = [DemandClass::Smooth, DemandClass::Erratic, De
 fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().collect();
     let seed = args.iter().position(|a| a == "--seed").and_then(|k| args.get(k + 1)).map(|s| s.parse()).transpose()?.unwrap_or(42u64);
-    let src = tsforge_data::registry::shipped("m5-tiny").ok_or("m5-tiny is not shipped")??;
-    let panel = tsforge_data::m5::load(&src)?.panel;
-    let (train, truth) = panel.holdout(H)?;
-    let attrs = train.attrs.clone().ok_or("m5-tiny has no attributes")?;
-    let evaluator = M5Evaluator::from_panel(&train, Hierarchy::m5(&attrs), H)?;
+    let (train, truth, evaluator) = tsforge_data::registry::m5_tiny_holdout(H)?;
     let n = train.n_series();
     let classes: Vec<DemandClass> = (0..n).map(|i| classify(train.observed(i))).collect();
     let scales: Vec<Option<f64>> = (0..n).map(|i| point::rmsse_scale(&train.observed(i).iter().map(|&v| f64::from(v)).collect::<Vec<_>>())).collect();
     println!("m5-tiny: {n} series, train d_1..d_{}, forecast d_{}..d_{}, seed {seed}", train.n_time(), train.n_time() + 1, train.n_time() + H);
 
-    let mut models: Vec<Box<dyn Forecaster>> =
-        vec![Box::new(GbdtForecaster::tweedie_direct(H)?), Box::new(HurdleForecaster::gbdt(H)?), Box::new(HurdleForecaster::logistic(H)?)];
+    let mut models: Vec<Box<dyn Forecaster>> = vec![Box::new(GbdtForecaster::tweedie_direct(H)?), Box::new(HurdleForecaster::gbdt(H)?), Box::new(HurdleForecaster::logistic(H)?)];
     if args.iter().any(|a| a == "--sizes") {
         for (name, objective, target) in [("poisson-y", Objective::Poisson, SizeTarget::Count), ("tweedie-y", Objective::Tweedie, SizeTarget::Count), ("l2-y", Objective::L2, SizeTarget::Count)] {
             let mut m = HurdleForecaster::gbdt(H)?.with_size(objective, target);

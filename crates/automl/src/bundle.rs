@@ -41,19 +41,33 @@ impl SizeTarget {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", deny_unknown_fields)]
 pub enum ClassifierModel {
-    Gbdt { params: Box<GbdtParams>, booster: Box<Booster> },
-    Logistic { params: LogisticParams, model: LogitModel },
+    Gbdt {
+        params: Box<GbdtParams>,
+        booster: Box<Booster>,
+    },
+    Logistic {
+        params: LogisticParams,
+        model: LogitModel,
+    },
     /// Every training row was non-zero (or none was): P is that constant.
-    Constant { probability: f64 },
+    Constant {
+        probability: f64,
+    },
 }
 
 /// The fitted size model E[y | y > 0].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", deny_unknown_fields)]
 pub enum SizeModel {
-    Gbdt { target: SizeTarget, params: Box<GbdtParams>, booster: Box<Booster> },
+    Gbdt {
+        target: SizeTarget,
+        params: Box<GbdtParams>,
+        booster: Box<Booster>,
+    },
     /// Every non-zero training value was the same.
-    Constant { size: f64 },
+    Constant {
+        size: f64,
+    },
 }
 
 /// A fitted hurdle, as `tsforge run` saves it to `models/ALIAS.json`.

@@ -163,9 +163,7 @@ impl HurdleForecaster {
                 let booster = params.clone().validate()?.with_deadline(ctx.deadline).fit(&Dataset::new(&x.columns, x.n_rows, x.n_cols(), &label)?, None)?;
                 ClassifierModel::Gbdt { params: Box::new(params), booster: Box::new(booster) }
             }
-            Classifier::Logistic(params) => {
-                ClassifierModel::Logistic { params: params.clone(), model: LogitModel::fit(x, categorical, target_derived, positive, params)? }
-            }
+            Classifier::Logistic(params) => ClassifierModel::Logistic { params: params.clone(), model: LogitModel::fit(x, categorical, target_derived, positive, params)? },
         })
     }
 
@@ -186,15 +184,12 @@ impl HurdleForecaster {
     }
 
     fn importance(&self, classifier: &ClassifierModel, size: &SizeModel, names: &[String]) -> Vec<FeatureImportance> {
-        let prefixed = |prefix: &str, imp: Vec<FeatureImportance>| -> Vec<FeatureImportance> {
-            imp.into_iter().map(|f| FeatureImportance { feature: format!("{prefix}:{}", f.feature), ..f }).collect()
-        };
+        let prefixed =
+            |prefix: &str, imp: Vec<FeatureImportance>| -> Vec<FeatureImportance> { imp.into_iter().map(|f| FeatureImportance { feature: format!("{prefix}:{}", f.feature), ..f }).collect() };
         let mut out = match classifier {
             ClassifierModel::Gbdt { booster, .. } => prefixed("p>0", importance_of(booster, names)),
             // the regression has no gains: its |standardised weight| stands in, no splits
-            ClassifierModel::Logistic { model, .. } => {
-                prefixed("p>0", model.importance(names).into_iter().map(|(feature, w)| FeatureImportance { feature, gain: w, splits: 0.0 }).collect())
-            }
+            ClassifierModel::Logistic { model, .. } => prefixed("p>0", model.importance(names).into_iter().map(|(feature, w)| FeatureImportance { feature, gain: w, splits: 0.0 }).collect()),
             ClassifierModel::Constant { .. } => Vec::new(),
         };
         if let SizeModel::Gbdt { booster, .. } = size {

@@ -62,12 +62,15 @@ pub mod search;
 pub mod sparsity_choice;
 pub mod variance;
 
+#[cfg(test)]
+mod scratch;
+
 pub use bundle::{HURDLE_FORMAT, HurdleBundle, SizeTarget};
 pub use error::AutomlError;
-pub use pipeline::{Pipeline, RunOptions, RunOutcome, Settings};
-pub use recipe::Recipe;
-pub use registry::Registry;
 pub use hurdle::{Classifier, FittedHurdle, HurdleForecaster};
 pub use logit::{LogisticParams, LogitModel};
+pub use pipeline::{Pipeline, RunOptions, RunOutcome, Settings};
 pub use quality::{ClassifierQuality, classifier_quality};
+pub use recipe::Recipe;
+pub use registry::Registry;
 pub use sparsity_choice::{ChoiceBundle, ClassChoice, FittedChoice, Pick, SparsityChoice};

@@ -59,7 +59,9 @@ pub enum Transform {
     Identity,
     Log1p,
     /// 1 where the column equals `code`, else 0 (one-hot of a categorical column).
-    Is { code: f32 },
+    Is {
+        code: f32,
+    },
 }
 
 /// One standardised input of the regression and its learned weight.

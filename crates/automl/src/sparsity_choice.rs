@@ -141,11 +141,8 @@ impl SparsityChoice {
         let values = combine(&classes, &choices, &tweedie_fc.values, &hurdle_fc.values, h);
         let forecast = Forecast::new(self.alias.clone(), train.n_series(), h, train.n_time(), values)?;
 
-        let per_class: Vec<String> = choices
-            .iter()
-            .filter(|c| c.n_series > 0)
-            .map(|c| format!("{} (n={}, scored {}) {:.4} vs {:.4} → {:?}", c.class, c.n_series, c.n_scored, c.tweedie, c.hurdle, c.pick))
-            .collect();
+        let per_class: Vec<String> =
+            choices.iter().filter(|c| c.n_series > 0).map(|c| format!("{} (n={}, scored {}) {:.4} vs {:.4} → {:?}", c.class, c.n_series, c.n_scored, c.tweedie, c.hurdle, c.pick)).collect();
         let from_hurdle = classes.iter().filter(|&&c| pick_of(&choices, c) == Pick::Hurdle).count();
         let mut notes = vec![
             format!("choice per Syntetos-Boylan class, mean bottom-level RMSSE on the last {h} training days, Tweedie vs hurdle: {}", per_class.join("; ")),
@@ -156,8 +153,7 @@ impl SparsityChoice {
         }
         notes.extend(hurdle.notes().iter().take(2).map(|n| format!("hurdle: {n}")));
 
-        let mut importance: Vec<FeatureImportance> =
-            tweedie.feature_importance().into_iter().map(|f| FeatureImportance { feature: format!("tweedie:{}", f.feature), ..f }).collect();
+        let mut importance: Vec<FeatureImportance> = tweedie.feature_importance().into_iter().map(|f| FeatureImportance { feature: format!("tweedie:{}", f.feature), ..f }).collect();
         let hurdle = hurdle.into_precomputed();
         importance.extend(hurdle.feature_importance());
 

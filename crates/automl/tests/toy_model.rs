@@ -89,8 +89,8 @@ fn a_registered_model_runs_is_searched_and_lands_on_the_leaderboard() {
     .map(String::from)
     .to_vec();
     let (recipe, _) = Recipe::resolve(None, &overrides, &registry).unwrap_or_else(|e| panic!("{e}"));
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let out = dir.path().join("run");
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("toy_model_run");
+    let _ = std::fs::remove_dir_all(&out);
     let settings = Settings::resolve(&RunOptions { out: Some(out.clone()), ..RunOptions::default() }, &recipe, &registry).unwrap_or_else(|e| panic!("{e}"));
     let outcome = Pipeline::new(settings, registry.clone()).run().unwrap_or_else(|e| panic!("{e}"));
     let rows = &outcome.record.leaderboard.rows;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde_json::json;
-use tsforge_core::sparsity::{classify, DemandClass};
+use tsforge_core::sparsity::{DemandClass, classify};
 use tsforge_data::synth::{self, SynthSpec};
 
 use tsforge_automl::pipeline::{Input, RunOptions};
@@ -69,14 +69,7 @@ pub fn synth(args: &SynthArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let summary = Display::new(args.quiet).step("generating", || synth::generate(&spec, &args.out))?;
     if !args.quiet {
-        println!(
-            "Wrote {} series × {} days to {} ({:.1}% zeros) in {:.1} s",
-            summary.series,
-            summary.days,
-            args.out.display(),
-            100.0 * summary.zero_share,
-            started.elapsed().as_secs_f64()
-        );
+        println!("Wrote {} series × {} days to {} ({:.1}% zeros) in {:.1} s", summary.series, summary.days, args.out.display(), 100.0 * summary.zero_share, started.elapsed().as_secs_f64());
     }
     Ok(())
 }

@@ -25,10 +25,7 @@ pub fn rolling_origin(n_time: usize, horizon: usize, step: usize, n_windows: usi
     }
     let span = horizon + step * (n_windows - 1);
     let first_cutoff = n_time.checked_sub(span).filter(|c| *c >= min_train.max(1)).ok_or_else(|| CoreError::Window {
-        reason: format!(
-            "{n_windows} window(s) of horizon {horizon} with step {step} need at least {} positions, the data has {n_time}",
-            span + min_train.max(1)
-        ),
+        reason: format!("{n_windows} window(s) of horizon {horizon} with step {step} need at least {} positions, the data has {n_time}", span + min_train.max(1)),
     })?;
     Ok((0..n_windows).map(|k| Window { cutoff: first_cutoff + k * step, horizon }).collect())
 }

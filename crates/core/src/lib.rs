@@ -26,6 +26,6 @@ pub use error::CoreError;
 pub use forecast::{Forecast, Interval};
 pub use hierarchy::{Hierarchy, IdKey, Level, SeriesAttrs};
 pub use model::{FeatureImportance, FitContext, FittedForecaster, Forecaster, Precomputed};
-pub use registry::{BuildSpec, DataNeeds, ModelEntry, SearchResource};
 pub use panel::{Calendar, Panel, Prices};
+pub use registry::{BuildSpec, DataNeeds, ModelEntry, SearchResource};
 pub use time::{Freq, TimeIndex};

@@ -157,10 +157,7 @@ impl Panel {
         for i in 0..self.n_series() {
             let (s, e) = self.spans[i];
             if e - s <= horizon {
-                return Err(CoreError::Invalid {
-                    what: format!("series '{}'", self.ids[i]),
-                    reason: format!("{} observations, need more than the horizon {horizon}", e - s),
-                });
+                return Err(CoreError::Invalid { what: format!("series '{}'", self.ids[i]), reason: format!("{} observations, need more than the horizon {horizon}", e - s) });
             }
             truth.extend(self.row(i)[e - horizon..e].iter().map(|&v| f64::from(v)));
             new_ends.push(e - horizon);

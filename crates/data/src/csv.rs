@@ -16,18 +16,11 @@ pub(crate) fn read(src: &Source, dtypes: &[(String, DataType)]) -> Result<DataFr
         return Err(DataError::invalid(&src.label, Location::File, "the file is empty: expected a header line and data rows"));
     }
     let header = src.header();
-    let overwrite: Schema = dtypes
-        .iter()
-        .filter(|(name, _)| header.iter().any(|h| h == name))
-        .map(|(name, dt)| Field::new(name.as_str().into(), dt.clone()))
-        .collect();
+    let overwrite: Schema = dtypes.iter().filter(|(name, _)| header.iter().any(|h| h == name)).map(|(name, dt)| Field::new(name.as_str().into(), dt.clone())).collect();
     // With every column typed, polars need not infer anything (inference over the
     // 1,947 columns of a full M5 sales file costs a second on one thread).
     let all_typed = overwrite.len() == header.len();
-    let options = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(if all_typed { 0 } else { 10_000 }))
-        .with_schema_overwrite(Some(Arc::new(overwrite)));
+    let options = CsvReadOptions::default().with_has_header(true).with_infer_schema_length(Some(if all_typed { 0 } else { 10_000 })).with_schema_overwrite(Some(Arc::new(overwrite)));
     let df = options
         .into_reader_with_file_handle(Cursor::new(src.bytes.as_slice()))
         .finish()
@@ -43,10 +36,7 @@ pub(crate) fn locate_problem(src: &Source, dtypes: &[(String, DataType)]) -> Opt
     let text = String::from_utf8_lossy(&src.bytes);
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next()?.split(',').collect();
-    let numeric: Vec<bool> = header
-        .iter()
-        .map(|h| dtypes.iter().any(|(n, dt)| n == h.trim_matches('"') && dt.is_primitive_numeric()))
-        .collect();
+    let numeric: Vec<bool> = header.iter().map(|h| dtypes.iter().any(|(n, dt)| n == h.trim_matches('"') && dt.is_primitive_numeric())).collect();
     for (k, line) in lines.enumerate() {
         let line_no = k + 2;
         if line.trim().is_empty() {
@@ -54,19 +44,11 @@ pub(crate) fn locate_problem(src: &Source, dtypes: &[(String, DataType)]) -> Opt
         }
         let fields: Vec<&str> = line.split(',').collect();
         if fields.len() != header.len() {
-            return Some(DataError::invalid(
-                &src.label,
-                Location::Line(line_no),
-                format!("ragged row: {} fields, the header has {}", fields.len(), header.len()),
-            ));
+            return Some(DataError::invalid(&src.label, Location::Line(line_no), format!("ragged row: {} fields, the header has {}", fields.len(), header.len())));
         }
         for (j, field) in fields.iter().enumerate() {
             if numeric[j] && !field.trim().is_empty() && field.trim().parse::<f64>().is_err() {
-                return Some(DataError::invalid(
-                    &src.label,
-                    Location::Cell { line: line_no, column: header[j].to_string() },
-                    format!("'{field}' is not a number"),
-                ));
+                return Some(DataError::invalid(&src.label, Location::Cell { line: line_no, column: header[j].to_string() }, format!("'{field}' is not a number")));
             }
         }
     }
@@ -83,12 +65,7 @@ pub(crate) fn strings(df: &DataFrame, src: &str, name: &str) -> Result<Vec<Strin
     let col = column(df, src, name)?;
     let cast = col.cast(&DataType::String).map_err(|e| bad_type(src, name, "text", e))?;
     let ca = cast.str().map_err(|e| bad_type(src, name, "text", e))?;
-    ca.iter()
-        .enumerate()
-        .map(|(i, v)| {
-            v.map(str::to_string).ok_or_else(|| DataError::invalid(src, Location::Cell { line: i + 2, column: name.to_string() }, "empty value"))
-        })
-        .collect()
+    ca.iter().enumerate().map(|(i, v)| v.map(str::to_string).ok_or_else(|| DataError::invalid(src, Location::Cell { line: i + 2, column: name.to_string() }, "empty value"))).collect()
 }
 
 /// A column as polars text (cheap for text columns: no per-row allocation).
@@ -111,14 +88,7 @@ pub(crate) fn numbers(df: &DataFrame, src: &str, name: &str) -> Result<Vec<f64>>
     let col = column(df, src, name)?;
     let cast = col.cast(&DataType::Float64).map_err(|e| bad_type(src, name, "numbers", e))?;
     let ca = cast.f64().map_err(|e| bad_type(src, name, "numbers", e))?;
-    ca.iter()
-        .enumerate()
-        .map(|(i, v)| {
-            v.ok_or_else(|| {
-                DataError::invalid(src, Location::Cell { line: i + 2, column: name.to_string() }, "empty or non-numeric value, expected a number")
-            })
-        })
-        .collect()
+    ca.iter().enumerate().map(|(i, v)| v.ok_or_else(|| DataError::invalid(src, Location::Cell { line: i + 2, column: name.to_string() }, "empty or non-numeric value, expected a number"))).collect()
 }
 
 fn bad_type(src: &str, name: &str, expected: &str, e: PolarsError) -> DataError {

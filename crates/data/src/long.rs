@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use polars::prelude::*;
-use tsforge_core::panel::{Covariate, StaticCovariate};
-use tsforge_core::time::{civil_from_days, grid_position, parse_date, Freq, TimeIndex};
 use tsforge_core::Panel;
+use tsforge_core::panel::{Covariate, StaticCovariate};
+use tsforge_core::time::{Freq, TimeIndex, civil_from_days, grid_position, parse_date};
 
 use crate::csv;
 use crate::error::{DataError, Location, Result};
@@ -29,14 +29,7 @@ pub struct LongSpec {
 
 impl Default for LongSpec {
     fn default() -> Self {
-        LongSpec {
-            id_col: "unique_id".into(),
-            time_col: "ds".into(),
-            target_col: "y".into(),
-            static_cols: Vec::new(),
-            dynamic_cols: None,
-            freq: None,
-        }
+        LongSpec { id_col: "unique_id".into(), time_col: "ds".into(), target_col: "y".into(), static_cols: Vec::new(), dynamic_cols: None, freq: None }
     }
 }
 
@@ -53,9 +46,7 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>, spec: &LongSpec) -> Result<Panel>
     let label = path.display().to_string();
     let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     let df = if is_parquet {
-        ParquetReader::new(std::io::Cursor::new(bytes))
-            .finish()
-            .map_err(|e| DataError::invalid(&label, Location::File, format!("cannot read as Parquet: {e}")))?
+        ParquetReader::new(std::io::Cursor::new(bytes)).finish().map_err(|e| DataError::invalid(&label, Location::File, format!("cannot read as Parquet: {e}")))?
     } else {
         let src = Source::from_bytes(label.clone(), bytes)?;
         let dtypes = vec![(spec.id_col.clone(), DataType::String), (spec.target_col.clone(), DataType::Float64)];
@@ -106,7 +97,11 @@ pub fn from_frame(df: &DataFrame, label: &str, spec: &LongSpec) -> Result<Panel>
         let start = row.iter().position(|v| !v.is_nan()).unwrap_or(0);
         let end = t_len - row.iter().rev().position(|v| !v.is_nan()).unwrap_or(0);
         if let Some(gap) = row[start..end].iter().position(|v| v.is_nan()) {
-            return Err(DataError::invalid(label, Location::Column(spec.time_col.clone()), format!("series '{name}' has no row for {}: expected one row per period between its first and last", times.label_of((start + gap) as i64))));
+            return Err(DataError::invalid(
+                label,
+                Location::Column(spec.time_col.clone()),
+                format!("series '{name}' has no row for {}: expected one row per period between its first and last", times.label_of((start + gap) as i64)),
+            ));
         }
         spans.push((start, end));
     }
@@ -167,7 +162,9 @@ fn read_times(df: &DataFrame, label: &str, spec: &LongSpec) -> Result<Times> {
             let start = days.iter().copied().min().unwrap_or(0);
             let freq = match spec.freq {
                 Some(f) => f,
-                None => infer_freq(&days).ok_or_else(|| DataError::invalid(label, Location::Column(name.into()), "cannot infer the frequency from the dates: give it explicitly (daily, weekly, monthly, quarterly, yearly)"))?,
+                None => infer_freq(&days).ok_or_else(|| {
+                    DataError::invalid(label, Location::Column(name.into()), "cannot infer the frequency from the dates: give it explicitly (daily, weekly, monthly, quarterly, yearly)")
+                })?,
             };
             let pos = days
                 .iter()
@@ -210,7 +207,11 @@ fn read_statics(df: &DataFrame, label: &str, spec: &LongSpec, series_of_row: &[u
             for (r, (&s, v)) in series_of_row.iter().zip(vals).enumerate() {
                 match &per_series[s] {
                     Some(prev) if *prev != v => {
-                        return Err(DataError::invalid(label, Location::Cell { line: r + 2, column: name.clone() }, format!("static covariate changes within series '{}' ('{prev}' then '{v}')", ids[s])));
+                        return Err(DataError::invalid(
+                            label,
+                            Location::Cell { line: r + 2, column: name.clone() },
+                            format!("static covariate changes within series '{}' ('{prev}' then '{v}')", ids[s]),
+                        ));
                     }
                     Some(_) => {}
                     None => per_series[s] = Some(v),
@@ -225,13 +226,7 @@ fn read_dynamic(df: &DataFrame, label: &str, spec: &LongSpec, row_at: &[usize], 
     let reserved = [&spec.id_col, &spec.time_col, &spec.target_col];
     let names: Vec<String> = match &spec.dynamic_cols {
         Some(cols) => cols.clone(),
-        None => df
-            .columns()
-            .iter()
-            .filter(|c| c.dtype().is_primitive_numeric())
-            .map(|c| c.name().to_string())
-            .filter(|n| !reserved.contains(&n) && !spec.static_cols.contains(n))
-            .collect(),
+        None => df.columns().iter().filter(|c| c.dtype().is_primitive_numeric()).map(|c| c.name().to_string()).filter(|n| !reserved.contains(&n) && !spec.static_cols.contains(n)).collect(),
     };
     names
         .into_iter()

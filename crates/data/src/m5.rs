@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use rayon::prelude::*;
-use tsforge_core::time::{parse_date, Freq, TimeIndex};
+use tsforge_core::time::{Freq, TimeIndex, parse_date};
 use tsforge_core::{Calendar, Panel, Prices, SeriesAttrs};
 
 use crate::csv;
@@ -26,27 +26,14 @@ pub struct M5Sources {
 impl M5Sources {
     /// Finds and reads the M5 files of `dir`.
     pub fn from_dir(dir: &Path) -> Result<M5Sources> {
-        let find = |stem: &str| -> Option<PathBuf> {
-            [format!("{stem}.csv"), format!("{stem}.csv.gz")].into_iter().map(|n| dir.join(n)).find(|p| p.is_file())
-        };
-        let calendar = find("calendar").ok_or_else(|| DataError::MissingFile {
-            dir: dir.display().to_string(),
-            expected: "calendar.csv or calendar.csv.gz".into(),
-        })?;
+        let find = |stem: &str| -> Option<PathBuf> { [format!("{stem}.csv"), format!("{stem}.csv.gz")].into_iter().map(|n| dir.join(n)).find(|p| p.is_file()) };
+        let calendar = find("calendar").ok_or_else(|| DataError::MissingFile { dir: dir.display().to_string(), expected: "calendar.csv or calendar.csv.gz".into() })?;
         let (validation, evaluation) = (find("sales_train_validation"), find("sales_train_evaluation"));
         if validation.is_none() && evaluation.is_none() {
-            return Err(DataError::MissingFile {
-                dir: dir.display().to_string(),
-                expected: "sales_train_validation.csv(.gz) and/or sales_train_evaluation.csv(.gz)".into(),
-            });
+            return Err(DataError::MissingFile { dir: dir.display().to_string(), expected: "sales_train_validation.csv(.gz) and/or sales_train_evaluation.csv(.gz)".into() });
         }
         let read = |p: Option<PathBuf>| p.map(|p| Source::read(&p)).transpose();
-        Ok(M5Sources {
-            calendar: Source::read(&calendar)?,
-            prices: read(find("sell_prices"))?,
-            validation: read(validation)?,
-            evaluation: read(evaluation)?,
-        })
+        Ok(M5Sources { calendar: Source::read(&calendar)?, prices: read(find("sell_prices"))?, validation: read(validation)?, evaluation: read(evaluation)? })
     }
 }
 
@@ -67,18 +54,11 @@ pub struct M5Dataset {
 pub fn load(src: &M5Sources) -> Result<M5Dataset> {
     let calendar_src = &src.calendar;
     let cal = read_calendar(calendar_src)?;
-    let main = src.evaluation.as_ref().or(src.validation.as_ref()).ok_or_else(|| DataError::MissingFile {
-        dir: "M5 folder".into(),
-        expected: "a sales_train_*.csv file".into(),
-    })?;
+    let main = src.evaluation.as_ref().or(src.validation.as_ref()).ok_or_else(|| DataError::MissingFile { dir: "M5 folder".into(), expected: "a sales_train_*.csv file".into() })?;
     let sales = read_sales(main)?;
     let n_days = sales.days;
     if cal.calendar.len() < n_days {
-        return Err(DataError::invalid(
-            &calendar_src.label,
-            Location::File,
-            format!("the calendar covers {} days but {} has {} (d_1..d_{n_days})", cal.calendar.len(), main.label, n_days),
-        ));
+        return Err(DataError::invalid(&calendar_src.label, Location::File, format!("the calendar covers {} days but {} has {} (d_1..d_{n_days})", cal.calendar.len(), main.label, n_days)));
     }
     let mut validation_days = None;
     if let (Some(val), Some(_)) = (&src.validation, &src.evaluation) {
@@ -95,16 +75,12 @@ pub fn load(src: &M5Sources) -> Result<M5Dataset> {
         None => None,
     };
     let index = TimeIndex::Dates { start_days: cal.start_days, freq: Freq::Daily, len: n_days };
-    let mut panel = Panel::dense(sales.ids, index, sales.y)
-        .map_err(|e| DataError::invalid(&main.label, Location::File, e.to_string()))?;
+    let mut panel = Panel::dense(sales.ids, index, sales.y).map_err(|e| DataError::invalid(&main.label, Location::File, e.to_string()))?;
     panel.attrs = Some(sales.attrs);
     let calendar_days = cal.calendar.len();
     panel.calendar = Some(cal.calendar);
     panel.prices = match prices {
-        Some(values) => Some(
-            Prices::new(panel.n_series(), calendar_days, values)
-                .map_err(|e| DataError::invalid(&main.label, Location::File, e.to_string()))?,
-        ),
+        Some(values) => Some(Prices::new(panel.n_series(), calendar_days, values).map_err(|e| DataError::invalid(&main.label, Location::File, e.to_string()))?),
         None => None,
     };
     Ok(M5Dataset { panel, validation_days, evaluation_days })
@@ -146,14 +122,7 @@ pub(crate) fn read_calendar(src: &Source) -> Result<CalendarData> {
         })
         .collect::<Result<Vec<_>>>()?;
     let opt = |name: &str| csv::optional_strings(&df, label, name);
-    let calendar = Calendar {
-        wm_yr_wk,
-        event_name_1: opt("event_name_1")?,
-        event_type_1: opt("event_type_1")?,
-        event_name_2: opt("event_name_2")?,
-        event_type_2: opt("event_type_2")?,
-        snap,
-    };
+    let calendar = Calendar { wm_yr_wk, event_name_1: opt("event_name_1")?, event_type_1: opt("event_type_1")?, event_name_2: opt("event_name_2")?, event_type_2: opt("event_type_2")?, snap };
     Ok(CalendarData { calendar, start_days })
 }
 
@@ -204,14 +173,11 @@ fn read_sales(src: &Source) -> Result<Sales> {
     }
     let col = |n: &str| csv::strings(&df, label, n);
     let (item, dept, cat, store, state) = (col("item_id")?, col("dept_id")?, col("cat_id")?, col("store_id")?, col("state_id")?);
-    let attrs: Vec<SeriesAttrs> = (0..raw_ids.len())
-        .map(|i| SeriesAttrs { item: item[i].clone(), dept: dept[i].clone(), cat: cat[i].clone(), store: store[i].clone(), state: state[i].clone() })
-        .collect();
+    let attrs: Vec<SeriesAttrs> =
+        (0..raw_ids.len()).map(|i| SeriesAttrs { item: item[i].clone(), dept: dept[i].clone(), cat: cat[i].clone(), store: store[i].clone(), state: state[i].clone() }).collect();
     let ids = raw_ids.iter().map(|id| strip_phase(id).to_string()).collect();
     let n = raw_ids.len();
-    let columns: Vec<&[f32]> = (1..=days)
-        .map(|d| day_slice(&df, label, d))
-        .collect::<Result<_>>()?;
+    let columns: Vec<&[f32]> = (1..=days).map(|d| day_slice(&df, label, d)).collect::<Result<_>>()?;
     let mut y = vec![0f32; n * days];
     y.par_chunks_mut(days).enumerate().for_each(|(i, row)| {
         for (v, col) in row.iter_mut().zip(&columns) {
@@ -229,9 +195,7 @@ fn read_sales(src: &Source) -> Result<Sales> {
 /// The contiguous values of day column `d`; an empty cell is reported with its line.
 fn day_slice<'a>(df: &'a DataFrame, label: &str, d: usize) -> Result<&'a [f32]> {
     let name = format!("d_{d}");
-    let ca = csv::column(df, label, &name)?
-        .f32()
-        .map_err(|e| DataError::invalid(label, Location::Column(name.clone()), format!("expected numbers: {e}")))?;
+    let ca = csv::column(df, label, &name)?.f32().map_err(|e| DataError::invalid(label, Location::Column(name.clone()), format!("expected numbers: {e}")))?;
     if ca.null_count() > 0 {
         let line = ca.iter().position(|v| v.is_none()).unwrap_or(0) + 2;
         return Err(DataError::invalid(label, Location::Cell { line, column: name }, "missing value: expected a sales count (is the row ragged?)"));
@@ -277,12 +241,7 @@ fn check_same_ids(val: &Source, eval: &Source, eval_ids: &[String]) -> Result<()
 /// price before it; days before an item's first price stay NaN.
 fn read_prices(src: &Source, attrs: &[SeriesAttrs], cal: &CalendarData, n_days: usize) -> Result<Vec<f32>> {
     let label = &src.label;
-    let dtypes = vec![
-        ("store_id".to_string(), DataType::String),
-        ("item_id".to_string(), DataType::String),
-        ("wm_yr_wk".to_string(), DataType::Int32),
-        ("sell_price".to_string(), DataType::Float64),
-    ];
+    let dtypes = vec![("store_id".to_string(), DataType::String), ("item_id".to_string(), DataType::String), ("wm_yr_wk".to_string(), DataType::Int32), ("sell_price".to_string(), DataType::Float64)];
     let df = csv::read(src, &dtypes)?;
     let (stores, items) = (csv::text_column(&df, label, "store_id")?, csv::text_column(&df, label, "item_id")?);
     let (weeks, price) = (csv::numbers(&df, label, "wm_yr_wk")?, csv::numbers(&df, label, "sell_price")?);
@@ -307,9 +266,9 @@ fn read_prices(src: &Source, attrs: &[SeriesAttrs], cal: &CalendarData, n_days: 
         let s = match last_key {
             Some((k, s)) if k == (store, item) => s,
             _ => {
-                let s = *series.get(&(store, item)).ok_or_else(|| {
-                    DataError::invalid(label, Location::Line(line), format!("price for unknown item '{item}' in store '{store}': no such series in the sales file"))
-                })?;
+                let s = *series
+                    .get(&(store, item))
+                    .ok_or_else(|| DataError::invalid(label, Location::Line(line), format!("price for unknown item '{item}' in store '{store}': no such series in the sales file")))?;
                 last_key = Some(((store, item), s));
                 s
             }
@@ -318,9 +277,7 @@ fn read_prices(src: &Source, attrs: &[SeriesAttrs], cal: &CalendarData, n_days: 
         let w = match last_week {
             Some((wk, w)) if wk == week => w,
             _ => {
-                let w = *week_pos.get(&week).ok_or_else(|| {
-                    DataError::invalid(label, Location::Cell { line, column: "wm_yr_wk".into() }, format!("week {week} is not in the calendar"))
-                })?;
+                let w = *week_pos.get(&week).ok_or_else(|| DataError::invalid(label, Location::Cell { line, column: "wm_yr_wk".into() }, format!("week {week} is not in the calendar")))?;
                 last_week = Some((week, w));
                 w
             }

@@ -16,12 +16,7 @@ macro_rules! shipped {
     };
 }
 
-const M5_TINY: [(&str, &[u8]); 4] = [
-    shipped!("calendar.csv.gz"),
-    shipped!("sell_prices.csv.gz"),
-    shipped!("sales_train_validation.csv.gz"),
-    shipped!("sales_train_evaluation.csv.gz"),
-];
+const M5_TINY: [(&str, &[u8]); 4] = [shipped!("calendar.csv.gz"), shipped!("sell_prices.csv.gz"), shipped!("sales_train_validation.csv.gz"), shipped!("sales_train_evaluation.csv.gz")];
 
 /// The sources of a shipped dataset, or `None` if no dataset has that name.
 pub fn shipped(name: &str) -> Option<Result<M5Sources>> {
@@ -29,6 +24,18 @@ pub fn shipped(name: &str) -> Option<Result<M5Sources>> {
         let src = |k: usize| Source::from_bytes(format!("datasets/m5-tiny/{}", M5_TINY[k].0), M5_TINY[k].1.to_vec());
         Ok(M5Sources { calendar: src(0)?, prices: Some(src(1)?), validation: Some(src(2)?), evaluation: Some(src(3)?) })
     })
+}
+
+/// m5-tiny's evaluation file with its last `horizon` days held out: the training
+/// panel, the held-out truth (`n × horizon`, series-major) and the WRMSSE evaluator of a
+/// forecast from the end of the training panel. What the examples score against.
+pub fn m5_tiny_holdout(horizon: usize) -> Result<(tsforge_core::Panel, Vec<f64>, tsforge_core::metrics::M5Evaluator)> {
+    let bad = |problem: String| crate::DataError::invalid(DEFAULT_DATASET, crate::error::Location::File, problem);
+    let src = shipped(DEFAULT_DATASET).ok_or_else(|| bad("not shipped".into()))??;
+    let (train, truth) = crate::m5::load(&src)?.panel.holdout(horizon).map_err(|e| bad(e.to_string()))?;
+    let attrs = train.attrs.as_deref().ok_or_else(|| bad("no hierarchy attributes".into()))?;
+    let eval = tsforge_core::metrics::M5Evaluator::from_panel(&train, tsforge_core::Hierarchy::m5(attrs), horizon).map_err(|e| bad(e.to_string()))?;
+    Ok((train, truth, eval))
 }
 
 /// The real M5 calendar (1,969 days) of the shipped data, decompressed.

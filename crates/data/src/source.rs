@@ -26,9 +26,7 @@ impl Source {
     pub fn from_bytes(label: String, raw: Vec<u8>) -> Result<Source> {
         if raw.starts_with(&GZIP_MAGIC) {
             let mut bytes = Vec::with_capacity(raw.len() * 6);
-            flate2::read::MultiGzDecoder::new(raw.as_slice())
-                .read_to_end(&mut bytes)
-                .map_err(|source| DataError::Io { file: label.clone(), source })?;
+            flate2::read::MultiGzDecoder::new(raw.as_slice()).read_to_end(&mut bytes).map_err(|source| DataError::Io { file: label.clone(), source })?;
             Ok(Source { label, bytes })
         } else {
             Ok(Source { label, bytes: raw })

@@ -16,22 +16,22 @@ use rand_distr::{Distribution, Gamma, LogNormal, Poisson};
 use rayon::prelude::*;
 
 use crate::error::{DataError, Result};
-use crate::m5::{read_calendar, ID_COLUMNS};
+use crate::m5::{ID_COLUMNS, read_calendar};
 use crate::registry;
 use crate::write::write_atomic;
 
 /// The ten M5 stores, in Kaggle order.
-pub const STORES: [(&str, &str); 10] = [
-    ("CA_1", "CA"), ("CA_2", "CA"), ("CA_3", "CA"), ("CA_4", "CA"),
-    ("TX_1", "TX"), ("TX_2", "TX"), ("TX_3", "TX"),
-    ("WI_1", "WI"), ("WI_2", "WI"), ("WI_3", "WI"),
-];
+pub const STORES: [(&str, &str); 10] = [("CA_1", "CA"), ("CA_2", "CA"), ("CA_3", "CA"), ("CA_4", "CA"), ("TX_1", "TX"), ("TX_2", "TX"), ("TX_3", "TX"), ("WI_1", "WI"), ("WI_2", "WI"), ("WI_3", "WI")];
 
 /// The seven M5 departments and their item counts in the real data (3,049 items).
 pub const DEPTS: [(&str, &str, usize); 7] = [
-    ("FOODS_1", "FOODS", 216), ("FOODS_2", "FOODS", 398), ("FOODS_3", "FOODS", 823),
-    ("HOBBIES_1", "HOBBIES", 416), ("HOBBIES_2", "HOBBIES", 149),
-    ("HOUSEHOLD_1", "HOUSEHOLD", 532), ("HOUSEHOLD_2", "HOUSEHOLD", 515),
+    ("FOODS_1", "FOODS", 216),
+    ("FOODS_2", "FOODS", 398),
+    ("FOODS_3", "FOODS", 823),
+    ("HOBBIES_1", "HOBBIES", 416),
+    ("HOBBIES_2", "HOBBIES", 149),
+    ("HOUSEHOLD_1", "HOUSEHOLD", 532),
+    ("HOUSEHOLD_2", "HOUSEHOLD", 515),
 ];
 
 pub const MAX_ITEMS: usize = 3049;
@@ -137,11 +137,7 @@ fn items(n: usize) -> Vec<Item> {
     for &k in order.iter().take(short) {
         counts[k] += 1;
     }
-    DEPTS
-        .iter()
-        .zip(counts)
-        .flat_map(|(&(dept, cat, _), c)| (1..=c).map(move |k| Item { id: format!("{dept}_{k:03}"), dept, cat }))
-        .collect()
+    DEPTS.iter().zip(counts).flat_map(|(&(dept, cat, _), c)| (1..=c).map(move |k| Item { id: format!("{dept}_{k:03}"), dept, cat })).collect()
 }
 
 struct SeriesRows {
@@ -217,7 +213,13 @@ fn simulate(seed: u64, item_idx: usize, store_idx: usize, item: &Item, cal: &tsf
             continue;
         }
         let weekday = d % 7; // d_1 is a Saturday
-        let weekly = if weekday <= 1 { 1.3 } else if weekday == 4 { 0.9 } else { 1.0 };
+        let weekly = if weekday <= 1 {
+            1.3
+        } else if weekday == 4 {
+            0.9
+        } else {
+            1.0
+        };
         let yearly = 1.0 + 0.15 * ((d as f64) * std::f64::consts::TAU / 365.25 + year_phase).sin();
         let snap_lift = if item.cat == "FOODS" && snap.is_some_and(|v| v[d] == 1) { 1.3 } else { 1.0 };
         let event_lift = match (event, item.cat) {

@@ -23,18 +23,15 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use tsforge_data::m5::{load, M5Sources};
 use tsforge_core::{Calendar, Panel, Prices};
-use tsforge_features::{build_with, training_rows, FeatureSpec, Vocabulary};
+use tsforge_data::m5::{M5Sources, load};
+use tsforge_features::{FeatureSpec, Vocabulary, build_with, training_rows};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// Peak resident set (VmHWM) of this process so far, KiB.
 fn vm_hwm_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
-        .unwrap_or(0)
+    std::fs::read_to_string("/proc/self/status").ok().and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())).unwrap_or(0)
 }
 
 fn read_spec(path: &str) -> Res<FeatureSpec> {

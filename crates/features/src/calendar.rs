@@ -10,9 +10,7 @@ use crate::vocab::{Lookup, Vocabulary};
 pub fn day_of(index: &TimeIndex, t: usize) -> Option<i32> {
     match index {
         TimeIndex::Periods { .. } => None,
-        TimeIndex::Dates { start_days, freq: tsforge_core::Freq::Daily, .. } => {
-            i32::try_from(t).ok().and_then(|t| start_days.checked_add(t))
-        }
+        TimeIndex::Dates { start_days, freq: tsforge_core::Freq::Daily, .. } => i32::try_from(t).ok().and_then(|t| start_days.checked_add(t)),
         TimeIndex::Dates { .. } => parse_date(&index.label(t)),
     }
 }
@@ -91,13 +89,7 @@ pub enum TimeFeature {
 impl TimeTable {
     /// Table at `positions` (sorted, unique) for `features` (SNAP gives NaN here), with
     /// event codes from `vocab`.
-    pub fn new(
-        index: &TimeIndex,
-        cal: Option<&Calendar>,
-        vocab: &Vocabulary,
-        features: &[TimeFeature],
-        positions: Vec<usize>,
-    ) -> TimeTable {
+    pub fn new(index: &TimeIndex, cal: Option<&Calendar>, vocab: &Vocabulary, features: &[TimeFeature], positions: Vec<usize>) -> TimeTable {
         let k = features.len();
         let (names, types) = (Lookup::new(&vocab.event_names), Lookup::new(&vocab.event_types));
         let needs_dist = features.iter().any(|f| matches!(f, TimeFeature::Event(EventFeature::DaysToEvent | EventFeature::DaysSinceEvent)));

@@ -44,11 +44,7 @@ impl<'a> PriceRow<'a> {
             PriceFeature::PriceMomentum => match t.checked_sub(28) {
                 Some(s) if t <= self.p.len() => {
                     let win = &self.p[s..t];
-                    if win.iter().any(|v| v.is_nan()) {
-                        f32::NAN
-                    } else {
-                        p / (win.iter().map(|&v| f64::from(v)).sum::<f64>() / 28.0) as f32
-                    }
+                    if win.iter().any(|v| v.is_nan()) { f32::NAN } else { p / (win.iter().map(|&v| f64::from(v)).sum::<f64>() / 28.0) as f32 }
                 }
                 _ => f32::NAN,
             },
@@ -138,13 +134,7 @@ mod tests {
 
     #[test]
     fn rank_by_hand() {
-        let a = |dept: &str, store: &str| SeriesAttrs {
-            item: format!("{dept}{store}"),
-            dept: dept.into(),
-            cat: "C".into(),
-            store: store.into(),
-            state: "S".into(),
-        };
+        let a = |dept: &str, store: &str| SeriesAttrs { item: format!("{dept}{store}"), dept: dept.into(), cat: "C".into(), store: store.into(), state: "S".into() };
         let attrs = vec![a("D", "S1"), a("D", "S1"), a("D", "S1"), a("D", "S2")];
         // one day: prices 1, 2, 2 in D/S1 and 5 alone in D/S2
         let r = dept_store_rank(&[1.0, 2.0, 2.0, 5.0], &attrs, 1);

@@ -30,8 +30,8 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::encoding::{GroupKey, TargetEncoding};
-pub use tsforge_core::IdKey;
 use crate::error::{FeatureError, Result};
+pub use tsforge_core::IdKey;
 
 /// How a model uses the target's own history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -262,22 +262,13 @@ impl Column {
     /// Whether the column holds integer codes of a category (ids, event names and types)
     /// rather than a quantity; gradient-boosted trees may split them as categories.
     pub fn is_categorical(&self) -> bool {
-        matches!(
-            self,
-            Column::Id(_)
-                | Column::Event(EventFeature::EventName1 | EventFeature::EventType1 | EventFeature::EventName2 | EventFeature::EventType2)
-        )
+        matches!(self, Column::Id(_) | Column::Event(EventFeature::EventName1 | EventFeature::EventType1 | EventFeature::EventName2 | EventFeature::EventType2))
     }
 
     /// The shift of a target-derived column (`None` for known-in-advance ones).
     pub fn shift(&self) -> Option<usize> {
         match *self {
-            Column::Lag(s)
-            | Column::ExpandingMean(s)
-            | Column::DaysSinceSale(s)
-            | Column::ZeroRun(s)
-            | Column::Adi { shift: s, .. }
-            | Column::Cv2 { shift: s, .. } => Some(s),
+            Column::Lag(s) | Column::ExpandingMean(s) | Column::DaysSinceSale(s) | Column::ZeroRun(s) | Column::Adi { shift: s, .. } | Column::Cv2 { shift: s, .. } => Some(s),
             Column::Rolling(r) => Some(r.shift),
             Column::Ewm(e) => Some(e.shift),
             Column::TargetEncoding(e) => Some(e.shift),
@@ -347,12 +338,7 @@ impl FeatureSpec {
             if window == 0 {
                 return Err(invalid("intermittency", "window must be at least 1"));
             }
-            columns.extend([
-                Column::DaysSinceSale(shift),
-                Column::ZeroRun(shift),
-                Column::Adi { shift, window },
-                Column::Cv2 { shift, window },
-            ]);
+            columns.extend([Column::DaysSinceSale(shift), Column::ZeroRun(shift), Column::Adi { shift, window }, Column::Cv2 { shift, window }]);
         }
         for e in &self.target_encodings {
             if e.window == Some(0) {
@@ -400,10 +386,7 @@ mod tests {
         FeatureSpec {
             strategy: Strategy::Direct { horizon: 28 },
             lags: vec![28, 35],
-            rolling: vec![
-                Rolling { stat: RollingStat::Mean, shift: 28, window: 7 },
-                Rolling { stat: RollingStat::Std, shift: 28, window: 28 },
-            ],
+            rolling: vec![Rolling { stat: RollingStat::Mean, shift: 28, window: 7 }, Rolling { stat: RollingStat::Std, shift: 28, window: 28 }],
             expanding_mean: vec![28],
             ewm_mean: vec![Ewm { shift: 28, alpha: 0.1 }],
             intermittency: Some(IntermittencySpec { shift: 28, window: 56 }),
@@ -483,8 +466,7 @@ mod tests {
         assert!(serde_json::from_str::<FeatureSpec>(r#"{"lagz":[7]}"#).is_err());
         assert!(serde_json::from_str::<FeatureSpec>(r#"{"rolling":[{"stat":"mean","shift":1,"window":7,"x":1}]}"#).is_err());
         assert!(serde_json::from_str::<FeatureSpec>(r#"{"strategy":{"kind":"direct","horizon":28,"x":1}}"#).is_err());
-        let direct: FeatureSpec =
-            serde_json::from_str(r#"{"strategy":{"kind":"direct","horizon":7},"lags":[7]}"#).unwrap_or_else(|e| panic!("{e}"));
+        let direct: FeatureSpec = serde_json::from_str(r#"{"strategy":{"kind":"direct","horizon":7},"lags":[7]}"#).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(direct.strategy, Strategy::Direct { horizon: 7 });
     }
 

@@ -90,13 +90,7 @@ mod tests {
     fn tables_are_sorted_unique_and_round_trip() {
         let index = TimeIndex::Dates { start_days: 0, freq: Freq::Daily, len: 2 };
         let mut p = Panel::dense(vec!["a".into(), "b".into()], index, vec![0.0; 4]).unwrap_or_else(|e| panic!("{e}"));
-        let at = |item: &str, store: &str| SeriesAttrs {
-            item: item.into(),
-            dept: "D".into(),
-            cat: "C".into(),
-            store: store.into(),
-            state: "CA".into(),
-        };
+        let at = |item: &str, store: &str| SeriesAttrs { item: item.into(), dept: "D".into(), cat: "C".into(), store: store.into(), state: "CA".into() };
         p.attrs = Some(vec![at("Z", "S2"), at("A", "S1")]);
         let s = |v: &str| Some(v.to_string());
         p.calendar = Some(Calendar {

@@ -16,8 +16,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-use tsforge_gbdt::forecaster::{m5_direct_spec, tweedie_params};
 use tsforge_gbdt::Dataset;
+use tsforge_gbdt::forecaster::{m5_direct_spec, tweedie_params};
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 

@@ -7,19 +7,14 @@
 
 use std::time::Instant;
 
-use tsforge_core::metrics::M5Evaluator;
-use tsforge_core::{FitContext, Forecaster, Hierarchy};
+use tsforge_core::{FitContext, Forecaster};
 use tsforge_gbdt::{Partition, PartitionedGbdt};
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let parts: Vec<Partition> = std::env::args().nth(1).unwrap_or_else(|| "none,store,store_dept".into()).split(',').map(str::parse).collect::<Result<_, _>>()?;
     let seed: u64 = std::env::args().nth(2).map_or(Ok(0), |s| s.parse())?;
-    let src = tsforge_data::registry::shipped("m5-tiny").ok_or("m5-tiny is not shipped")??;
-    let panel = tsforge_data::m5::load(&src)?.panel;
     let h = 28;
-    let (train, truth) = panel.holdout(h)?;
-    let attrs = train.attrs.as_deref().ok_or("m5-tiny has no attributes")?;
-    let eval = M5Evaluator::from_panel(&train, Hierarchy::m5(attrs), h)?;
+    let (train, truth, eval) = tsforge_data::registry::m5_tiny_holdout(h)?;
     println!("m5-tiny: {} series × {} days, scored on the last {h}; seed {seed}", train.n_series(), train.n_time());
     println!("| model | groups | WRMSSE | fit s |");
     println!("|---|---:|---:|---:|");

@@ -73,9 +73,7 @@ impl BinMapper {
     #[inline]
     pub fn bin(&self, v: f32) -> u8 {
         if self.categories.is_some() {
-            return category_of(v)
-                .and_then(|c| self.lookup.binary_search_by_key(&c, |e| e.0).ok())
-                .map_or(0, |i| self.lookup[i].1);
+            return category_of(v).and_then(|c| self.lookup.binary_search_by_key(&c, |e| e.0).ok()).map_or(0, |i| self.lookup[i].1);
         }
         if v.is_nan() {
             return 0;
@@ -163,13 +161,11 @@ impl BinnedMatrix {
         use rayon::prelude::*;
         let mut bins = vec![0u8; n_rows * mappers.len()];
         if n_rows > 0 {
-            bins.par_chunks_mut(n_rows).zip(x.par_chunks(n_rows)).zip(mappers.par_iter()).for_each(
-                |((out, col), m)| {
-                    for (o, &v) in out.iter_mut().zip(col) {
-                        *o = m.bin(v);
-                    }
-                },
-            );
+            bins.par_chunks_mut(n_rows).zip(x.par_chunks(n_rows)).zip(mappers.par_iter()).for_each(|((out, col), m)| {
+                for (o, &v) in out.iter_mut().zip(col) {
+                    *o = m.bin(v);
+                }
+            });
         }
         BinnedMatrix { n_rows, bins }
     }

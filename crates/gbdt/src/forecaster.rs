@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tsforge_core::model::ModelError;
 use tsforge_core::{FeatureImportance, FitContext, FittedForecaster, Forecast, Forecaster, Panel, Precomputed};
-use tsforge_features::{build_with, forecast_rows, FeatureSpec, Vocabulary};
+use tsforge_features::{FeatureSpec, Vocabulary, build_with, forecast_rows};
 
 use crate::{Booster, Dataset, GbdtParams, ImportanceType};
 
@@ -204,4 +204,3 @@ impl Forecaster for GbdtForecaster {
         Ok(Box::new(Precomputed { forecast, notes, importance, json: Some(bundle.to_json()?), n_params: Some(n_params) }))
     }
 }
-

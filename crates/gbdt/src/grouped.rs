@@ -10,9 +10,9 @@
 use serde::{Deserialize, Serialize};
 use tsforge_core::model::ModelError;
 use tsforge_core::{FeatureImportance, FitContext, FittedForecaster, Forecast, Forecaster, Panel, Precomputed};
-use tsforge_features::{build_with, FeatureSpec, Strategy, ValidFeatureSpec, Vocabulary};
+use tsforge_features::{FeatureSpec, Strategy, ValidFeatureSpec, Vocabulary, build_with};
 
-use crate::forecaster::{importance_note, importance_of, recent_rows, tweedie_params, usable_spec, ModelBundle, BUNDLE_FORMAT};
+use crate::forecaster::{BUNDLE_FORMAT, ModelBundle, importance_note, importance_of, recent_rows, tweedie_params, usable_spec};
 use crate::partition::{Partition, SeriesGroup};
 use crate::recursive::{self, m5_recursive_spec};
 use crate::{Booster, Dataset, GbdtForecaster, GbdtParams};
@@ -50,13 +50,7 @@ impl PartitionedGbdt {
     /// `GBDT-Tweedie-recursive`: a one-step Tweedie model with [`m5_recursive_spec`]
     /// features and the direct model's booster settings and training rows.
     pub fn tweedie_recursive() -> Result<PartitionedGbdt, ModelError> {
-        Ok(PartitionedGbdt {
-            alias: "GBDT-Tweedie-recursive".into(),
-            features: m5_recursive_spec()?,
-            params: tweedie_params(0)?,
-            train_days: 730,
-            partition: Partition::None,
-        })
+        Ok(PartitionedGbdt { alias: "GBDT-Tweedie-recursive".into(), features: m5_recursive_spec()?, params: tweedie_params(0)?, train_days: 730, partition: Partition::None })
     }
 
     /// The same model trained once per group of `partition`; the alias gets the
@@ -200,11 +194,7 @@ impl Forecaster for PartitionedGbdt {
         }
         let fits = groups.iter().zip(&group_rows).map(|(_, rows)| fit_group(train, &spec, &vocabulary, &valid_params, rows)).collect::<Result<Vec<GroupFit>, ModelError>>()?;
         let plan: Vec<(Vec<usize>, Option<&Booster>)> = groups.iter().zip(&fits).map(|(g, f)| (g.series.clone(), f.booster.as_ref())).collect();
-        let values = if self.is_recursive() {
-            recursive::forecast(train, &spec, &vocabulary, &plan, h)?
-        } else {
-            direct_forecast(train, &spec, &vocabulary, &plan, h)?
-        };
+        let values = if self.is_recursive() { recursive::forecast(train, &spec, &vocabulary, &plan, h)? } else { direct_forecast(train, &spec, &vocabulary, &plan, h)? };
         let forecast = Forecast::new(self.alias.clone(), train.n_series(), h, train.n_time(), values)?;
 
         let importance = summed_importance(&fits, spec.names());

@@ -53,13 +53,13 @@ mod tree;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use error::{GbdtError, Result};
-pub use params::{GbdtParams, Objective, ValidGbdtParams};
-pub use tree::Tree;
 pub use catalog::{GbdtSection, catalog};
+pub use error::{GbdtError, Result};
 pub use forecaster::GbdtForecaster;
 pub use grouped::PartitionedGbdt;
+pub use params::{GbdtParams, Objective, ValidGbdtParams};
 pub use partition::Partition;
+pub use tree::Tree;
 
 use objective::Loss;
 

@@ -25,11 +25,7 @@ fn weighted_mean(y: &[f64], w: Option<&[f64]>) -> f64 {
 
 impl Loss {
     pub fn from_params(p: &GbdtParams) -> Self {
-        Loss {
-            objective: p.objective,
-            tweedie_variance_power: p.tweedie_variance_power,
-            poisson_max_delta_step: p.poisson_max_delta_step,
-        }
+        Loss { objective: p.objective, tweedie_variance_power: p.tweedie_variance_power, poisson_max_delta_step: p.poisson_max_delta_step }
     }
 
     /// Checks labels one by one and as a whole.
@@ -50,10 +46,7 @@ impl Loss {
             }
         }
         if matches!(self.objective, Objective::Poisson | Objective::Tweedie) && weighted_mean(y, w) <= 0.0 {
-            return Err(GbdtError::Labels {
-                objective: self.objective.name(),
-                reason: "the (weighted) label mean must be > 0".into(),
-            });
+            return Err(GbdtError::Labels { objective: self.objective.name(), reason: "the (weighted) label mean must be > 0".into() });
         }
         Ok(())
     }

@@ -7,8 +7,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use tsforge_core::model::ModelError;
 use tsforge_core::Panel;
+use tsforge_core::model::ModelError;
 
 /// How series are grouped for training: one booster per group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

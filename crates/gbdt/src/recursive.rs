@@ -12,10 +12,10 @@
 //! sale in that long). Specs with expanding means use the whole history.
 
 use serde_json::json;
-use tsforge_core::model::ModelError;
 use tsforge_core::Panel;
+use tsforge_core::model::ModelError;
 use tsforge_features::spec::Column;
-use tsforge_features::{build_with, forecast_rows, FeatureMatrix, FeatureSpec, ValidFeatureSpec, Vocabulary};
+use tsforge_features::{FeatureMatrix, FeatureSpec, ValidFeatureSpec, Vocabulary, build_with, forecast_rows};
 
 use crate::Booster;
 
@@ -68,13 +68,7 @@ pub fn lookback(spec: &ValidFeatureSpec) -> Option<usize> {
 fn split(spec: &ValidFeatureSpec) -> Result<(Option<ValidFeatureSpec>, Option<ValidFeatureSpec>), ModelError> {
     let full = spec.spec();
     let target = FeatureSpec { calendar: Vec::new(), events: Vec::new(), prices: Vec::new(), ids: Vec::new(), ..full.clone() };
-    let known = FeatureSpec {
-        calendar: full.calendar.clone(),
-        events: full.events.clone(),
-        prices: full.prices.clone(),
-        ids: full.ids.clone(),
-        ..FeatureSpec::default()
-    };
+    let known = FeatureSpec { calendar: full.calendar.clone(), events: full.events.clone(), prices: full.prices.clone(), ids: full.ids.clone(), ..FeatureSpec::default() };
     let n_known = full.calendar.len() + full.events.len() + full.prices.len() + full.ids.len();
     let n_target = spec.names().len() - n_known.min(spec.names().len());
     let target = if n_target > 0 { Some(target.validate()?) } else { None };
@@ -100,17 +94,7 @@ fn cut_panel(train: &Panel, keep: usize, horizon: usize) -> Panel {
         y[i * n_time + keep - len..i * n_time + keep].copy_from_slice(&train.row(i)[from..from + len]);
         spans.push((keep - len, keep));
     }
-    Panel {
-        ids: train.ids.clone(),
-        attrs: train.attrs.clone(),
-        index: train.index.with_len(n_time),
-        y,
-        spans,
-        calendar: None,
-        prices: None,
-        dynamic: Vec::new(),
-        statics: Vec::new(),
-    }
+    Panel { ids: train.ids.clone(), attrs: train.attrs.clone(), index: train.index.with_len(n_time), y, spans, calendar: None, prices: None, dynamic: Vec::new(), statics: Vec::new() }
 }
 
 /// Rows `rows` of `m` (column-major) as their own column-major block.
@@ -124,13 +108,7 @@ fn take_rows(m: &FeatureMatrix, rows: &[usize], out: &mut Vec<f32>) {
 /// Forecasts `horizon` days after each series' span, day by day: `model_of[i]` is the
 /// booster of series `i` (`None`: forecast zeros, e.g. a group without training rows).
 /// Returns `n_series × horizon` values, series-major.
-pub fn forecast(
-    train: &Panel,
-    spec: &ValidFeatureSpec,
-    vocab: &Vocabulary,
-    groups: &[(Vec<usize>, Option<&Booster>)],
-    horizon: usize,
-) -> Result<Vec<f64>, ModelError> {
+pub fn forecast(train: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, groups: &[(Vec<usize>, Option<&Booster>)], horizon: usize) -> Result<Vec<f64>, ModelError> {
     let n = train.n_series();
     let (target, known) = split(spec)?;
     // every series' known-in-advance features for all forecast days, row i * horizon + d

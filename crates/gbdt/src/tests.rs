@@ -115,7 +115,18 @@ fn missing_values_learn_a_direction() {
     // NaN rows have the high label: the split must send them right.
     let n = 300;
     let x: Vec<f32> = (0..n).map(|i| if i % 3 == 0 { f32::NAN } else { (i % 100) as f32 }).collect();
-    let y: Vec<f64> = x.iter().map(|v| if v.is_nan() { 10.0 } else if *v < 50.0 { 0.0 } else { 1.0 }).collect();
+    let y: Vec<f64> = x
+        .iter()
+        .map(|v| {
+            if v.is_nan() {
+                10.0
+            } else if *v < 50.0 {
+                0.0
+            } else {
+                1.0
+            }
+        })
+        .collect();
     let d = Dataset::new(&x, n, 1, &y).unwrap();
     let params = GbdtParams { num_iterations: 30, learning_rate: 0.5, min_data_in_leaf: 5, ..p() };
     let b = params.validate().unwrap().fit(&d, None).unwrap();
@@ -277,15 +288,7 @@ mod props {
     use proptest::prelude::*;
 
     fn value() -> impl Strategy<Value = f32> {
-        prop_oneof![
-            Just(f32::NAN),
-            Just(f32::INFINITY),
-            Just(f32::NEG_INFINITY),
-            Just(-1.0f32),
-            Just(0.5f32),
-            (0u8..12).prop_map(f32::from),
-            -100.0f32..100.0,
-        ]
+        prop_oneof![Just(f32::NAN), Just(f32::INFINITY), Just(f32::NEG_INFINITY), Just(-1.0f32), Just(0.5f32), (0u8..12).prop_map(f32::from), -100.0f32..100.0,]
     }
 
     proptest! {

@@ -269,9 +269,7 @@ impl<'a> Grower<'a> {
 
     fn can_split(&self, leaf: usize) -> bool {
         let depth_ok = self.p.max_depth.is_none_or(|d| self.leaf_depth[leaf] < d);
-        depth_ok
-            && self.leaf_count[leaf] >= 2 * self.p.min_data_in_leaf
-            && self.leaf_sum[leaf].1 >= 2.0 * self.p.min_sum_hessian_in_leaf
+        depth_ok && self.leaf_count[leaf] >= 2 * self.p.min_data_in_leaf && self.leaf_sum[leaf].1 >= 2.0 * self.p.min_sum_hessian_in_leaf
     }
 
     fn find_best(&self, leaf: usize, used: &[bool]) -> Option<SplitInfo> {
@@ -287,17 +285,10 @@ impl<'a> Grower<'a> {
             }
             let nb = self.mappers[f].num_bins().min(STRIDE);
             let h = &hist[f * STRIDE..(f + 1) * STRIDE];
-            if self.mappers[f].is_categorical() {
-                best_split_categorical(h, nb, total, self.p).map(|s| (f, s))
-            } else {
-                best_split_feature(h, nb, total, self.p).map(|s| (f, s))
-            }
+            if self.mappers[f].is_categorical() { best_split_categorical(h, nb, total, self.p).map(|s| (f, s)) } else { best_split_feature(h, nb, total, self.p).map(|s| (f, s)) }
         };
-        let cands: Vec<Option<(usize, FeatureSplit)>> = if self.leaf_count[leaf] * used.len() >= PAR_MIN_WORK {
-            (0..used.len()).into_par_iter().map(eval).collect()
-        } else {
-            (0..used.len()).map(eval).collect()
-        };
+        let cands: Vec<Option<(usize, FeatureSplit)>> =
+            if self.leaf_count[leaf] * used.len() >= PAR_MIN_WORK { (0..used.len()).into_par_iter().map(eval).collect() } else { (0..used.len()).map(eval).collect() };
         let mut best: Option<SplitInfo> = None;
         for (f, (gain, bin, dl, left, cat)) in cands.into_iter().flatten() {
             if best.is_none_or(|b| gain > b.gain) {
@@ -398,8 +389,7 @@ impl<'a> Grower<'a> {
             let mapper = &self.mappers[s.feature];
             match (&s.cat, &mapper.categories) {
                 (Some(set), Some(cats)) => {
-                    let mut values: Vec<i32> =
-                        (1..cats.len() + 1).filter(|&b| bit_is_set(set, b as u8)).map(|b| cats[b - 1]).collect();
+                    let mut values: Vec<i32> = (1..cats.len() + 1).filter(|&b| bit_is_set(set, b as u8)).map(|b| cats[b - 1]).collect();
                     values.sort_unstable();
                     tree.cat_index.push(tree.cat_sets.len() as i32);
                     tree.cat_sets.push(CatSet { bins: *set, values });
@@ -500,10 +490,7 @@ pub(crate) fn train(vp: &ValidGbdtParams, train: &Dataset<'_>, valid: Option<&Da
     if train.n_rows > u32::MAX as usize {
         return Err(GbdtError::Shape { what: "rows (at most u32::MAX)", expected: u32::MAX as usize, got: train.n_rows });
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(p.num_threads)
-        .build()
-        .map_err(|e| GbdtError::ThreadPool(e.to_string()))?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(p.num_threads).build().map_err(|e| GbdtError::ThreadPool(e.to_string()))?;
     pool.install(|| train_inner(p, vp.1, loss, train, valid))
 }
 
@@ -516,10 +503,7 @@ fn train_inner(p: &GbdtParams, deadline: Option<std::time::Instant>, loss: Loss,
         match is_cat.get_mut(c) {
             Some(v) => *v = true,
             None => {
-                return Err(GbdtError::InvalidParam {
-                    name: "categorical_features",
-                    reason: format!("column {c} does not exist (the data has {nf} columns)"),
-                });
+                return Err(GbdtError::InvalidParam { name: "categorical_features", reason: format!("column {c} does not exist (the data has {nf} columns)") });
             }
         }
     }

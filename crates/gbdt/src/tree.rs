@@ -60,9 +60,7 @@ impl Tree {
     /// Checks the structure after loading (so predict cannot index out of bounds).
     pub(crate) fn is_consistent(&self, n_features: usize) -> bool {
         let n = self.split_feature.len();
-        let ok_len = [self.threshold.len(), self.threshold_bin.len(), self.default_left.len(), self.left.len(), self.right.len(), self.split_gain.len(), self.cat_index.len()]
-            .iter()
-            .all(|&l| l == n)
+        let ok_len = [self.threshold.len(), self.threshold_bin.len(), self.default_left.len(), self.left.len(), self.right.len(), self.split_gain.len(), self.cat_index.len()].iter().all(|&l| l == n)
             && self.leaf_value.len() == n + 1;
         let ok_child = |c: i32| if c >= 0 { (c as usize) < n && c > 0 } else { ((!c) as usize) < n + 1 };
         ok_len
@@ -87,7 +85,11 @@ impl Tree {
             let go_left = if ci >= 0 {
                 let set = &self.cat_sets[ci as usize].values;
                 crate::binning::category_of(v).is_some_and(|c| set.binary_search(&c).is_ok())
-            } else if v.is_nan() { self.default_left[i] } else { crate::binning::to_f64(v) <= self.threshold[i] };
+            } else if v.is_nan() {
+                self.default_left[i]
+            } else {
+                crate::binning::to_f64(v) <= self.threshold[i]
+            };
             node = if go_left { self.left[i] } else { self.right[i] };
         }
         (!node) as usize
@@ -106,7 +108,11 @@ impl Tree {
             let ci = self.cat_index[i];
             let go_left = if ci >= 0 {
                 bit_is_set(&self.cat_sets[ci as usize].bins, b)
-            } else if b == 0 { self.default_left[i] } else { b <= self.threshold_bin[i] };
+            } else if b == 0 {
+                self.default_left[i]
+            } else {
+                b <= self.threshold_bin[i]
+            };
             node = if go_left { self.left[i] } else { self.right[i] };
         }
         (!node) as usize

@@ -21,12 +21,7 @@ fn burn_params(arch: &Architecture) -> usize {
 
 fn main() {
     let h = 28;
-    let mut models = vec![
-        NeuralForecaster::lenet(h),
-        NeuralForecaster::vgg(h),
-        NeuralForecaster::resnet(h),
-        NeuralForecaster::inception(h),
-    ];
+    let mut models = vec![NeuralForecaster::lenet(h), NeuralForecaster::vgg(h), NeuralForecaster::resnet(h), NeuralForecaster::inception(h)];
     let mut plain = NeuralForecaster::inception(h).alias_with("Inception1D (no bottleneck)");
     if let Architecture::Inception(c) = &mut plain.architecture {
         c.bottleneck = false;

@@ -10,8 +10,7 @@
 
 use std::time::Instant;
 
-use tsforge_core::metrics::M5Evaluator;
-use tsforge_core::{Hierarchy, Panel};
+use tsforge_core::Panel;
 use tsforge_neural::NeuralForecaster;
 use tsforge_neural::device::{Accelerator, select};
 
@@ -31,11 +30,7 @@ fn main() -> Result<(), Error> {
     let families = std::env::args().nth(2).unwrap_or_else(|| "lenet,gru".into());
     let steps: usize = std::env::args().nth(3).map_or(Ok(300), |s| s.parse())?;
     select(device)?; // fails early where the build or the machine lacks the device
-    let src = tsforge_data::registry::shipped("m5-tiny").ok_or("m5-tiny is not shipped")??;
-    let panel = tsforge_data::m5::load(&src)?.panel;
-    let (train, truth) = panel.holdout(28)?;
-    let attrs = train.attrs.as_deref().ok_or("m5-tiny has no attributes")?;
-    let eval = M5Evaluator::from_panel(&train, Hierarchy::m5(attrs), 28)?;
+    let (train, truth, eval) = tsforge_data::registry::m5_tiny_holdout(28)?;
     println!("m5-tiny, seed 0, {steps} steps per fit: cpu vs {device}");
     println!("| model | WRMSSE cpu | WRMSSE {device} | max abs diff | mean abs forecast | cpu steps/s | {device} steps/s |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
@@ -51,12 +46,7 @@ fn main() -> Result<(), Error> {
         let (dev, _, dev_rate) = fit_on(device, &m, &train)?;
         let diff = cpu.iter().zip(&dev).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         let mean = cpu.iter().sum::<f64>() / cpu.len() as f64;
-        println!(
-            "| {} | {:.4} | {:.4} | {diff:.2e} | {mean:.3} | {cpu_rate:.1} | {dev_rate:.1} |",
-            m.alias,
-            eval.wrmsse(&truth, &cpu)?.total,
-            eval.wrmsse(&truth, &dev)?.total,
-        );
+        println!("| {} | {:.4} | {:.4} | {diff:.2e} | {mean:.3} | {cpu_rate:.1} | {dev_rate:.1} |", m.alias, eval.wrmsse(&truth, &cpu)?.total, eval.wrmsse(&truth, &dev)?.total,);
     }
     Ok(())
 }

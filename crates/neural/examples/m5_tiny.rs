@@ -37,8 +37,7 @@
 
 use std::time::Instant;
 
-use tsforge_core::metrics::M5Evaluator;
-use tsforge_core::{Forecaster, Hierarchy};
+use tsforge_core::Forecaster;
 use tsforge_neural::{Loss, NeuralForecaster};
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -50,12 +49,8 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         Some("tweedie") => Loss::Tweedie { power: 1.5 },
         Some(other) => return Err(format!("unknown loss '{other}' (mse, poisson, tweedie)").into()),
     };
-    let src = tsforge_data::registry::shipped("m5-tiny").ok_or("m5-tiny is not shipped")??;
-    let panel = tsforge_data::m5::load(&src)?.panel;
     let h = 28;
-    let (train, truth) = panel.holdout(h)?;
-    let attrs = train.attrs.as_deref().ok_or("m5-tiny has no attributes")?;
-    let eval = M5Evaluator::from_panel(&train, Hierarchy::m5(attrs), h)?;
+    let (train, truth, eval) = tsforge_data::registry::m5_tiny_holdout(h)?;
     println!("m5-tiny: {} series × {} days, scored on the last {h}; seed {seed}, loss {loss:?}", train.n_series(), train.n_time());
     println!("| model | params | MFLOP/window | WRMSSE | fit s | steps | steps/s | best step |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");

@@ -7,8 +7,8 @@
 //! (defaults: 0, lenet, the first store, 1 frozen block, 300 fine-tuning steps at a third
 //! of the learning rate). FAMILY: lenet, vgg, resnet, inception, lstm, gru, tcn.
 
-use tsforge_core::metrics::M5Evaluator;
 use tsforge_core::Hierarchy;
+use tsforge_core::metrics::M5Evaluator;
 use tsforge_neural::{NeuralForecaster, TrainConfig, subset_panel};
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {

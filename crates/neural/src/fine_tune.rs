@@ -33,11 +33,7 @@ pub fn subset_panel(panel: &Panel, idx: &[usize]) -> Result<Panel> {
             None => None,
         },
         dynamic: panel.dynamic.iter().map(|c| Covariate { name: c.name.clone(), values: rows(&c.values, t) }).collect(),
-        statics: panel
-            .statics
-            .iter()
-            .map(|s| tsforge_core::panel::StaticCovariate { name: s.name.clone(), values: idx.iter().map(|&i| s.values[i].clone()).collect() })
-            .collect(),
+        statics: panel.statics.iter().map(|s| tsforge_core::panel::StaticCovariate { name: s.name.clone(), values: idx.iter().map(|&i| s.values[i].clone()).collect() }).collect(),
     })
 }
 
@@ -72,13 +68,6 @@ impl FineTune {
 
     /// The pretraining config with this fine-tuning's steps and learning rate (and another seed).
     pub fn train_config(&self, pretrain: &TrainConfig) -> TrainConfig {
-        TrainConfig {
-            steps: self.steps,
-            max_epochs: None,
-            learning_rate: pretrain.learning_rate * self.lr_ratio,
-            seed: pretrain.seed.wrapping_add(1),
-            ..pretrain.clone()
-        }
+        TrainConfig { steps: self.steps, max_epochs: None, learning_rate: pretrain.learning_rate * self.lr_ratio, seed: pretrain.seed.wrapping_add(1), ..pretrain.clone() }
     }
 }
-

@@ -7,9 +7,9 @@ use tsforge_core::{FitContext, FittedForecaster, Forecast, Forecaster, IdKey, Pa
 
 use crate::device::init_for_training;
 use crate::error::{NeuralError, Result};
+use crate::fine_tune::{FineTune, subset_panel};
 use crate::nets::{Conv1dNetConfig, Cost, EmbeddedConfig, Inception1dConfig, NetworkConfig, RecurrentConfig, ResNet1dConfig, TcnConfig};
 use crate::train::{Loss, Schedule, TrainConfig, TrainReport, predict_multi_crop, train};
-use crate::fine_tune::{FineTune, subset_panel};
 use crate::windows::{WindowConfig, WindowSet, prediction_windows, training_windows};
 
 /// Which network family, with its config.
@@ -30,10 +30,7 @@ fn static_keys(v: &serde_json::Value) -> Result<Vec<IdKey>> {
         serde_json::Value::Array(items) => items.iter().map(|i| i.as_str().ok_or_else(|| NeuralError::config("statics", format!("expected names, got {i}")))).collect::<Result<_>>()?,
         other => return Err(NeuralError::config("statics", format!("expected a list of item, dept, cat, store, state; got {other}"))),
     };
-    names
-        .into_iter()
-        .map(|n| IdKey::parse(n).ok_or_else(|| NeuralError::config("statics", format!("unknown key '{n}' (item, dept, cat, store, state)"))))
-        .collect()
+    names.into_iter().map(|n| IdKey::parse(n).ok_or_else(|| NeuralError::config("statics", format!("unknown key '{n}' (item, dept, cat, store, state)")))).collect()
 }
 
 /// `old` scaled by `num / den`, rounded, at least 1.
@@ -153,6 +150,9 @@ impl Architecture {
     }
 }
 
+/// A family's default model for a horizon.
+pub type FamilyDefault = fn(usize) -> NeuralForecaster;
+
 /// An unfitted neural forecaster: the network, how windows are cut, how it trains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NeuralForecaster {
@@ -218,7 +218,7 @@ impl NeuralForecaster {
 
     /// The families' default models by short name: the one table of neural families
     /// (the catalog and [`family`](Self::family) read it).
-    pub const FAMILIES: [(&'static str, fn(usize) -> NeuralForecaster); 7] = [
+    pub const FAMILIES: [(&'static str, FamilyDefault); 7] = [
         ("lenet", NeuralForecaster::lenet),
         ("vgg", NeuralForecaster::vgg),
         ("resnet", NeuralForecaster::resnet),
@@ -486,11 +486,7 @@ impl NeuralForecaster {
             Architecture::Tcn(c) => self.fit_family(c, &sets)?,
         };
         let h = self.windows.horizon;
-        let values = scaled
-            .chunks_exact(h)
-            .zip(&final_set.scales)
-            .flat_map(|(row, &scale)| row.iter().map(move |&v| f64::from(v * scale).max(0.0)))
-            .collect();
+        let values = scaled.chunks_exact(h).zip(&final_set.scales).flat_map(|(row, &scale)| row.iter().map(move |&v| f64::from(v * scale).max(0.0))).collect();
         let forecast = Forecast::new(self.alias.clone(), panel.n_series(), h, panel.n_time(), values)?;
         let cost = self.cost_on(panel);
         Ok(FittedNeural { forecast, report, cost })
@@ -724,12 +720,12 @@ mod tests {
         // the SNAP and event pair after the weekday pair
         assert_eq!((c.channels_in, m.windows.channels(), m.windows.calendar_channels), (5, 5, true));
 
-        let Architecture::ResNet(c) = NeuralForecaster::resnet(28).with_overrides(&map(serde_json::json!({"width": 8, "depth": 2}))).unwrap_or_else(|e| panic!("{e}")).architecture
-        else {
+        let Architecture::ResNet(c) = NeuralForecaster::resnet(28).with_overrides(&map(serde_json::json!({"width": 8, "depth": 2}))).unwrap_or_else(|e| panic!("{e}")).architecture else {
             panic!("family changed")
         };
         assert_eq!((c.stem_channels, c.stage_channels, c.blocks_per_stage), (8, vec![8, 16], 2));
-        let Architecture::Inception(c) = NeuralForecaster::inception(28).with_overrides(&map(serde_json::json!({"width": 32, "depth": 3, "aux_weight": 0.3}))).unwrap_or_else(|e| panic!("{e}")).architecture
+        let Architecture::Inception(c) =
+            NeuralForecaster::inception(28).with_overrides(&map(serde_json::json!({"width": 32, "depth": 3, "aux_weight": 0.3}))).unwrap_or_else(|e| panic!("{e}")).architecture
         else {
             panic!("family changed")
         };
@@ -803,11 +799,7 @@ mod tests {
     fn m5_like() -> Panel {
         use tsforge_core::hierarchy::SeriesAttrs;
         let mut p = panel();
-        p.attrs = Some(
-            (0..6)
-                .map(|i| SeriesAttrs { item: format!("I{}", i % 3), dept: "D".into(), cat: "C".into(), store: format!("CA_{}", i % 2 + 1), state: "CA".into() })
-                .collect(),
-        );
+        p.attrs = Some((0..6).map(|i| SeriesAttrs { item: format!("I{}", i % 3), dept: "D".into(), cat: "C".into(), store: format!("CA_{}", i % 2 + 1), state: "CA".into() }).collect());
         let days = 207;
         let prices = (0..6 * days).map(|k| if k % days < 180 { 2.0 + (k / days) as f32 } else { 1.5 + (k / days) as f32 }).collect();
         p.prices = Some(tsforge_core::panel::Prices::new(6, days, prices).unwrap_or_else(|e| panic!("{e}")));
@@ -839,9 +831,7 @@ mod tests {
 
     #[test]
     fn covariate_overrides_resize_the_input() {
-        let m = NeuralForecaster::lenet(28)
-            .with_overrides(&map(serde_json::json!({"prices": true, "statics": "store, item", "embedding_dim": 2})))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let m = NeuralForecaster::lenet(28).with_overrides(&map(serde_json::json!({"prices": true, "statics": "store, item", "embedding_dim": 2}))).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((m.windows.price_channel, m.windows.statics.len(), m.windows.network_channels()), (true, 2, 4 + 2 * 2));
         let Architecture::Conv(c) = &m.architecture else { panic!("family changed") };
         assert_eq!(c.channels_in, 8);

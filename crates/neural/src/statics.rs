@@ -30,13 +30,7 @@ mod tests {
     fn panel(stores: &[&str]) -> Panel {
         let n = stores.len();
         let mut p = Panel::dense((0..n).map(|i| format!("s{i}")).collect(), TimeIndex::Periods { start: 0, len: 3 }, vec![1.0; 3 * n]).unwrap_or_else(|e| panic!("{e}"));
-        p.attrs = Some(
-            stores
-                .iter()
-                .enumerate()
-                .map(|(i, s)| SeriesAttrs { item: format!("item{}", i % 2), dept: "d".into(), cat: "c".into(), store: (*s).into(), state: s[..2].into() })
-                .collect(),
-        );
+        p.attrs = Some(stores.iter().enumerate().map(|(i, s)| SeriesAttrs { item: format!("item{}", i % 2), dept: "d".into(), cat: "c".into(), store: (*s).into(), state: s[..2].into() }).collect());
         p
     }
 

@@ -379,16 +379,7 @@ mod tests {
     /// `n` windows of phase-shifted weekly waves: input L values, target the next H.
     fn waves(n: usize, l: usize, h: usize) -> WindowSet {
         let wave = |p: usize, k: usize| 1.0 + ((k + p) % 7) as f32 / 7.0 + (p as f32 * 0.1);
-        let mut set = WindowSet {
-            lookback: l,
-            horizon: h,
-            channels: 1,
-            inputs: Vec::new(),
-            targets: Vec::new(),
-            scales: vec![1.0; n],
-            series: (0..n).collect(),
-            origins: vec![l; n],
-        };
+        let mut set = WindowSet { lookback: l, horizon: h, channels: 1, inputs: Vec::new(), targets: Vec::new(), scales: vec![1.0; n], series: (0..n).collect(), origins: vec![l; n] };
         for p in 0..n {
             set.inputs.extend((0..l).map(|k| wave(p, k)));
             set.targets.extend((l..l + h).map(|k| wave(p, k)));
@@ -594,4 +585,3 @@ mod tests {
         assert!(TrainConfig { loss: Loss::Tweedie { power: 2.5 }, ..TrainConfig::default() }.validate().is_err());
     }
 }
-

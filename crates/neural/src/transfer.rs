@@ -8,11 +8,11 @@ use tsforge_core::{Forecast, Panel};
 
 use crate::device::init_for_training;
 use crate::error::Result;
+use crate::fine_tune::subset_panel;
 use crate::forecaster::{Architecture, NeuralForecaster};
 use crate::nets::{EmbeddedConfig, Network, NetworkConfig};
 use crate::train::{TrainConfig, TrainReport, predict_multi_crop, train};
 use crate::windows::{WindowSet, prediction_windows, training_windows};
-use crate::fine_tune::subset_panel;
 
 /// What [`NeuralForecaster::fit_transfer`] returns: forecasts of the subset's series.
 #[derive(Debug, Clone)]

@@ -169,10 +169,7 @@ impl WindowConfig {
             return Err(NeuralError::config("windows.statics", "a key is listed twice"));
         }
         if self.crops == 0 || (self.crops > 1 && (self.crops - 1) * self.crop_step >= self.lookback) {
-            return Err(NeuralError::config(
-                "windows.crops",
-                format!("{} crops {} days apart need a lookback over {}", self.crops, self.crop_step, (self.crops.max(1) - 1) * self.crop_step),
-            ));
+            return Err(NeuralError::config("windows.crops", format!("{} crops {} days apart need a lookback over {}", self.crops, self.crop_step, (self.crops.max(1) - 1) * self.crop_step)));
         }
         Ok(())
     }
@@ -364,9 +361,7 @@ pub fn training_windows(panel: &Panel, cfg: &WindowConfig, seed: u64) -> Result<
         scalers.push(scaler);
     }
     if eligible.is_empty() {
-        return Err(NeuralError::Data {
-            reason: format!("no series has {} observations before a {h}-day target (plus {h} validation days)", cfg.min_history),
-        });
+        return Err(NeuralError::Data { reason: format!("no series has {} observations before a {h}-day target (plus {h} validation days)", cfg.min_history) });
     }
     let mut rng = StdRng::seed_from_u64(seed);
     for _ in 0..cfg.samples {
@@ -454,7 +449,17 @@ mod tests {
         y.extend(vec![1.0f32; t]);
         let mut p = Panel::dense(vec!["a".into(), "b".into()], TimeIndex::Periods { start: 0, len: t }, y).unwrap_or_else(|e| panic!("{e}"));
         let share_of_b = |p: &Panel, dollars: bool| {
-            let cfg = WindowConfig { lookback: 8, horizon: 4, samples: 4000, min_history: 8, weight_days: 30, validation: false, dollar_weights: dollars, weekday_channels: false, ..WindowConfig::default() };
+            let cfg = WindowConfig {
+                lookback: 8,
+                horizon: 4,
+                samples: 4000,
+                min_history: 8,
+                weight_days: 30,
+                validation: false,
+                dollar_weights: dollars,
+                weekday_channels: false,
+                ..WindowConfig::default()
+            };
             let (w, _) = training_windows(p, &cfg, 1).unwrap_or_else(|e| panic!("{e}"));
             w.series.iter().filter(|&&s| s == 1).count() as f64 / w.len() as f64
         };
@@ -507,7 +512,17 @@ mod tests {
         let mut p = panel();
         // series 0: $4 until day 41, $3 (25 % off) from 42, unknown from 46; series 1: no price ever
         let days = 50;
-        let mut prices: Vec<f32> = (0..days).map(|d| if d < 42 { 4.0 } else if d < 46 { 3.0 } else { f32::NAN }).collect();
+        let mut prices: Vec<f32> = (0..days)
+            .map(|d| {
+                if d < 42 {
+                    4.0
+                } else if d < 46 {
+                    3.0
+                } else {
+                    f32::NAN
+                }
+            })
+            .collect();
         prices.extend(vec![f32::NAN; days]);
         p.prices = Some(tsforge_core::panel::Prices::new(2, days, prices).unwrap_or_else(|e| panic!("{e}")));
         let cfg = WindowConfig { price_channel: true, weekday_channels: false, ..WindowConfig::new(6, 4) };

@@ -108,7 +108,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let weekly = [1.0, 0.92, 0.88, 0.9, 1.02, 1.25, 1.3];
             let day = |d: usize, rng: &mut Lcg| -> f64 {
                 let mean = level * weekly[d % 7];
-                if level > 5.0 { (mean * (0.85 + 0.3 * rng.next())).round() } else if rng.next() < mean / 2.5 { (1.0 + 3.0 * rng.next()).floor() } else { 0.0 }
+                if level > 5.0 {
+                    (mean * (0.85 + 0.3 * rng.next())).round()
+                } else if rng.next() < mean / 2.5 {
+                    (1.0 + 3.0 * rng.next()).floor()
+                } else {
+                    0.0
+                }
             };
             let history: Vec<f64> = (0..56).map(|d| day(d, &mut rng)).collect();
             let actual: Vec<f64> = (56..84).map(|d| day(d, &mut rng)).collect();
@@ -135,10 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         horizon_labels: (1942..1970).map(|d| format!("d_{d}")).collect(),
     };
     if long {
-        let rows = std::mem::take(&mut record.leaderboard.rows)
-            .into_iter()
-            .map(|r| Row { scores: Scores::default(), valid: r.valid.map(|v| v * 1.08), ..r })
-            .collect();
+        let rows = std::mem::take(&mut record.leaderboard.rows).into_iter().map(|r| Row { scores: Scores::default(), valid: r.valid.map(|v| v * 1.08), ..r }).collect();
         record.leaderboard = Leaderboard::new(Metric::Mase, false, rows);
         record.title = "tsforge leaderboard: sample (long format, no held-out truth)".into();
         record.horizon_labels = (0..28).map(|d| format!("2016-05-{:02}", d + 1)).collect();

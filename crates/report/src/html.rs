@@ -15,25 +15,10 @@
 
 use std::fmt::Write as _;
 
+use crate::escape::escape;
 use crate::leaderboard::{Leaderboard, Row, compact};
 use crate::plots;
 use crate::record::{M5_LEVELS, RunRecord, SeriesPlot};
-
-/// HTML-escapes text for element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 const CSS: &str = r#"
 :root { --ink: #1f2328; --muted: #5b636e; --line: #d8dee4; --head: #f3f5f8; --best: #e3f4e8; --best-ink: #116329; --sel: #fff8e1; --accent: #4e79a7; }
@@ -121,11 +106,7 @@ pub fn to_html(record: &RunRecord) -> String {
 
     out += "<section id=\"plots\">\n<h2>Plots</h2>\n<div class=\"grid\">\n";
     let label = escape(&plots::score_label(board));
-    out += &figure(
-        plots::score_by_family(board),
-        &format!("Best {label} per family (bar, value at its top) and every model of the family (dots, best-ranked left). Lower is better."),
-        true,
-    );
+    out += &figure(plots::score_by_family(board), &format!("Best {label} per family (bar, value at its top) and every model of the family (dots, best-ranked left). Lower is better."), true);
     out += &figure(
         plots::time_vs_score(board, 5),
         &format!("Fit time (log scale) against {label}, one dot per model, coloured by family; the five best-ranked models and the submission (*) are labelled. Down and left is better."),
@@ -188,13 +169,7 @@ fn numeric_columns(board: &Leaderboard) -> Vec<Col<'_>> {
     let name = m.name().to_uppercase();
     let n_levels = board.rows.iter().map(|r| r.scores.levels.len()).max().unwrap_or(0);
     let mut cols = vec![
-        Col {
-            head: name.clone(),
-            tip: format!("{name} on the held-out test window"),
-            best_low: true,
-            value: Box::new(move |r: &Row| finite(m.of(&r.scores))),
-            fmt: |v| format!("{v:.4}"),
-        },
+        Col { head: name.clone(), tip: format!("{name} on the held-out test window"), best_low: true, value: Box::new(move |r: &Row| finite(m.of(&r.scores))), fmt: |v| format!("{v:.4}") },
         Col {
             head: format!("valid {name}"),
             tip: "score on the backtest window right before the forecast origin (selection score)".into(),
@@ -214,20 +189,8 @@ fn numeric_columns(board: &Leaderboard) -> Vec<Col<'_>> {
     }
     cols.push(Col { head: "sMAPE".into(), tip: "symmetric MAPE, averaged over series".into(), best_low: true, value: Box::new(|r: &Row| finite(r.scores.smape)), fmt: |v| format!("{v:.2}") });
     cols.push(Col { head: "fit s".into(), tip: "fit time, seconds".into(), best_low: true, value: Box::new(|r: &Row| finite(Some(r.fit_seconds))), fmt: |v| format!("{v:.2}") });
-    cols.push(Col {
-        head: "predict s".into(),
-        tip: "predict time, seconds".into(),
-        best_low: false,
-        value: Box::new(|r: &Row| finite(Some(r.predict_seconds))),
-        fmt: |v| format!("{v:.2}"),
-    });
-    cols.push(Col {
-        head: "size".into(),
-        tip: "learned parameters".into(),
-        best_low: false,
-        value: Box::new(|r: &Row| r.n_params.map(|n| n as f64)),
-        fmt: |v| compact(v as u64),
-    });
+    cols.push(Col { head: "predict s".into(), tip: "predict time, seconds".into(), best_low: false, value: Box::new(|r: &Row| finite(Some(r.predict_seconds))), fmt: |v| format!("{v:.2}") });
+    cols.push(Col { head: "size".into(), tip: "learned parameters".into(), best_low: false, value: Box::new(|r: &Row| r.n_params.map(|n| n as f64)), fmt: |v| compact(v as u64) });
     cols.retain(|c| board.rows.iter().any(|r| (c.value)(r).is_some()));
     cols
 }
@@ -237,10 +200,8 @@ fn table(board: &Leaderboard) -> String {
         return "<p class=\"missing\">No models on the leaderboard.</p>\n".into();
     }
     let cols = numeric_columns(board);
-    let best: Vec<Option<f64>> = cols
-        .iter()
-        .map(|c| if c.best_low { board.rows.iter().filter_map(|r| (c.value)(r)).fold(None, |a: Option<f64>, v| Some(a.map_or(v, |a| a.min(v)))) } else { None })
-        .collect();
+    let best: Vec<Option<f64>> =
+        cols.iter().map(|c| if c.best_low { board.rows.iter().filter_map(|r| (c.value)(r)).fold(None, |a: Option<f64>, v| Some(a.map_or(v, |a| a.min(v)))) } else { None }).collect();
     let colors = plots::family_colors(board);
     let show_seed = board.rows.iter().any(|r| r.seed.is_some());
     let show_params = board.rows.iter().any(|r| !r.params.is_empty() || !r.members.is_empty());

@@ -16,6 +16,7 @@
 //! assert!(board.to_csv().starts_with("rank,alias,family,wrmsse"));
 //! ```
 
+pub mod escape;
 pub mod html;
 pub mod leaderboard;
 pub mod plots;

@@ -95,7 +95,7 @@ where
         Ok(())
     })();
     drawn.map_err(|e| format!("The {kind} plot could not be drawn: {e}."))?;
-    let attrs = format!("<svg class=\"plot\" data-plot=\"{kind}\" role=\"img\" aria-label=\"{}\" ", crate::html::escape(label));
+    let attrs = format!("<svg class=\"plot\" data-plot=\"{kind}\" role=\"img\" aria-label=\"{}\" ", crate::escape::escape(label));
     Ok(buf.replacen("<svg ", &attrs, 1))
 }
 
@@ -177,11 +177,8 @@ fn finite_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
 /// one dot per model.
 pub fn score_by_family(board: &Leaderboard) -> Result<String, String> {
     let colors = family_colors(board);
-    let fams: Vec<(String, RGBColor, Vec<f64>)> = colors
-        .iter()
-        .map(|(f, c)| (f.clone(), *c, board.rows.iter().filter(|r| r.family == *f).filter_map(|r| plot_score(board, r)).collect::<Vec<_>>()))
-        .filter(|(_, _, v)| !v.is_empty())
-        .collect();
+    let fams: Vec<(String, RGBColor, Vec<f64>)> =
+        colors.iter().map(|(f, c)| (f.clone(), *c, board.rows.iter().filter(|r| r.family == *f).filter_map(|r| plot_score(board, r)).collect::<Vec<_>>())).filter(|(_, _, v)| !v.is_empty()).collect();
     let Some((_, hi)) = finite_range(fams.iter().flat_map(|(_, _, v)| v.iter().copied())) else {
         return Err("No model has a score, so there is no score-by-family plot.".into());
     };
@@ -194,11 +191,7 @@ pub fn score_by_family(board: &Leaderboard) -> Result<String, String> {
     let pad = (slots - n) as f64 / 2.0;
     render(SCORE_BY_FAMILY, "score by family", (1240, 380), |root| {
         let (chart_area, legend_area) = layout(root, &format!("Score by family — {label}"))?;
-        let mut chart = ChartBuilder::on(&chart_area)
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(-0.5 - pad..n as f64 - 0.5 + pad, 0.0..top)?;
+        let mut chart = ChartBuilder::on(&chart_area).margin(12).x_label_area_size(44).y_label_area_size(64).build_cartesian_2d(-0.5 - pad..n as f64 - 0.5 + pad, 0.0..top)?;
         // ticks at whole numbers only (asking for slots + 1 labels over a width of slots gives step 1)
         let yd = tick_decimals(0.0, top, Y_TICKS);
         let fmt_x = |v: &f64| if (v - v.round()).abs() < 1e-9 && *v >= 0.0 { names.get(v.round() as usize).cloned().unwrap_or_default() } else { String::new() };
@@ -247,11 +240,7 @@ pub fn per_level(board: &Leaderboard, top: usize) -> Result<String, String> {
     let m = board.metric.name().to_uppercase();
     render(PER_LEVEL, "per-level errors", (640, 400), |root| {
         let (chart_area, legend_area) = layout(root, &format!("{m} per aggregation level — top {}", rows.len()))?;
-        let mut chart = ChartBuilder::on(&chart_area)
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(0.5..n as f64 + 0.5, 0.0..top_y)?;
+        let mut chart = ChartBuilder::on(&chart_area).margin(12).x_label_area_size(44).y_label_area_size(64).build_cartesian_2d(0.5..n as f64 + 0.5, 0.0..top_y)?;
         let yd = tick_decimals(0.0, top_y, Y_TICKS);
         chart
             .configure_mesh()
@@ -316,11 +305,7 @@ pub fn forecast(board: &Leaderboard, series: &SeriesPlot, horizon_labels: &[Stri
     };
     render(FORECAST, &format!("forecast of {}", series.id), (640, 340), |root| {
         let (chart_area, legend_area) = layout(root, &shorten(&format!("{} — {}", series.id, series.group), 48))?;
-        let mut chart = ChartBuilder::on(&chart_area)
-            .margin(10)
-            .x_label_area_size(42)
-            .y_label_area_size(56)
-            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
+        let mut chart = ChartBuilder::on(&chart_area).margin(10).x_label_area_size(42).y_label_area_size(56).build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
         let yd = tick_decimals(y_lo, y_hi, Y_TICKS);
         chart
             .configure_mesh()
@@ -360,11 +345,8 @@ pub fn forecast(board: &Leaderboard, series: &SeriesPlot, horizon_labels: &[Stri
 /// best-ranked models carry their alias.
 pub fn time_vs_score(board: &Leaderboard, labelled: usize) -> Result<String, String> {
     const MIN_SECONDS: f64 = 1e-3;
-    let pts: Vec<(&Row, f64, f64)> = board
-        .rows
-        .iter()
-        .filter_map(|r| plot_score(board, r).map(|s| (r, if r.fit_seconds.is_finite() { r.fit_seconds.max(MIN_SECONDS) } else { MIN_SECONDS }, s)))
-        .collect();
+    let pts: Vec<(&Row, f64, f64)> =
+        board.rows.iter().filter_map(|r| plot_score(board, r).map(|s| (r, if r.fit_seconds.is_finite() { r.fit_seconds.max(MIN_SECONDS) } else { MIN_SECONDS }, s))).collect();
     let (Some((t_lo, t_hi)), Some((s_lo, s_hi))) = (finite_range(pts.iter().map(|p| p.1)), finite_range(pts.iter().map(|p| p.2))) else {
         return Err("No model has a score, so there is no time-against-score plot.".into());
     };
@@ -375,11 +357,7 @@ pub fn time_vs_score(board: &Leaderboard, labelled: usize) -> Result<String, Str
     let label = score_label(board);
     render(TIME_VS_SCORE, "fit time against score", (640, 400), |root| {
         let (chart_area, legend_area) = layout(root, &format!("Fit time against {label}"))?;
-        let mut chart = ChartBuilder::on(&chart_area)
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)?;
+        let mut chart = ChartBuilder::on(&chart_area).margin(12).x_label_area_size(44).y_label_area_size(64).build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)?;
         let yd = tick_decimals(y_lo, y_hi, Y_TICKS);
         chart
             .configure_mesh()
@@ -409,8 +387,7 @@ pub fn time_vs_score(board: &Leaderboard, labelled: usize) -> Result<String, Str
             let style = font.clone().pos(Pos::new(if right { HPos::Right } else { HPos::Left }, VPos::Top));
             chart.draw_series(std::iter::once(EmptyElement::at((*t, *s)) + Circle::new((0, 0), 7, ACTUAL.stroke_width(1)) + Text::new(name, (dx, dy), style)))?;
         }
-        let present: Vec<(String, RGBColor, Mark)> =
-            colors.iter().filter(|(f, _)| pts.iter().any(|(r, _, _)| r.family == *f)).map(|(f, c)| (f.clone(), *c, Mark::Dot)).collect();
+        let present: Vec<(String, RGBColor, Mark)> = colors.iter().filter(|(f, _)| pts.iter().any(|(r, _, _)| r.family == *f)).map(|(f, c)| (f.clone(), *c, Mark::Dot)).collect();
         legend(&legend_area, "family", &present)
     })
 }

@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::leaderboard::Leaderboard;
 
 /// Names of the 12 M5 aggregation levels, in WRMSSE order.
-pub const M5_LEVELS: [&str; 12] =
-    ["total", "state", "store", "cat", "dept", "state×cat", "state×dept", "store×cat", "store×dept", "item", "item×state", "item×store"];
+pub const M5_LEVELS: [&str; 12] = ["total", "state", "store", "cat", "dept", "state×cat", "state×dept", "store×cat", "store×dept", "item", "item×state", "item×store"];
 
 /// One run, as the reports see it.
 #[derive(Debug, Clone, Serialize, Deserialize)]

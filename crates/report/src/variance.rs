@@ -32,8 +32,8 @@
 
 use std::fmt::Write as _;
 
+use crate::escape::escape;
 use serde::{Deserialize, Deserializer, Serialize};
-use crate::html::escape;
 
 /// Everything the variance report shows; `variance.json` is this record.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -306,7 +306,15 @@ pub fn score_label(name: &str) -> String {
 }
 
 fn f(v: f64, d: usize) -> String {
-    if v.is_finite() { format!("{v:.d$}") } else if v.is_nan() { "–".into() } else if v > 0.0 { "∞".into() } else { "−∞".into() }
+    if v.is_finite() {
+        format!("{v:.d$}")
+    } else if v.is_nan() {
+        "–".into()
+    } else if v > 0.0 {
+        "∞".into()
+    } else {
+        "−∞".into()
+    }
 }
 
 fn pct(v: f64) -> String {
@@ -492,13 +500,18 @@ fn tables(r: &VarianceRecord) -> Vec<Table> {
     // 6. disagreement by class and level
     let qhead = |first: &str| -> Vec<String> {
         let mut h = vec!["configuration".to_string(), first.to_string(), "series".into()];
-        h.extend(r.quantile_probs.iter().map(|p| if *p == 0.0 { "min".into() } else if *p == 1.0 { "max".into() } else { format!("q{:.0}", p * 100.0) }));
+        h.extend(r.quantile_probs.iter().map(|p| {
+            if *p == 0.0 {
+                "min".into()
+            } else if *p == 1.0 {
+                "max".into()
+            } else {
+                format!("q{:.0}", p * 100.0)
+            }
+        }));
         h
     };
-    for (title, pick, first) in [
-        ("Where seeds disagree: forecast CV by demand class", 0usize, "class"),
-        ("Where seeds disagree: forecast CV by aggregation level", 1, "level"),
-    ] {
+    for (title, pick, first) in [("Where seeds disagree: forecast CV by demand class", 0usize, "class"), ("Where seeds disagree: forecast CV by aggregation level", 1, "level")] {
         let rows: Vec<Vec<String>> = r
             .configs
             .iter()
@@ -534,12 +547,24 @@ fn tables(r: &VarianceRecord) -> Vec<Table> {
 
     // 7. strata
     if !r.strata.is_empty() {
-        let head: Vec<String> = ["stratum", "cells", "configuration", "RMSE mean", "RMSE std", "RMSE min", "RMSE max", "rel. spread", "MAE mean", "forecast sd across seeds"].iter().map(|s| s.to_string()).collect();
+        let head: Vec<String> =
+            ["stratum", "cells", "configuration", "RMSE mean", "RMSE std", "RMSE min", "RMSE max", "rel. spread", "MAE mean", "forecast sd across seeds"].iter().map(|s| s.to_string()).collect();
         let mut rows = Vec::new();
         for (k, st) in r.strata.iter().enumerate() {
             for c in &r.configs {
                 if let Some(x) = c.strata.get(k) {
-                    rows.push(vec![st.name.clone(), st.cells.to_string(), c.alias.clone(), f(x.rmse.mean, 4), f(x.rmse.std, 4), f(x.rmse.min, 4), f(x.rmse.max, 4), pct(x.rmse.rel_spread), f(x.mae_mean, 4), f(x.forecast_sd, 4)]);
+                    rows.push(vec![
+                        st.name.clone(),
+                        st.cells.to_string(),
+                        c.alias.clone(),
+                        f(x.rmse.mean, 4),
+                        f(x.rmse.std, 4),
+                        f(x.rmse.min, 4),
+                        f(x.rmse.max, 4),
+                        pct(x.rmse.rel_spread),
+                        f(x.mae_mean, 4),
+                        f(x.forecast_sd, 4),
+                    ]);
                 }
             }
         }
@@ -653,7 +678,10 @@ pub fn to_html_with_footer(r: &VarianceRecord, footer: &[String]) -> String {
     let m = score_label(&r.metric);
     for (svg, caption) in [
         (strip_plot(r), format!("{m} of every configuration under every seed: one dot per seed, the box from the first to the third quartile, the bar at the median.")),
-        (deviation_plot(r), "The same scores minus each configuration's own mean across seeds, on one scale: the seed spreads side by side (a model without seed dependence is one dot at 0).".to_string()),
+        (
+            deviation_plot(r),
+            "The same scores minus each configuration's own mean across seeds, on one scale: the seed spreads side by side (a model without seed dependence is one dot at 0).".to_string(),
+        ),
         (rank_heatmap(r), format!("Rank by {m} of each configuration (rows) in each seed (columns); 1 = best.")),
     ] {
         let _ = writeln!(out, "<figure>\n{svg}\n<figcaption>{}</figcaption>\n</figure>", escape(&caption));
@@ -807,7 +835,12 @@ fn strip(r: &VarianceRecord, deviation: bool) -> String {
             for (k, v) in vals.iter().enumerate() {
                 let dy = if n > 1 { -8.0 + 16.0 * k as f64 / (n - 1) as f64 } else { 0.0 };
                 let seed = r.seeds.get(k).copied().unwrap_or(k as u64);
-                let _ = writeln!(s, "<circle class=\"seed\" cx=\"{xe:.2}\" cy=\"{:.2}\" r=\"3.5\" fill=\"{color}\" stroke=\"#ffffff\" stroke-width=\"0.8\"><title>{} seed {seed}: {v:.5} (off the scale)</title></circle>", yc + dy, escape(&c.alias));
+                let _ = writeln!(
+                    s,
+                    "<circle class=\"seed\" cx=\"{xe:.2}\" cy=\"{:.2}\" r=\"3.5\" fill=\"{color}\" stroke=\"#ffffff\" stroke-width=\"0.8\"><title>{} seed {seed}: {v:.5} (off the scale)</title></circle>",
+                    yc + dy,
+                    escape(&c.alias)
+                );
             }
             continue;
         }
@@ -826,7 +859,13 @@ fn strip(r: &VarianceRecord, deviation: bool) -> String {
                 // a fixed vertical jitter by seed position keeps dots with equal scores apart
                 let dy = if n > 1 { -8.0 + 16.0 * k as f64 / (n - 1) as f64 } else { 0.0 };
                 let seed = r.seeds.get(k).copied().unwrap_or(k as u64);
-                let _ = writeln!(s, "<circle class=\"seed\" cx=\"{:.2}\" cy=\"{:.2}\" r=\"3.5\" fill=\"{color}\" stroke=\"#ffffff\" stroke-width=\"0.8\"><title>{} seed {seed}: {v:.5}</title></circle>", x(*v), yc + dy, escape(&c.alias));
+                let _ = writeln!(
+                    s,
+                    "<circle class=\"seed\" cx=\"{:.2}\" cy=\"{:.2}\" r=\"3.5\" fill=\"{color}\" stroke=\"#ffffff\" stroke-width=\"0.8\"><title>{} seed {seed}: {v:.5}</title></circle>",
+                    x(*v),
+                    yc + dy,
+                    escape(&c.alias)
+                );
             }
         }
     }
@@ -871,7 +910,8 @@ pub fn rank_heatmap(r: &VarianceRecord) -> String {
         }
     }
     for (j, seed) in r.seeds.iter().enumerate() {
-        let _ = writeln!(s, "<text x=\"{:.2}\" y=\"{:.2}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#555555\">{seed}</text>", label_w + cell_w * (j as f64 + 0.5), top + cell_h * k as f64 + 16.0);
+        let _ =
+            writeln!(s, "<text x=\"{:.2}\" y=\"{:.2}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#555555\">{seed}</text>", label_w + cell_w * (j as f64 + 0.5), top + cell_h * k as f64 + 16.0);
     }
     let _ = writeln!(s, "<text x=\"{:.2}\" y=\"{:.2}\" font-size=\"13\" text-anchor=\"middle\" fill=\"#555555\">seed</text>", label_w + cell_w * n as f64 / 2.0, h - 6.0);
     s += "</svg>";
@@ -903,7 +943,16 @@ mod tests {
             seeds: vec![4, 5, 6],
             configs: vec![cfg("gbdt-t1", vec![0.6, 0.7, 0.65], vec![1, 1, 1]), cfg("SeasonalNaive", vec![0.85; 3], vec![2, 2, 2])],
             pairwise: vec![vec![0.5, 1.0], vec![0.0, 0.5]],
-            adjacent: vec![PairRecord { better: "gbdt-t1".into(), worse: "SeasonalNaive".into(), n: 3, t: f64::INFINITY, p: f64::NAN, distinguishable: true, ranges_disjoint: true, ..PairRecord::default() }],
+            adjacent: vec![PairRecord {
+                better: "gbdt-t1".into(),
+                worse: "SeasonalNaive".into(),
+                n: 3,
+                t: f64::INFINITY,
+                p: f64::NAN,
+                distinguishable: true,
+                ranges_disjoint: true,
+                ..PairRecord::default()
+            }],
             verdict: vec!["SeasonalNaive: no seed dependence.".into()],
             ..VarianceRecord::default()
         }

@@ -237,8 +237,7 @@ mod tests {
         assert!(close(one(&CrostonClassic, &y), classic));
         assert!(close(one(&CrostonSBA, &y), 0.95 * classic));
         let opt = one(&CrostonOptimized, &y);
-        let (a_d, a_i) =
-            (golden_section(|a| ses_sse(&[3.0, 2.0, 1.0], a), 0.1, 0.3), golden_section(|a| ses_sse(&[2.0, 3.0, 1.0], a), 0.1, 0.3));
+        let (a_d, a_i) = (golden_section(|a| ses_sse(&[3.0, 2.0, 1.0], a), 0.1, 0.3), golden_section(|a| ses_sse(&[2.0, 3.0, 1.0], a), 0.1, 0.3));
         let expect = ses_forecast(&[3.0, 2.0, 1.0], a_d).unwrap() / ses_forecast(&[2.0, 3.0, 1.0], a_i).unwrap();
         assert!(close(opt, expect));
         // sizes 3,2,1 fall steadily: the largest alpha follows them best
@@ -297,13 +296,7 @@ mod tests {
 
     #[test]
     fn never_panics_on_odd_finite_input() {
-        let odd: Vec<Vec<f64>> = vec![
-            vec![1e300, 0.0, 1e300],
-            vec![-5.0, 3.0, -1.0, 0.0],
-            vec![1e-300; 5],
-            vec![0.0; 1000].into_iter().chain([1.0]).collect(),
-            vec![f64::MAX, f64::MAX],
-        ];
+        let odd: Vec<Vec<f64>> = vec![vec![1e300, 0.0, 1e300], vec![-5.0, 3.0, -1.0, 0.0], vec![1e-300; 5], vec![0.0; 1000].into_iter().chain([1.0]).collect(), vec![f64::MAX, f64::MAX]];
         let models = all_models();
         for y in &odd {
             for m in &models {

@@ -20,8 +20,8 @@ pub mod intermittent;
 pub mod model;
 pub mod optim;
 pub mod panel;
-pub mod theta;
 pub mod ses;
+pub mod theta;
 pub mod window;
 
 pub use error::StatsError;

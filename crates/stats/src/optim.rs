@@ -5,7 +5,6 @@
 //! and on the flat likelihoods of ETS/Theta that moves optima enough to change
 //! forecasts past the statsforecast parity tolerance, so this one is written here.
 
-
 /// Settings of [`nelder_mead_sf`], statsforecast's own Nelder-Mead (the one its C++
 /// ETS and Theta optimisers call), defaults as they call it.
 #[derive(Debug, Clone, Copy)]

@@ -92,13 +92,7 @@ impl Forecaster for PerSeries {
             .collect();
         let fallbacks = results.iter().filter(|r| r.1.is_some()).count();
         let first_failure = results.iter().find_map(|r| r.1.clone());
-        Ok(Box::new(FittedPanel {
-            alias: self.alias.clone(),
-            fallback_alias: self.fallback.alias(),
-            fitted: results.into_iter().map(|r| r.0).collect(),
-            fallbacks,
-            first_failure,
-        }))
+        Ok(Box::new(FittedPanel { alias: self.alias.clone(), fallback_alias: self.fallback.alias(), fitted: results.into_iter().map(|r| r.0).collect(), fallbacks, first_failure }))
     }
 }
 

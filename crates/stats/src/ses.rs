@@ -229,11 +229,7 @@ pub(crate) fn check_input(model: &str, y: &[f64], needed: usize) -> Result<()> {
 }
 
 pub(crate) fn check_alpha(name: &str, alpha: f64) -> Result<()> {
-    if alpha.is_finite() && alpha > 0.0 && alpha <= 1.0 {
-        Ok(())
-    } else {
-        Err(StatsError::Param { name: name.into(), reason: format!("must be in (0, 1], got {alpha}") })
-    }
+    if alpha.is_finite() && alpha > 0.0 && alpha <= 1.0 { Ok(()) } else { Err(StatsError::Param { name: name.into(), reason: format!("must be in (0, 1], got {alpha}") }) }
 }
 
 /// A flat forecast: the same value at every step.
@@ -312,8 +308,7 @@ impl SeriesModel for SimpleExponentialSmoothingOptimized {
     }
     fn fit(&self, y: &[f64]) -> Result<Box<dyn FittedSeries>> {
         check_input("SESOpt", y, 1)?;
-        let (level, alpha) =
-            optimized_ses_forecast(y, SES_OPT_BOUNDS).ok_or(StatsError::TooShort { model: "SESOpt".into(), len: 0, needed: 1 })?;
+        let (level, alpha) = optimized_ses_forecast(y, SES_OPT_BOUNDS).ok_or(StatsError::TooShort { model: "SESOpt".into(), len: 0, needed: 1 })?;
         Ok(Box::new(FittedSes::new(y, alpha, level)))
     }
 }

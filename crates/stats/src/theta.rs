@@ -16,7 +16,7 @@
 use crate::error::{Result, StatsError};
 use crate::ets::{acf, normal_quantile, seasonal_decompose};
 use crate::model::{FittedSeries, SeriesForecast, SeriesModel};
-use crate::optim::{nelder_mead_sf, SfNelderMead};
+use crate::optim::{SfNelderMead, nelder_mead_sf};
 
 /// One Theta variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -64,10 +64,7 @@ impl SeriesModel for SeasonalWindowAverage {
     fn fit(&self, y: &[f64]) -> Result<Box<dyn FittedSeries>> {
         positive("season_length", self.season_length)?;
         positive("window_size", self.window_size)?;
-        let needed = self
-            .season_length
-            .checked_mul(self.window_size)
-            .ok_or_else(|| StatsError::Param { name: "window_size".into(), reason: "season_length × window_size overflows".into() })?;
+        let needed = self.season_length.checked_mul(self.window_size).ok_or_else(|| StatsError::Param { name: "window_size".into(), reason: "season_length × window_size overflows".into() })?;
         check_input("SeasWA", y, needed)?;
         let tail = &y[y.len() - needed..];
         let m = self.season_length;

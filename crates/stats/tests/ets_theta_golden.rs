@@ -9,9 +9,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
-use tsforge_stats::ets::{ets_auto, AutoEts};
-use tsforge_stats::theta::{auto_theta, Theta, ThetaVariant};
 use tsforge_stats::SeriesModel;
+use tsforge_stats::ets::{AutoEts, ets_auto};
+use tsforge_stats::theta::{Theta, ThetaVariant, auto_theta};
 
 fn golden() -> Value {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/ets_theta.json")).unwrap();

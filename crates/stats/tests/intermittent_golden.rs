@@ -70,11 +70,7 @@ fn matches_statsforecast() {
             assert_eq!(got.len(), h);
             for (k, (a, b)) in got.iter().zip(want).enumerate() {
                 let b = b.as_f64().unwrap();
-                let ok = if deterministic.contains(alias) {
-                    (a - b).abs() <= rel_tol * a.abs().max(b.abs()) || a == &b
-                } else {
-                    (a - b).abs() <= rtol * b.abs() + 1e-9
-                };
+                let ok = if deterministic.contains(alias) { (a - b).abs() <= rel_tol * a.abs().max(b.abs()) || a == &b } else { (a - b).abs() <= rtol * b.abs() + 1e-9 };
                 assert!(ok, "{alias} {id} step {}: tsforge {a}, statsforecast {b}", k + 1);
                 if a != &b {
                     worst = worst.max((a - b).abs() / a.abs().max(b.abs()));

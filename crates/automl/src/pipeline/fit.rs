@@ -36,16 +36,7 @@ pub fn fit_predict(model: &dyn Forecaster, train: &Panel, ctx: &FitContext) -> R
     if capped > 0 {
         notes.push(format!("{capped} forecast values above {CAP}× their series' largest observed value were capped there"));
     }
-    Ok(Fit {
-        forecast,
-        fit_seconds,
-        predict_seconds,
-        forecast_in_fit: fitted.forecast_in_fit(),
-        notes,
-        importance: fitted.feature_importance(),
-        bundle: fitted.to_json(),
-        n_params: fitted.n_params(),
-    })
+    Ok(Fit { forecast, fit_seconds, predict_seconds, forecast_in_fit: fitted.forecast_in_fit(), notes, importance: fitted.feature_importance(), bundle: fitted.to_json(), n_params: fitted.n_params() })
 }
 
 /// A forecast never exceeds this multiple of its series' largest observed value (at least 1).

@@ -1,20 +1,25 @@
 //! The run pipeline: data → plan → fixed models → search → refits → ensemble → the
 //! submission choice → the run folder. The `tsforge run` command is a thin shell over it.
 //!
-//! ```no_run
+//! ```
 //! use tsforge_automl::pipeline::{Pipeline, RunOptions, Settings};
 //! use tsforge_automl::recipe::Recipe;
 //! use tsforge_automl::registry::Registry;
 //!
 //! let registry = Registry::standard();
-//! // the built-in quickstart with two overrides
-//! let (recipe, _) = Recipe::resolve(None, &["models=[\"Naive\", \"SeasonalNaive\"]".into(), "search.families.gbdt.enabled=false".into()], &registry)?;
-//! let options = RunOptions { out: Some("reports/example".into()), ..RunOptions::default() };
+//! let (recipe, _) = Recipe::resolve(None, &[], &registry)?; // the built-in quickstart
+//! // `--models` turns the search off: exactly these models run
+//! let out = std::env::temp_dir().join("tsforge-doc-example");
+//! let models = Some(vec!["Naive".to_string(), "SeasonalNaive".to_string()]);
+//! let options = RunOptions { models, out: Some(out.clone()), ..RunOptions::default() };
 //! let settings = Settings::resolve(&options, &recipe, &registry)?;
 //! let outcome = Pipeline::new(settings, registry).run()?;
-//! println!("{}", outcome.record.leaderboard.to_terminal());
-//! println!("submission: {}", outcome.submission);
+//! assert_eq!(outcome.submission, "SeasonalNaive"); // the better backtest score
+//! let best = &outcome.record.leaderboard.rows[0];
+//! assert_eq!((best.alias.as_str(), best.scores.wrmsse.map(|w| (w * 1e4).round())), ("SeasonalNaive", Some(8518.0)));
 //! outcome.write()?; // the run folder, swapped in whole
+//! assert!(out.join("submission.csv").is_file() && out.join("cv.csv").is_file());
+//! # std::fs::remove_dir_all(&out).ok();
 //! # Ok::<(), tsforge_automl::AutomlError>(())
 //! ```
 
@@ -71,7 +76,7 @@ pub struct RunOutcome {
     pub submission: String,
     /// Run folder and its files (paths relative to it).
     pub out: PathBuf,
-    pub files: Vec<(PathBuf, Vec<u8>)>,
+    pub files: Vec<output::RunFile>,
     trial_log: Option<TrialLog>,
 }
 
@@ -193,7 +198,8 @@ impl<'a> Pipeline<'a> {
                         plan.notes.push(format!("Resumed: {} finished evaluations taken from the trial log.", done.len()));
                     }
                     let search_deadline = s.time_limit.map(|t| started + Duration::from_secs_f64(t * search.search_share));
-                    let run = SearchRun { settings: search, seed: s.seed, deadline: search_deadline, backtest, log: &log, done: &done, registry: &self.registry, build: &build, progress: self.progress };
+                    let run =
+                        SearchRun { settings: search, seed: s.seed, deadline: search_deadline, backtest, log: &log, done: &done, registry: &self.registry, build: &build, progress: self.progress };
                     for (name, family) in search.families.iter().filter(|(_, f)| f.enabled) {
                         let entry = self.registry.entry(&family.model, &format!("search.families.{name}.model"))?;
                         if !input.is_m5 && !entry.needs.met_by(input.panel.attrs.is_some(), input.panel.calendar.is_some(), input.panel.prices.is_some()) {
@@ -263,7 +269,8 @@ impl<'a> Pipeline<'a> {
 
         self.progress.event(&Event::Stage("writing"));
         timings.insert("load_seconds".into(), load_seconds.into());
-        let run = output::Finished { settings: s, input, plan: &plan, windows: &windows, metric, trial_records: &trial_records, trial_log: trial_log.as_ref(), submission: &submission, timings, started };
+        let run =
+            output::Finished { settings: s, input, plan: &plan, windows: &windows, metric, trial_records: &trial_records, trial_log: trial_log.as_ref(), submission: &submission, timings, started };
         let (record, files) = run.files(entries)?;
         self.progress.event(&Event::Finished { seconds: started.elapsed().as_secs_f64() });
         Ok(RunOutcome { record, submission, out: s.out.clone(), files, trial_log })
@@ -302,4 +309,3 @@ impl<'a> Pipeline<'a> {
 fn fit_row(fit: &Fit) -> Row {
     Row { fit_seconds: fit.fit_seconds, predict_seconds: fit.predict_seconds, forecast_in_fit: fit.forecast_in_fit, note: fit.notes.join("; "), n_params: fit.n_params, ..Row::default() }
 }
-

@@ -10,6 +10,7 @@ use tsforge_data::write::{cross_validation, long_forecast, m5_submission, write_
 use tsforge_report::{Leaderboard, Metric, RunRecord};
 
 use crate::error::{Result, io};
+use crate::pipeline::Entry;
 use crate::pipeline::importance::ImportanceTable;
 use crate::pipeline::input::Input;
 use crate::pipeline::plan::{BacktestWindow, Plan};
@@ -17,8 +18,10 @@ use crate::pipeline::plots::series_plots;
 use crate::pipeline::search_stage::records_csv;
 use crate::pipeline::settings::Settings;
 use crate::pipeline::trial_log::TrialLog;
-use crate::pipeline::Entry;
 use crate::search::TrialRecord;
+
+/// One file of the run folder: its path inside the folder and its bytes.
+pub type RunFile = (PathBuf, Vec<u8>);
 
 /// Everything the run folder is rendered from.
 pub(crate) struct Finished<'a> {
@@ -36,11 +39,11 @@ pub(crate) struct Finished<'a> {
 
 impl Finished<'_> {
     /// The run's record and its files (paths relative to the run folder).
-    pub fn files(mut self, entries: Vec<crate::pipeline::Entry>) -> Result<(RunRecord, Vec<(PathBuf, Vec<u8>)>)> {
+    pub fn files(mut self, entries: Vec<Entry>) -> Result<(RunRecord, Vec<RunFile>)> {
         let (s, plan) = (self.settings, self.plan);
         let suffix = if s.phase == Phase::Evaluation { "_evaluation" } else { "_validation" };
         let render = |f: &Forecast| if self.input.is_m5 { m5_submission(&plan.train, f, suffix) } else { long_forecast(&plan.train, f) };
-        let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+        let mut files: Vec<RunFile> = Vec::new();
         let mut importance = ImportanceTable::default();
         for e in &entries {
             files.push((PathBuf::from("forecasts").join(format!("{}.csv", e.forecast.alias)), render(&e.forecast).into_bytes()));
@@ -151,7 +154,7 @@ pub fn pretty(v: &serde_json::Value) -> Vec<u8> {
 
 /// Writes every file into a temporary sibling folder, then swaps it into place, so an
 /// interrupted run leaves the previous report (or nothing), never half of a new one.
-pub fn write_run_folder(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+pub fn write_run_folder(out: &Path, files: &[RunFile]) -> Result<()> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(io(parent))?;
     let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());

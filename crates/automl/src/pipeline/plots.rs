@@ -23,11 +23,8 @@ pub fn series_plots(train: &Panel, truth: Option<&[f64]>, horizon: usize, entrie
     by_sales.sort_by(|&a, &b| recent(b).total_cmp(&recent(a)).then(a.cmp(&b)));
     let top: Vec<usize> = by_sales.iter().copied().take(TOP).collect();
     // sparse series spread evenly over the id order, skipping the top sellers
-    let sparse_pool: Vec<(usize, DemandClass)> = (0..n)
-        .filter(|i| !top.contains(i))
-        .map(|i| (i, classify(train.observed(i))))
-        .filter(|(_, c)| matches!(c, DemandClass::Intermittent | DemandClass::Lumpy))
-        .collect();
+    let sparse_pool: Vec<(usize, DemandClass)> =
+        (0..n).filter(|i| !top.contains(i)).map(|i| (i, classify(train.observed(i)))).filter(|(_, c)| matches!(c, DemandClass::Intermittent | DemandClass::Lumpy)).collect();
     let step = (sparse_pool.len() / SPARSE).max(1);
     let sparse: Vec<(usize, DemandClass)> = sparse_pool.into_iter().step_by(step).take(SPARSE).collect();
 

@@ -59,15 +59,6 @@ impl Truth<'_> {
             }
         }
         let mean = |v: &Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
-        Scores {
-            wrmsse: None,
-            levels: Vec::new(),
-            rmsse: mean(&acc[0]),
-            mase: mean(&acc[1]),
-            smape: mean(&acc[2]),
-            mae: mean(&acc[3]),
-            rmse: mean(&acc[4]),
-            bias: mean(&acc[5]),
-        }
+        Scores { wrmsse: None, levels: Vec::new(), rmsse: mean(&acc[0]), mase: mean(&acc[1]), smape: mean(&acc[2]), mae: mean(&acc[3]), rmse: mean(&acc[4]), bias: mean(&acc[5]) }
     }
 }

@@ -36,7 +36,8 @@ impl SearchRun<'_> {
         let resource_key = self.registry.search_resource(&family.model)?.key();
         // without halving every trial runs once at the model's own default budget (0 = keep it)
         let halving = family.halving.unwrap_or(Halving { min_resource: 1, max_resource: 1, eta: 2 });
-        let plan = SearchPlan { family: name, space: &space, sampler: self.settings.sampler, seed: self.seed, n_trials: family.trials, halving, deadline: self.deadline, parallel: self.settings.parallel };
+        let plan =
+            SearchPlan { family: name, space: &space, sampler: self.settings.sampler, seed: self.seed, n_trials: family.trials, halving, deadline: self.deadline, parallel: self.settings.parallel };
         let evaluate = |config: &Config, resource: usize, trial: usize| -> std::result::Result<f64, String> {
             let config = with_resource(config, family, resource_key, resource);
             let model = self.registry.build(&family.model, &trial_alias(name, trial), &config.into_iter().collect(), self.build).map_err(|e| e.to_string())?;

@@ -88,7 +88,7 @@ mod tests {
 
     #[test]
     fn the_log_round_trips_and_resume_drops_records_without_forecasts() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = crate::scratch::Scratch::new("trial-log");
         let out = dir.path().join("run");
         let (log, done) = TrialLog::open(&out, true).unwrap_or_else(|e| panic!("{e}"));
         assert!(done.is_empty());

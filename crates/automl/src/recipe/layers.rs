@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn extends_chains_through_files_and_the_shipped_quickstart() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = crate::scratch::Scratch::new("layers");
         std::fs::write(dir.path().join("base.toml"), "extends = \"quickstart\"\nseed = 5\nname = \"base\"\n").unwrap_or_default();
         std::fs::write(dir.path().join("child.toml"), "extends = \"base.toml\"\nname = \"child\"\n").unwrap_or_default();
         let t = resolve(Some(&dir.path().join("child.toml")), &["seed=9".into()]).unwrap_or_else(|e| panic!("{e}"));

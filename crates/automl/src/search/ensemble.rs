@@ -77,12 +77,7 @@ pub fn caruana(candidates: &[&[f64]], rounds: usize, loss: &dyn Fn(&[f64]) -> f6
 pub fn blend(forecasts: &[&[f64]], weights: &[f64]) -> Result<Vec<f64>, SearchError> {
     let n = check_lengths("blend", forecasts)?;
     if weights.len() != forecasts.len() {
-        return Err(SearchError::Length {
-            what: "blend: weights for forecast".to_string(),
-            index: 0,
-            expected: forecasts.len(),
-            got: weights.len(),
-        });
+        return Err(SearchError::Length { what: "blend: weights for forecast".to_string(), index: 0, expected: forecasts.len(), got: weights.len() });
     }
     if let Some((index, &value)) = weights.iter().enumerate().find(|(_, w)| !(w.is_finite() && **w >= 0.0)) {
         return Err(SearchError::Weight { index, value });
@@ -140,9 +135,7 @@ mod tests {
         use rand::{Rng, SeedableRng, rngs::StdRng};
         let mut rng = StdRng::seed_from_u64(11);
         let truth: Vec<f64> = (0..50).map(|_| rng.random::<f64>() * 10.0).collect();
-        let cands: Vec<Vec<f64>> = (0..6)
-            .map(|k| truth.iter().map(|y| y + f64::from(k) * 0.2 - 0.4 + rng.random::<f64>() * 2.0 - 1.0).collect())
-            .collect();
+        let cands: Vec<Vec<f64>> = (0..6).map(|k| truth.iter().map(|y| y + f64::from(k) * 0.2 - 0.4 + rng.random::<f64>() * 2.0 - 1.0).collect()).collect();
         let refs: Vec<&[f64]> = cands.iter().map(Vec::as_slice).collect();
         let loss = mse_to(&truth);
         let best_single = refs.iter().map(|c| loss(c)).fold(f64::INFINITY, f64::min);

@@ -22,20 +22,12 @@ pub struct Halving {
 impl Halving {
     /// Checks 1 <= min_resource <= max_resource and eta >= 2.
     pub fn validate(&self) -> Result<Halving, SearchError> {
-        let err = |field: &str, expected: String, found: usize| SearchError::Halving {
-            field: field.to_string(),
-            expected,
-            found: found.to_string(),
-        };
+        let err = |field: &str, expected: String, found: usize| SearchError::Halving { field: field.to_string(), expected, found: found.to_string() };
         if self.min_resource < 1 {
             return Err(err("min_resource", "at least 1".into(), self.min_resource));
         }
         if self.max_resource < self.min_resource {
-            return Err(err(
-                "max_resource",
-                format!("at least min_resource = {}", self.min_resource),
-                self.max_resource,
-            ));
+            return Err(err("max_resource", format!("at least min_resource = {}", self.min_resource), self.max_resource));
         }
         if self.eta < 2 {
             return Err(err("eta", "at least 2".into(), self.eta));
@@ -156,35 +148,17 @@ where
             Ok(Err(e)) => (None, Some(e)),
             Err(payload) => (None, Some(format!("panicked: {}", panic_text(payload.as_ref())))),
         };
-        Outcome::New(TrialRecord {
-            family: self.plan.family.to_string(),
-            trial: job.trial,
-            rung,
-            resource,
-            config: job.config.clone(),
-            score,
-            error,
-            seconds,
-        })
+        Outcome::New(TrialRecord { family: self.plan.family.to_string(), trial: job.trial, rung, resource, config: job.config.clone(), score, error, seconds })
     }
 
     /// Runs `jobs` at `rung` (records of earlier runs first, the rest on the pool); outcomes
     /// in the order of `jobs`.
     fn run(&self, jobs: &[Job], rung: usize, resource: usize) -> Vec<Outcome> {
-        let reused: Vec<Option<TrialRecord>> = jobs
-            .iter()
-            .map(|job| {
-                self.done
-                    .get(&(job.trial, rung))
-                    .and_then(|rs| rs.iter().find(|r| r.resource == resource && r.config == job.config))
-                    .map(|r| (*r).clone())
-            })
-            .collect();
+        let reused: Vec<Option<TrialRecord>> =
+            jobs.iter().map(|job| self.done.get(&(job.trial, rung)).and_then(|rs| rs.iter().find(|r| r.resource == resource && r.config == job.config)).map(|r| (*r).clone())).collect();
         let todo: Vec<&Job> = jobs.iter().zip(&reused).filter(|(_, r)| r.is_none()).map(|(j, _)| j).collect();
         let mut fresh = match &self.pool {
-            Some(pool) if todo.len() > 1 => {
-                pool.install(|| todo.par_iter().map(|job| self.evaluate_one(job, rung, resource)).collect::<Vec<_>>())
-            }
+            Some(pool) if todo.len() > 1 => pool.install(|| todo.par_iter().map(|job| self.evaluate_one(job, rung, resource)).collect::<Vec<_>>()),
             _ => todo.iter().map(|job| self.evaluate_one(job, rung, resource)).collect(),
         }
         .into_iter();
@@ -221,12 +195,7 @@ fn tpe_startup(n_trials: usize) -> usize {
 /// Once the deadline has passed no evaluation starts (recorded ones are still reused) and no
 /// new batch is suggested. An invalid `halving` is clamped to the nearest valid one (see
 /// [`Halving::validate`] to reject it instead).
-pub fn run_search<F>(
-    plan: &SearchPlan,
-    done: &[TrialRecord],
-    evaluate: F,
-    on_record: &mut dyn FnMut(&TrialRecord),
-) -> Vec<TrialRecord>
+pub fn run_search<F>(plan: &SearchPlan, done: &[TrialRecord], evaluate: F, on_record: &mut dyn FnMut(&TrialRecord)) -> Vec<TrialRecord>
 where
     F: Fn(&Config, usize, usize) -> Result<f64, String> + Sync,
 {
@@ -265,8 +234,7 @@ where
     let mut next = 0;
     while next < plan.n_trials {
         let batch = parallel.min(plan.n_trials - next);
-        let jobs: Vec<Job> =
-            (next..next + batch).map(|trial| Job { trial, config: source.suggest(plan.space, &history) }).collect();
+        let jobs: Vec<Job> = (next..next + batch).map(|trial| Job { trial, config: source.suggest(plan.space, &history) }).collect();
         next += batch;
         let first = records.len();
         let skipped = keep(runner.run(&jobs, 0, rungs[0]), &mut records);
@@ -280,16 +248,14 @@ where
     for (rung, &resource) in rungs.iter().enumerate().skip(1) {
         let previous: Vec<&TrialRecord> = records.iter().filter(|r| r.rung == rung - 1).collect();
         let quota = previous.len().div_ceil(halving.eta);
-        let mut ranked: Vec<(f64, usize, &Config)> =
-            previous.iter().filter_map(|r| r.finite_score().map(|s| (s, r.trial, &r.config))).collect();
+        let mut ranked: Vec<(f64, usize, &Config)> = previous.iter().filter_map(|r| r.finite_score().map(|s| (s, r.trial, &r.config))).collect();
         ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         ranked.truncate(quota);
         ranked.sort_by_key(|p| p.1);
         if ranked.is_empty() {
             break;
         }
-        let jobs: Vec<Job> =
-            ranked.into_iter().map(|(_, trial, config)| Job { trial, config: config.clone() }).collect();
+        let jobs: Vec<Job> = ranked.into_iter().map(|(_, trial, config)| Job { trial, config: config.clone() }).collect();
         // in chunks of `parallel`, so that each chunk is recorded as soon as it finishes
         for chunk in jobs.chunks(parallel) {
             let _ = keep(runner.run(chunk, rung, resource), &mut records);
@@ -319,24 +285,11 @@ mod tests {
     use std::time::Duration;
 
     fn space() -> SearchSpace {
-        SearchSpace::from_json(
-            "space",
-            &json!({"x": {"low": -1.0, "high": 1.0}, "k": {"choices": [1, 2, 3]}, "objective": "tweedie"}),
-        )
-        .unwrap()
+        SearchSpace::from_json("space", &json!({"x": {"low": -1.0, "high": 1.0}, "k": {"choices": [1, 2, 3]}, "objective": "tweedie"})).unwrap()
     }
 
     fn plan<'a>(space: &'a SearchSpace, sampler: SamplerKind, n_trials: usize, parallel: usize) -> SearchPlan<'a> {
-        SearchPlan {
-            family: "GBDT",
-            space,
-            sampler,
-            seed: 5,
-            n_trials,
-            halving: Halving { min_resource: 1, max_resource: 9, eta: 3 },
-            deadline: None,
-            parallel,
-        }
+        SearchPlan { family: "GBDT", space, sampler, seed: 5, n_trials, halving: Halving { min_resource: 1, max_resource: 9, eta: 3 }, deadline: None, parallel }
     }
 
     /// x² plus a resource-dependent noise that reorders trials between rungs.
@@ -476,8 +429,7 @@ mod tests {
             let full = run_search(&p, &[], score, &mut |_| {});
             // as if read back from a JSON-lines log
             let log: String = full[..full.len() / 2].iter().map(|r| serde_json::to_string(r).unwrap() + "\n").collect();
-            let half: &[TrialRecord] =
-                &log.lines().map(|l| serde_json::from_str(l).unwrap()).collect::<Vec<TrialRecord>>();
+            let half: &[TrialRecord] = &log.lines().map(|l| serde_json::from_str(l).unwrap()).collect::<Vec<TrialRecord>>();
             assert_eq!(half, &full[..full.len() / 2]);
             let calls = AtomicUsize::new(0);
             let counted = |c: &Config, r: usize, t: usize| {

@@ -122,10 +122,7 @@ pub(crate) mod tests {
 
     #[test]
     fn sampler_kind_serde_names() {
-        let names: Vec<String> = [SamplerKind::Random, SamplerKind::Halton, SamplerKind::Tpe]
-            .iter()
-            .map(|k| serde_json::to_string(k).unwrap())
-            .collect();
+        let names: Vec<String> = [SamplerKind::Random, SamplerKind::Halton, SamplerKind::Tpe].iter().map(|k| serde_json::to_string(k).unwrap()).collect();
         assert_eq!(names, ["\"random\"", "\"halton\"", "\"tpe\""]);
         assert_eq!(serde_json::from_str::<SamplerKind>("\"tpe\"").unwrap(), SamplerKind::default());
         assert!(serde_json::from_str::<SamplerKind>("\"sobol\"").is_err());

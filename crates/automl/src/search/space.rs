@@ -110,11 +110,7 @@ impl Param {
             Value::Object(t) => t,
             v if is_scalar(v) => return Ok(Param::Fixed(v.clone())),
             other => {
-                return Err(space_err(
-                    path.to_string(),
-                    "a scalar (fixed value), a range table { low, high, log, int } or { choices = [...] }",
-                    describe(other),
-                ));
+                return Err(space_err(path.to_string(), "a scalar (fixed value), a range table { low, high, log, int } or { choices = [...] }", describe(other)));
             }
         };
         for key in table.keys() {
@@ -124,11 +120,7 @@ impl Param {
         }
         if let Some(choices) = table.get("choices") {
             if let Some(other) = ["low", "high", "log", "int"].iter().find(|k| table.contains_key(**k)) {
-                return Err(space_err(
-                    dotted(path, other),
-                    "either choices or a range (low, high, log, int), not both",
-                    format!("`{other}` beside `choices`"),
-                ));
+                return Err(space_err(dotted(path, other), "either choices or a range (low, high, log, int), not both", format!("`{other}` beside `choices`")));
             }
             let cpath = dotted(path, "choices");
             let list = match choices {
@@ -163,11 +155,7 @@ impl Param {
         if log && low <= 0.0 {
             return Err(space_err(dotted(path, "low"), "low > 0 when log = true", format!("low = {low}")));
         }
-        if int {
-            Ok(Param::Int { low: get_int(path, table, "low")?, high: get_int(path, table, "high")?, log })
-        } else {
-            Ok(Param::Float { low, high, log })
-        }
+        if int { Ok(Param::Int { low: get_int(path, table, "low")?, high: get_int(path, table, "high")?, log }) } else { Ok(Param::Float { low, high, log }) }
     }
 
     fn kind(&self) -> Option<DimKind> {
@@ -374,8 +362,7 @@ mod tests {
         assert!((hi["a"].as_f64().unwrap() - 3.0).abs() < 1e-4);
         assert_eq!((hi["b"].as_i64(), hi["c"].as_str()), (Some(4), Some("z")));
         // every int of [1, 4] has a quarter of the unit interval
-        let ints: Vec<i64> =
-            (0..8).map(|i| s.config_at(&[0.5, f64::from(i) / 8.0, 0.5])["b"].as_i64().unwrap()).collect();
+        let ints: Vec<i64> = (0..8).map(|i| s.config_at(&[0.5, f64::from(i) / 8.0, 0.5])["b"].as_i64().unwrap()).collect();
         assert_eq!(ints, [1, 1, 2, 2, 3, 3, 4, 4]);
         // out-of-range coordinates are clamped, missing ones read 0.5
         let c = s.config_at(&[7.0, -1.0]);
@@ -383,8 +370,7 @@ mod tests {
         assert_eq!((c["b"].as_i64(), c["c"].as_str()), (Some(1), Some("y")));
         // log ints are inclusive too
         let l = parse(json!({"n": {"low": 1, "high": 3, "int": true, "log": true}})).unwrap();
-        let seen: std::collections::BTreeSet<i64> =
-            (0..100).map(|i| l.config_at(&[f64::from(i) / 100.0])["n"].as_i64().unwrap()).collect();
+        let seen: std::collections::BTreeSet<i64> = (0..100).map(|i| l.config_at(&[f64::from(i) / 100.0])["n"].as_i64().unwrap()).collect();
         assert_eq!(seen.into_iter().collect::<Vec<_>>(), [1, 2, 3]);
     }
 

@@ -50,12 +50,7 @@ fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
     let poly = -z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+        + t * (1.000_023_68 + t * (0.374_091_96 + t * (0.096_784_18 + t * (-0.186_288_06 + t * (0.278_868_07 + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
     let r = t * poly.exp();
     if x >= 0.0 { r } else { 2.0 - r }
 }
@@ -183,8 +178,7 @@ impl Sampler for TpeSampler {
     #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     fn suggest(&mut self, space: &SearchSpace, history: &[(Config, f64)]) -> Config {
         let d = space.dims();
-        let observed: Vec<(Vec<f64>, f64)> =
-            history.iter().filter_map(|(c, s)| space.unit_of(c).map(|u| (u, *s))).collect();
+        let observed: Vec<(Vec<f64>, f64)> = history.iter().filter_map(|(c, s)| space.unit_of(c).map(|u| (u, *s))).collect();
         let mut finite: Vec<usize> = (0..observed.len()).filter(|&i| observed[i].1.is_finite()).collect();
         self.made += 1;
         if self.made <= self.n_startup || finite.is_empty() || d == 0 {
@@ -241,8 +235,7 @@ mod tests {
     fn parzen_density_integrates_to_one_on_the_unit_interval() {
         let d = parzen(&[0.1, 0.15, 0.9]);
         let n = 10_000;
-        let integral: f64 =
-            (0..n).map(|i| d.log_pdf((f64::from(i) + 0.5) / f64::from(n)).exp()).sum::<f64>() / f64::from(n);
+        let integral: f64 = (0..n).map(|i| d.log_pdf((f64::from(i) + 0.5) / f64::from(n)).exp()).sum::<f64>() / f64::from(n);
         assert!((integral - 1.0).abs() < 1e-3, "{integral}");
         // and puts more mass near the cluster at 0.1
         assert!(d.log_pdf(0.12) > d.log_pdf(0.6));
@@ -254,9 +247,7 @@ mod tests {
     }
 
     fn best_of(kind: SamplerKind, seed: u64) -> f64 {
-        let space =
-            SearchSpace::from_json("s", &json!({"x": {"low": -5.0, "high": 5.0}, "y": {"low": -5.0, "high": 5.0}}))
-                .unwrap();
+        let space = SearchSpace::from_json("s", &json!({"x": {"low": -5.0, "high": 5.0}, "y": {"low": -5.0, "high": 5.0}})).unwrap();
         let mut s = sampler(kind, seed);
         let mut history = Vec::new();
         for _ in 0..30 {

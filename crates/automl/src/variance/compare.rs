@@ -44,7 +44,18 @@ pub fn win_share(a: &[f64], b: &[f64]) -> f64 {
     if pairs.is_empty() {
         return f64::NAN;
     }
-    let w: f64 = pairs.iter().map(|(x, y)| if x < y { 1.0 } else if x == y { 0.5 } else { 0.0 }).sum();
+    let w: f64 = pairs
+        .iter()
+        .map(|(x, y)| {
+            if x < y {
+                1.0
+            } else if x == y {
+                0.5
+            } else {
+                0.0
+            }
+        })
+        .sum();
     w / pairs.len() as f64
 }
 

@@ -33,8 +33,8 @@ pub mod state;
 pub mod stats;
 
 pub use compare::{Paired, Winners, paired, pairwise_wins, ranks, winners};
-pub use spread::{cell_mean_std, series_cv, stratum_errors};
 pub use run::{VarianceOptions, VarianceOutcome, run_variance};
+pub use spread::{cell_mean_std, series_cv, stratum_errors};
 pub use stats::{Summary, bootstrap_ci, bootstrap_indices, summarize};
 
 use rayon::prelude::*;

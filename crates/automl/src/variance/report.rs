@@ -143,7 +143,9 @@ impl Context<'_> {
         out.push(Stratum { name: "new items".into(), description: format!("first sale within the last {NEW_ITEM_DAYS} days of training"), mask: cell(&|i, _| new(i)) });
         out.push(Stratum { name: "established items".into(), description: format!("first sale more than {NEW_ITEM_DAYS} days before the origin"), mask: cell(&|i, _| !new(i)) });
         let intermittent = |i: usize| matches!(classes[i], DemandClass::Intermittent | DemandClass::Lumpy | DemandClass::AllZero);
-        out.push(Stratum { name: "intermittent series".into(), description: "Syntetos-Boylan intermittent or lumpy (ADI ≥ 1.32; never-sold series too)".into(), mask: cell(&|i, _| intermittent(i)) });
+        out.push(Stratum {
+            name: "intermittent series".into(), description: "Syntetos-Boylan intermittent or lumpy (ADI ≥ 1.32; never-sold series too)".into(), mask: cell(&|i, _| intermittent(i))
+        });
         out.push(Stratum { name: "smooth series".into(), description: "Syntetos-Boylan smooth or erratic (ADI < 1.32)".into(), mask: cell(&|i, _| !intermittent(i)) });
         out
     }
@@ -195,12 +197,8 @@ impl Context<'_> {
             let mean_rmsse: Vec<f64> = (0..n).map(|j| per_seed_rmsse.iter().map(|r| r[j]).sum::<f64>() / n_seeds as f64).collect();
             let w = weights.as_deref();
             let (ci_low, ci_high) = av::bootstrap_ci(&mean_rmsse, w, &sets, BOOTSTRAP_LEVEL);
-            let bottom = rv::BottomRecord {
-                per_seed: per_seed_rmsse.iter().map(|r| av::stats::weighted_mean(r, w, 0..n)).collect(),
-                mean: av::stats::weighted_mean(&mean_rmsse, w, 0..n),
-                ci_low,
-                ci_high,
-            };
+            let bottom =
+                rv::BottomRecord { per_seed: per_seed_rmsse.iter().map(|r| av::stats::weighted_mean(r, w, 0..n)).collect(), mean: av::stats::weighted_mean(&mean_rmsse, w, 0..n), ci_low, ci_high };
             // disagreement
             let cv = av::series_cv(&f, h);
             let mut by_class: BTreeMap<DemandClass, Vec<f64>> = BTreeMap::new();
@@ -246,7 +244,9 @@ impl Context<'_> {
                 .collect();
             let (seeded, members) = match &e.kind {
                 Kind::Model { seeded, .. } => (*seeded, Vec::new()),
-                Kind::Ensemble { members } => (members.iter().any(|&(m, _)| matches!(entries[m].kind, Kind::Model { seeded: true, .. })), members.iter().map(|&(m, w)| (entries[m].alias.clone(), w)).collect()),
+                Kind::Ensemble { members } => {
+                    (members.iter().any(|&(m, _)| matches!(entries[m].kind, Kind::Model { seeded: true, .. })), members.iter().map(|&(m, w)| (entries[m].alias.clone(), w)).collect())
+                }
             };
             configs.push(rv::ConfigRecord {
                 alias: e.alias.clone(),
@@ -344,15 +344,7 @@ fn verdict(configs: &[rv::ConfigRecord], adjacent: &[rv::PairRecord], winners: &
         } else if zero {
             out.push(format!("{}: no seed dependence in the scores — every score is identical across the {n_seeds} seeds, though the forecasts differ in the last bits ({m} {:.4}).", c.alias, s.mean));
         } else {
-            out.push(format!(
-                "{}: {m} {:.4} ± {:.4} across {n_seeds} seeds (min {:.4}, max {:.4}, relative spread {:.1}%).",
-                c.alias,
-                s.mean,
-                s.std,
-                s.min,
-                s.max,
-                s.rel_spread * 100.0
-            ));
+            out.push(format!("{}: {m} {:.4} ± {:.4} across {n_seeds} seeds (min {:.4}, max {:.4}, relative spread {:.1}%).", c.alias, s.mean, s.std, s.min, s.max, s.rel_spread * 100.0));
         }
     }
     for (k, p) in adjacent.iter().enumerate() {
@@ -396,7 +388,12 @@ fn verdict(configs: &[rv::ConfigRecord], adjacent: &[rv::PairRecord], winners: &
     if !checked.is_empty() && differ.is_empty() {
         out.push(format!("Same seed, same scores: refitted under the run's own seed {seed0}, all {} configurations reproduce the run's {m} exactly.", checked.len()));
     } else if !differ.is_empty() {
-        out.push(format!("Refitted under the run's own seed {seed0}, {} of {} configurations do not reproduce the run's {m} ({}): a source of randomness outside the seed (thread timing?) or a changed recipe.", differ.len(), checked.len(), differ.join("; ")));
+        out.push(format!(
+            "Refitted under the run's own seed {seed0}, {} of {} configurations do not reproduce the run's {m} ({}): a source of randomness outside the seed (thread timing?) or a changed recipe.",
+            differ.len(),
+            checked.len(),
+            differ.join("; ")
+        ));
     }
     if let Some(best) = configs.first() {
         let width = best.bottom.ci_high - best.bottom.ci_low;

@@ -186,7 +186,8 @@ pub fn run_variance(recipe: &Recipe, options: &RunOptions, v: &VarianceOptions, 
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         if n_reused > 0 { format!(" ({n_reused} taken from the state folder of an interrupted run)") } else { String::new() }
     )];
-    let per_config: Vec<String> = entries.iter().enumerate().filter(|(_, e)| matches!(e.kind, Kind::Model { .. })).map(|(i, e): (usize, &Entry)| format!("{} {:.1} s", e.alias, fit_seconds[i])).collect();
+    let per_config: Vec<String> =
+        entries.iter().enumerate().filter(|(_, e)| matches!(e.kind, Kind::Model { .. })).map(|(i, e): (usize, &Entry)| format!("{} {:.1} s", e.alias, fit_seconds[i])).collect();
     footer.push(format!("Fit + predict time summed over seeds: {}.", per_config.join(", ")));
     let mut json = serde_json::to_vec_pretty(&record).map_err(|e| failed(format!("variance.json: {e}")))?;
     json.push(b'\n');

@@ -44,9 +44,14 @@ pub(crate) struct Entry {
 
 #[derive(Debug, Clone)]
 pub(crate) enum Kind {
-    Model { spec: Spec, seeded: bool },
+    Model {
+        spec: Spec,
+        seeded: bool,
+    },
     /// Members by index into the entries (each a `Model`), with the run's weights.
-    Ensemble { members: Vec<(usize, f64)> },
+    Ensemble {
+        members: Vec<(usize, f64)>,
+    },
 }
 
 /// The configurations: the best `top` rows by backtest score (the ensemble aside),
@@ -103,10 +108,16 @@ pub(crate) fn select(board: &Leaderboard, recipe: &Recipe, registry: &Registry, 
             };
             members.push((i, m.weight));
         }
-        entries.push(Entry { alias: ens.alias.clone(), family: ens.family.clone(), role: "ensemble".into(), run_valid: ens.valid, run_score: metric.of(&ens.scores), kind: Kind::Ensemble { members } });
+        entries.push(Entry {
+            alias: ens.alias.clone(),
+            family: ens.family.clone(),
+            role: "ensemble".into(),
+            run_valid: ens.valid,
+            run_score: metric.of(&ens.scores),
+            kind: Kind::Ensemble { members },
+        });
     } else {
         notes.push("The run has no ensemble.".into());
     }
     Ok(entries)
 }
-

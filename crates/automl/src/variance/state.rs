@@ -78,4 +78,3 @@ impl State {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
-

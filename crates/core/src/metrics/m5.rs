@@ -139,11 +139,7 @@ impl M5Evaluator {
                 let a = &agg_a[g * h..(g + 1) * h];
                 match scale.filter(|s| *s > 0.0) {
                     Some(s) => {
-                        let spl: f64 = M5_QUANTILES
-                            .iter()
-                            .enumerate()
-                            .map(|(j, &u)| point::pinball(a, &q[(g * nq + j) * h..(g * nq + j + 1) * h], u) / s)
-                            .sum();
+                        let spl: f64 = M5_QUANTILES.iter().enumerate().map(|(j, &u)| point::pinball(a, &q[(g * nq + j) * h..(g * nq + j + 1) * h], u) / s).sum();
                         score += w * spl / nq as f64;
                     }
                     None if w > 0.0 => unscaled += 1,

@@ -7,4 +7,4 @@
 pub mod m5;
 pub mod point;
 
-pub use m5::{LevelScores, M5Evaluator, M5_QUANTILES};
+pub use m5::{LevelScores, M5_QUANTILES, M5Evaluator};

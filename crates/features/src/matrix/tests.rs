@@ -2,8 +2,8 @@ use proptest::prelude::*;
 use tsforge_core::{Calendar, Freq, Prices, TimeIndex};
 
 use super::*;
-use crate::spec::Strategy;
 use crate::encoding::{GroupKey, TargetEncoding};
+use crate::spec::Strategy;
 use crate::spec::*;
 use crate::vocab::Vocabulary;
 
@@ -149,9 +149,7 @@ fn row_helpers_and_determinism() {
     assert_eq!(train.len(), 18);
     assert_eq!(train[10], (1, 2));
     assert_eq!(forecast_rows(&p, 2), vec![(0, 10), (0, 11), (1, 10), (1, 11)]);
-    let spec = FeatureSpec { lags: vec![1], ewm_mean: vec![Ewm { shift: 1, alpha: 0.3 }], ..Default::default() }
-        .validate()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let spec = FeatureSpec { lags: vec![1], ewm_mean: vec![Ewm { shift: 1, alpha: 0.3 }], ..Default::default() }.validate().unwrap_or_else(|e| panic!("{e}"));
     let mut rows = train.clone();
     rows.reverse();
     let a = build(&p, &spec, &train).unwrap_or_else(|e| panic!("{e}"));
@@ -168,17 +166,11 @@ fn all_target_spec(strategy: Strategy, s: usize) -> FeatureSpec {
     FeatureSpec {
         strategy,
         lags: vec![s, s + 2],
-        rolling: [RollingStat::Mean, RollingStat::Std, RollingStat::Min, RollingStat::Max]
-            .into_iter()
-            .map(|stat| Rolling { stat, shift: s, window: 3 })
-            .collect(),
+        rolling: [RollingStat::Mean, RollingStat::Std, RollingStat::Min, RollingStat::Max].into_iter().map(|stat| Rolling { stat, shift: s, window: 3 }).collect(),
         expanding_mean: vec![s],
         ewm_mean: vec![Ewm { shift: s, alpha: 0.5 }],
         intermittency: Some(IntermittencySpec { shift: s, window: 4 }),
-        target_encodings: vec![
-            TargetEncoding { by: GroupKey::Store, shift: s, window: Some(3) },
-            TargetEncoding { by: GroupKey::Item, shift: s, window: None },
-        ],
+        target_encodings: vec![TargetEncoding { by: GroupKey::Store, shift: s, window: Some(3) }, TargetEncoding { by: GroupKey::Item, shift: s, window: None }],
         ..FeatureSpec::default()
     }
 }
@@ -264,9 +256,7 @@ fn far_future_rows_are_nan_not_panics() {
 fn saved_vocabulary_keeps_codes_on_another_panel() {
     let train = small();
     let vocab = Vocabulary::from_panel(&train);
-    let spec = FeatureSpec { ids: vec![IdKey::Item], events: vec![EventFeature::EventName1], ..Default::default() }
-        .validate()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let spec = FeatureSpec { ids: vec![IdKey::Item], events: vec![EventFeature::EventName1], ..Default::default() }.validate().unwrap_or_else(|e| panic!("{e}"));
     // prediction panel: only series "b" (item I1, code 0), plus an item training never saw
     let mut pred = small();
     if let Some(a) = pred.attrs.as_mut() {
@@ -306,14 +296,9 @@ fn recursive_workflow_on_an_extended_grid() {
     let mut p = Panel::dense(vec!["a".into()], index, y).unwrap_or_else(|e| panic!("{e}"));
     p.spans[0] = (0, 4);
     p.prices = Some(Prices { days: 6, values: vec![1.0, 1.0, 1.0, 1.0, 2.0, 2.0] });
-    let spec = FeatureSpec {
-        lags: vec![1, 2],
-        rolling: vec![Rolling { stat: RollingStat::Mean, shift: 1, window: 2 }],
-        prices: vec![PriceFeature::SellPrice],
-        ..Default::default()
-    }
-    .validate()
-    .unwrap_or_else(|e| panic!("{e}"));
+    let spec = FeatureSpec { lags: vec![1, 2], rolling: vec![Rolling { stat: RollingStat::Mean, shift: 1, window: 2 }], prices: vec![PriceFeature::SellPrice], ..Default::default() }
+        .validate()
+        .unwrap_or_else(|e| panic!("{e}"));
     let rows = forecast_rows(&p, 2);
     assert_eq!(rows, [(0, 4), (0, 5)]);
     let m = build(&p, &spec, &rows).unwrap_or_else(|e| panic!("{e}"));

@@ -64,14 +64,8 @@ impl NetworkConfig for Conv1dNetConfig {
     type Net = Conv1dNet;
 
     fn validate(&self) -> error::Result<()> {
-        let positive = [
-            ("lookback", self.lookback),
-            ("horizon", self.horizon),
-            ("channels_in", self.channels_in),
-            ("convs_per_block", self.convs_per_block),
-            ("pool", self.pool),
-            ("hidden", self.hidden),
-        ];
+        let positive =
+            [("lookback", self.lookback), ("horizon", self.horizon), ("channels_in", self.channels_in), ("convs_per_block", self.convs_per_block), ("pool", self.pool), ("hidden", self.hidden)];
         for (what, v) in positive {
             if v == 0 {
                 return Err(NeuralError::config(format!("conv.{what}"), "must be at least 1"));
@@ -87,10 +81,7 @@ impl NetworkConfig for Conv1dNetConfig {
             return Err(NeuralError::config("conv.block_channels", "need at least one block, each with at least 1 channel"));
         }
         if self.final_len() == 0 {
-            return Err(NeuralError::config(
-                "conv.lookback",
-                format!("{} is too short for {} pools of {}", self.lookback, self.block_channels.len(), self.pool),
-            ));
+            return Err(NeuralError::config("conv.lookback", format!("{} is too short for {} pools of {}", self.lookback, self.block_channels.len(), self.pool)));
         }
         Ok(())
     }

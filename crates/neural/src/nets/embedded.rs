@@ -65,11 +65,7 @@ impl<C: NetworkConfig> NetworkConfig for EmbeddedConfig<C> {
     }
 
     fn build(&self, device: &Device) -> Embedded<C::Net> {
-        Embedded {
-            tables: self.tables.iter().map(|&rows| EmbeddingConfig::new(rows, self.dim).init(device)).collect(),
-            net: self.inner.build(device),
-            data_channels: self.data_channels,
-        }
+        Embedded { tables: self.tables.iter().map(|&rows| EmbeddingConfig::new(rows, self.dim).init(device)).collect(), net: self.inner.build(device), data_channels: self.data_channels }
     }
 }
 

@@ -84,13 +84,7 @@ impl NetworkConfig for RecurrentConfig {
     type Net = Recurrent;
 
     fn validate(&self) -> error::Result<()> {
-        let positive = [
-            ("lookback", self.lookback),
-            ("horizon", self.horizon),
-            ("channels_in", self.channels_in),
-            ("hidden", self.hidden),
-            ("layers", self.layers),
-        ];
+        let positive = [("lookback", self.lookback), ("horizon", self.horizon), ("channels_in", self.channels_in), ("hidden", self.hidden), ("layers", self.layers)];
         for (what, v) in positive {
             if v == 0 {
                 return Err(NeuralError::config(format!("recurrent.{what}"), "must be at least 1"));
@@ -131,13 +125,7 @@ impl NetworkConfig for RecurrentConfig {
                 recurrent: LinearConfig::new(self.hidden, gh).with_initializer(init.clone()).init(device),
             })
             .collect();
-        Recurrent {
-            layers,
-            head: LinearConfig::new(self.hidden, self.horizon).init(device),
-            dropout: DropoutConfig::new(self.dropout).init(),
-            hidden: self.hidden,
-            lstm: self.cell == Cell::Lstm,
-        }
+        Recurrent { layers, head: LinearConfig::new(self.hidden, self.horizon).init(device), dropout: DropoutConfig::new(self.dropout).init(), hidden: self.hidden, lstm: self.cell == Cell::Lstm }
     }
 }
 

@@ -112,10 +112,7 @@ impl NetworkConfig for ResNet1dConfig {
         let body: Cost = blocks
             .iter()
             .map(|b| {
-                let main = Cost::conv(b.c_in, b.c_out, k, b.len_out, false)
-                    + Cost::batch_norm(b.c_out)
-                    + Cost::conv(b.c_out, b.c_out, k, b.len_out, false)
-                    + Cost::batch_norm(b.c_out);
+                let main = Cost::conv(b.c_in, b.c_out, k, b.len_out, false) + Cost::batch_norm(b.c_out) + Cost::conv(b.c_out, b.c_out, k, b.len_out, false) + Cost::batch_norm(b.c_out);
                 let projection = b.c_in != b.c_out || b.stride != 1;
                 if projection { main + Cost::conv(b.c_in, b.c_out, 1, b.len_out, false) + Cost::batch_norm(b.c_out) } else { main }
             })

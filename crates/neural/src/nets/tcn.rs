@@ -54,7 +54,8 @@ impl NetworkConfig for TcnConfig {
     type Net = Tcn;
 
     fn validate(&self) -> error::Result<()> {
-        let positive = [("lookback", self.lookback), ("horizon", self.horizon), ("channels_in", self.channels_in), ("channels", self.channels), ("levels", self.levels), ("kernel_size", self.kernel_size)];
+        let positive =
+            [("lookback", self.lookback), ("horizon", self.horizon), ("channels_in", self.channels_in), ("channels", self.channels), ("levels", self.levels), ("kernel_size", self.kernel_size)];
         for (what, v) in positive {
             if v == 0 {
                 return Err(NeuralError::config(format!("tcn.{what}"), "must be at least 1"));
