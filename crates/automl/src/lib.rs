@@ -8,6 +8,8 @@
 //! - [`registry`]: every model catalog gathered (statistical, GBDT, this crate's, neural);
 //!   a model of your own is one [`tsforge_core::ModelEntry`] added with
 //!   [`Registry::with`](registry::Registry::with);
+//! - [`evaluate`]: the whole AutoML repeated at earlier origins and scored out of
+//!   sample beside fixed policies (`tsforge evaluate`);
 //! - [`variance`]: seed-variance runs (`tsforge variance`) and their statistics;
 //! - [`HurdleForecaster`]: a zero-or-not classifier for P(y>0) per series-day (GBDT
 //!   logistic, alias `GBDT-Hurdle`, or linfa's logistic regression, `GBDT-Hurdle-Logit`),
@@ -52,6 +54,7 @@
 pub mod bundle;
 pub mod catalog;
 pub mod error;
+pub mod evaluate;
 pub mod hurdle;
 pub mod logit;
 pub mod pipeline;

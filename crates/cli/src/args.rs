@@ -22,6 +22,9 @@ pub enum Command {
     Leaderboard(LeaderboardArgs),
     /// Retrain the top configurations of a run under many seeds and report the spread.
     Variance(VarianceArgs),
+    /// Run the whole AutoML at several earlier forecast origins and score each submission
+    /// out of sample, beside fixed policies (every model, averages, the previous winner).
+    Evaluate(EvaluateArgs),
     /// Print a recipe resolved: its `extends` chain merged and the overrides applied.
     Recipe {
         #[command(subcommand)]
@@ -57,6 +60,22 @@ pub struct VarianceArgs {
     /// Take the configurations from this finished run folder instead of running the recipe first.
     #[arg(long)]
     pub from: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EvaluateArgs {
+    /// The run's settings: recipe, overrides, data, output folder (the report), seed, time limit per origin, …
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Forecast origins; the last is the run's own (M5: d_1913), the others `--step` apart before it.
+    #[arg(long, default_value_t = 8)]
+    pub origins: usize,
+    /// Periods between origins (default: the horizon).
+    #[arg(long)]
+    pub step: Option<usize>,
+    /// Keep every origin's whole run folder (forecasts, cv.csv), not only its leaderboard.
+    #[arg(long)]
+    pub keep_runs: bool,
 }
 
 #[derive(Debug, Subcommand)]

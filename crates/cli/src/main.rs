@@ -2,6 +2,7 @@
 
 mod args;
 mod board;
+mod evaluate;
 mod exit;
 mod inspect;
 mod progress;
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
         Some(Command::Run(a)) => run::execute(&a.split_overrides()),
         Some(Command::Leaderboard(a)) => board::execute(&a),
         Some(Command::Variance(a)) => variance::execute(&a),
+        Some(Command::Evaluate(a)) => evaluate::execute(&a),
         Some(Command::Recipe { command: RecipeCommand::Show(a) }) => recipe_show::execute(&a),
         Some(Command::Data { command: DataCommand::Inspect(a) }) => inspect::execute(&a),
         Some(Command::Data { command: DataCommand::Synth(a) }) => inspect::synth(&a),

@@ -17,6 +17,7 @@
 //! ```
 
 pub mod escape;
+pub mod evaluation;
 pub mod html;
 pub mod leaderboard;
 pub mod plots;

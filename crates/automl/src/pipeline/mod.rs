@@ -77,6 +77,10 @@ pub struct RunOutcome {
     /// Run folder and its files (paths relative to it).
     pub out: PathBuf,
     pub files: Vec<output::RunFile>,
+    /// Every model's forecast of the scored window, in the order the models ran.
+    pub forecasts: Vec<Forecast>,
+    /// Every model's backtest forecast (the windows one after another), where it has one.
+    pub backtests: Vec<(String, Vec<f64>)>,
     trial_log: Option<TrialLog>,
 }
 
@@ -271,9 +275,11 @@ impl<'a> Pipeline<'a> {
         timings.insert("load_seconds".into(), load_seconds.into());
         let run =
             output::Finished { settings: s, input, plan: &plan, windows: &windows, metric, trial_records: &trial_records, trial_log: trial_log.as_ref(), submission: &submission, timings, started };
+        let forecasts = entries.iter().map(|e| e.forecast.clone()).collect();
+        let backtests = entries.iter().filter_map(|e| Some((e.row.alias.clone(), e.valid_forecast.clone()?))).collect();
         let (record, files) = run.files(entries)?;
         self.progress.event(&Event::Finished { seconds: started.elapsed().as_secs_f64() });
-        Ok(RunOutcome { record, submission, out: s.out.clone(), files, trial_log })
+        Ok(RunOutcome { record, submission, out: s.out.clone(), files, forecasts, backtests, trial_log })
     }
 
     /// Caruana's greedy selection over every entry with a backtest forecast; `None` with
