@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use tsforge_core::Forecast;
+use tsforge_core::{FitContext, Forecast};
 use tsforge_report::evaluation::{EvaluationRecord, PolicyRecord};
 use tsforge_report::{Metric, Row};
 
@@ -21,9 +21,10 @@ use crate::error::{Result, failed, usage};
 use crate::pipeline::output::pretty;
 use crate::pipeline::progress::{Event, Progress};
 use crate::pipeline::search_stage::parse_trial_alias;
-use crate::pipeline::{Input, Pipeline, Plan, RunOptions, Settings, Truth};
+use crate::pipeline::{Backtest, Input, Pipeline, Plan, RunOptions, Settings, Truth};
 use crate::recipe::Recipe;
 use crate::registry::Registry;
+use crate::search::{EnsembleMethod, EnsembleRule, blend, ensemble_weights};
 
 /// What `tsforge evaluate` is asked for besides the recipe.
 #[derive(Debug, Clone)]
@@ -92,17 +93,30 @@ pub fn run_evaluate(recipe: &Recipe, options: &RunOptions, e: &EvaluateOptions, 
         let started = Instant::now();
         let mut outcome = Pipeline::new(s.clone(), registry.clone()).with_progress(progress).run_on(&data, started)?;
         let seconds = started.elapsed().as_secs_f64();
-        let plan = Plan::new(&data, &s)?;
-        let truth = plan.truth.as_deref().ok_or_else(|| failed(format!("origin {label}: no scored window")))?;
+        let mut plan = Plan::new(&data, &s)?;
+        let truth = plan.truth.clone().ok_or_else(|| failed(format!("origin {label}: no scored window")))?;
         let evaluator = Plan::evaluator(&plan.train, plan.horizon)?;
-        let scorer = Truth { train: &plan.train, actual: truth, horizon: plan.horizon, season: plan.season, m5: evaluator.as_ref() };
+        let scorer = Truth { train: &plan.train, actual: &truth, horizon: plan.horizon, season: plan.season, m5: evaluator.as_ref() };
+        let score = |values: Vec<f64>| -> Result<Option<f64>> {
+            let f = Forecast::new("policy", plan.train.n_series(), plan.horizon, plan.train.n_time(), values)?;
+            Ok(scorer.main_score(metric, &f))
+        };
         let mut extra = BTreeMap::new();
-        if let Some(avg) = family_best_average(&outcome.record.leaderboard.rows, &outcome.forecasts) {
-            let f = Forecast::new("average", plan.train.n_series(), plan.horizon, plan.train.n_time(), avg)?;
-            if let Some(v) = scorer.main_score(metric, &f) {
-                extra.insert("average of each family's best".to_string(), v);
+        if let Some(avg) = family_best_average(&outcome.record.leaderboard.rows, &outcome.forecasts)
+            && let Some(v) = score(avg)?
+        {
+            extra.insert("average of each family's best".to_string(), v);
+        }
+        let windows = plan.clone().backtest_windows(s.search.as_ref().map_or(1, |x| x.backtest_windows))?;
+        if !windows.is_empty() {
+            let backtest = Backtest { windows: &windows, metric, horizon: plan.horizon, season: plan.season, ctx: FitContext::new(plan.horizon) };
+            for (name, values) in ensemble_policies(&outcome, &backtest)? {
+                if let Some(v) = score(values)? {
+                    extra.insert(name, v);
+                }
             }
         }
+        plan.notes.clear();
         let window = [plan.train.index.label(plan.train.n_time()), plan.train.index.label(plan.train.n_time() + plan.horizon - 1)];
         let rows = outcome.record.leaderboard.rows.clone();
         let submission = outcome.submission.clone();
@@ -126,6 +140,46 @@ pub fn run_evaluate(recipe: &Recipe, options: &RunOptions, e: &EvaluateOptions, 
         tsforge_data::write::write_atomic(&out.join(name), bytes)?;
     }
     Ok(EvaluateOutcome { record, out })
+}
+
+/// The final forecasts of the ensemble rules (and of the single best model by backtest)
+/// over the run's candidates: what each rule would have submitted.
+fn ensemble_policies(outcome: &crate::RunOutcome, backtest: &Backtest<'_>) -> Result<Vec<(String, Vec<f64>)>> {
+    let rows = &outcome.record.leaderboard.rows;
+    let candidates: Vec<(&str, &[f64], f64, &[f64])> = outcome
+        .backtests
+        .iter()
+        .filter(|(alias, _)| alias != "Ensemble")
+        .filter_map(|(alias, bt)| {
+            let valid = rows.iter().find(|r| &r.alias == alias)?.valid.filter(|v| v.is_finite())?;
+            let fc = outcome.forecasts.iter().find(|f| &f.alias == alias)?;
+            Some((alias.as_str(), bt.as_slice(), valid, fc.values.as_slice()))
+        })
+        .collect();
+    if candidates.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let sets: Vec<&[f64]> = candidates.iter().map(|c| c.1).collect();
+    let scores: Vec<f64> = candidates.iter().map(|c| c.2).collect();
+    let finals: Vec<&[f64]> = candidates.iter().map(|c| c.3).collect();
+    let loss = |v: &[f64]| backtest.score(v).unwrap_or(f64::INFINITY);
+    let mut out = Vec::new();
+    let base = EnsembleRule { method: EnsembleMethod::Caruana, rounds: 25, top_k: 3, shrinkage: 0.5 };
+    let rules = [
+        ("ensemble caruana".to_string(), base),
+        ("ensemble top 2".to_string(), EnsembleRule { method: EnsembleMethod::TopK, top_k: 2, ..base }),
+        ("ensemble top 3".to_string(), EnsembleRule { method: EnsembleMethod::TopK, ..base }),
+        ("ensemble top 5".to_string(), EnsembleRule { method: EnsembleMethod::TopK, top_k: 5, ..base }),
+        ("ensemble shrunk 50% to top 3".to_string(), EnsembleRule { method: EnsembleMethod::Shrunk, ..base }),
+        ("ensemble shrunk 50% to top 5".to_string(), EnsembleRule { method: EnsembleMethod::Shrunk, top_k: 5, ..base }),
+        ("best single model by backtest".to_string(), EnsembleRule { method: EnsembleMethod::TopK, top_k: 1, ..base }),
+    ];
+    for (name, rule) in rules {
+        let (weights, _) = ensemble_weights(&rule, &sets, &scores, &loss).map_err(|e| failed(format!("{name}: {e}")))?;
+        let values = blend(&finals, &weights).map_err(|e| failed(format!("{name}: {e}")))?;
+        out.push((name, values));
+    }
+    Ok(out)
 }
 
 /// The plain average of the final forecasts of each leaderboard family's best model by
@@ -167,7 +221,8 @@ fn record(s: &Settings, metric: Metric, horizon: usize, runs: &[OriginRun], kept
             singles.entry(name).or_insert_with(|| (kind, vec![None; k])).1[o] = score(r);
         }
         for (name, v) in &run.extra {
-            singles.entry(name.clone()).or_insert_with(|| ("average", vec![None; k])).1[o] = Some(*v);
+            let kind = if name.starts_with("ensemble") || name.starts_with("best single") { "rule" } else { "average" };
+            singles.entry(name.clone()).or_insert_with(|| (kind, vec![None; k])).1[o] = Some(*v);
         }
     }
     let best_single =

@@ -4,7 +4,8 @@
 //! Entries: `GBDT-Tweedie-direct` and `GBDT-Tweedie-recursive` (in the default run),
 //! and the same per store, store × category and store × department
 //! (`GBDT-Tweedie-direct-by-store`, …). Hyperparameters are LightGBM names
-//! ([`GbdtParams`]) plus `strategy` (`"direct"` / `"recursive"`) and `train_days`.
+//! ([`GbdtParams`]) plus `strategy` (`"direct"`, `"recursive"` or `"recursive7"`: lags of
+//! at least 7 days) and `train_days`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -18,6 +19,36 @@ use crate::{GbdtParams, Partition, PartitionedGbdt};
 pub const DIRECT: &str = "GBDT-Tweedie-direct";
 /// `GBDT-Tweedie-recursive`: a one-day booster applied day by day on its own predictions.
 pub const RECURSIVE: &str = "GBDT-Tweedie-recursive";
+/// `GBDT-Tweedie-recursive7`: the recursive model with lags of at least 7 days.
+pub const RECURSIVE7: &str = "GBDT-Tweedie-recursive7";
+
+/// How a Tweedie model uses the target's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Direct,
+    Recursive,
+    /// Recursive with a minimum lag of 7.
+    Recursive7,
+}
+
+impl Kind {
+    fn parse(v: &Value) -> Option<Kind> {
+        match v.as_str()? {
+            "direct" => Some(Kind::Direct),
+            "recursive" => Some(Kind::Recursive),
+            "recursive7" => Some(Kind::Recursive7),
+            _ => None,
+        }
+    }
+
+    fn model(self, horizon: usize) -> Result<PartitionedGbdt, ModelError> {
+        match self {
+            Kind::Direct => PartitionedGbdt::tweedie_direct(horizon),
+            Kind::Recursive => PartitionedGbdt::tweedie_recursive(),
+            Kind::Recursive7 => PartitionedGbdt::tweedie_recursive7(),
+        }
+    }
+}
 
 /// `[gbdt]`: what the GBDT models train on and with.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -100,13 +131,13 @@ impl GbdtParams {
 /// The Tweedie models in every partition.
 pub fn catalog() -> Vec<ModelEntry> {
     let mut out = Vec::new();
-    for (base, recursive) in [(DIRECT, false), (RECURSIVE, true)] {
+    for (base, kind) in [(DIRECT, Kind::Direct), (RECURSIVE, Kind::Recursive), (RECURSIVE7, Kind::Recursive7)] {
         for partition in Partition::ALL {
-            let entry = ModelEntry::new(format!("{base}{}", partition.alias_suffix()), "gbdt", move |spec: &BuildSpec<'_>| build_tweedie(recursive, partition, spec))
+            let entry = ModelEntry::new(format!("{base}{}", partition.alias_suffix()), "gbdt", move |spec: &BuildSpec<'_>| build_tweedie(kind, partition, spec))
                 .seeded()
                 .needs(DataNeeds::M5)
                 .searchable(SearchResource::Rounds);
-            out.push(if partition == Partition::None { entry.in_default_run() } else { entry });
+            out.push(if partition == Partition::None && kind != Kind::Recursive7 { entry.in_default_run() } else { entry });
         }
     }
     out
@@ -114,20 +145,18 @@ pub fn catalog() -> Vec<ModelEntry> {
 
 /// A Tweedie model: the recipe's `[gbdt]` section first, then the trial's
 /// `strategy`, `train_days` and booster keys.
-fn build_tweedie(recursive: bool, partition: Partition, spec: &BuildSpec<'_>) -> Result<Box<dyn Forecaster>, ModelError> {
+fn build_tweedie(kind: Kind, partition: Partition, spec: &BuildSpec<'_>) -> Result<Box<dyn Forecaster>, ModelError> {
     let section: GbdtSection = match spec.section("gbdt") {
         Some(v) => serde_json::from_value(v.clone()).map_err(|e| format!("gbdt: {e}"))?,
         None => GbdtSection::default(),
     };
     let mut rest = spec.params.clone();
     let train_days = take_train_days(&mut rest)?;
-    let recursive = match rest.remove("strategy") {
-        None => recursive,
-        Some(Value::String(s)) if s == "direct" => false,
-        Some(Value::String(s)) if s == "recursive" => true,
-        Some(v) => return Err(format!("strategy: expected \"direct\" or \"recursive\", got {v}").into()),
+    let kind = match rest.remove("strategy") {
+        None => kind,
+        Some(v) => Kind::parse(&v).ok_or_else(|| format!("strategy: expected \"direct\", \"recursive\" or \"recursive7\", got {v}"))?,
     };
-    let model = if recursive { PartitionedGbdt::tweedie_recursive()? } else { PartitionedGbdt::tweedie_direct(spec.horizon)? };
+    let model = kind.model(spec.horizon)?;
     let mut model = section.apply(model.partitioned(partition), spec.horizon)?;
     model.alias = spec.alias.to_string();
     if let Some(d) = train_days {

@@ -53,6 +53,12 @@ impl PartitionedGbdt {
         Ok(PartitionedGbdt { alias: "GBDT-Tweedie-recursive".into(), features: m5_recursive_spec()?, params: tweedie_params(0)?, train_days: 730, partition: Partition::None })
     }
 
+    /// `GBDT-Tweedie-recursive7`: the recursive model with lags of at least 7 days
+    /// ([`crate::recursive::m5_recursive7_spec`]).
+    pub fn tweedie_recursive7() -> Result<PartitionedGbdt, ModelError> {
+        Ok(PartitionedGbdt { alias: "GBDT-Tweedie-recursive7".into(), features: crate::recursive::m5_recursive7_spec()?, ..PartitionedGbdt::tweedie_recursive()? })
+    }
+
     /// The same model trained once per group of `partition`; the alias gets the
     /// partition's suffix (`GBDT-Tweedie-direct-by-store`).
     pub fn partitioned(mut self, partition: Partition) -> PartitionedGbdt {

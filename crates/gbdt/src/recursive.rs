@@ -46,6 +46,24 @@ pub fn m5_recursive_spec() -> Result<FeatureSpec, ModelError> {
     }))?)
 }
 
+/// Recursive features with a minimum lag of 7 (mlforecast's M5 setup): lags 7..=28,
+/// rolling means and standard deviations, an EWM and intermittency all at shift 7, and
+/// the calendar, event, SNAP, price and id features. Each forecast day feeds the days a
+/// week later only, so errors compound over 4 steps of a 28-day horizon instead of 28.
+pub fn m5_recursive7_spec() -> Result<FeatureSpec, ModelError> {
+    let mut spec = m5_recursive_spec()?;
+    spec.lags = (7..=28).collect();
+    spec.rolling = serde_json::from_value(json!([
+        {"stat": "mean", "shift": 7, "window": 7},
+        {"stat": "mean", "shift": 7, "window": 28},
+        {"stat": "std", "shift": 7, "window": 7},
+        {"stat": "std", "shift": 7, "window": 28}
+    ]))?;
+    spec.ewm_mean = serde_json::from_value(json!([{"shift": 7, "alpha": 0.1}]))?;
+    spec.intermittency = serde_json::from_value(json!({"shift": 7, "window": 56}))?;
+    Ok(spec)
+}
+
 /// Days of history the cut panel keeps: the longest reach of a target feature plus
 /// [`HISTORY_MARGIN`]; `None` (the whole history) when an expanding mean needs it all.
 pub fn lookback(spec: &ValidFeatureSpec) -> Option<usize> {

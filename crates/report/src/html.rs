@@ -177,6 +177,13 @@ fn numeric_columns(board: &Leaderboard) -> Vec<Col<'_>> {
             value: Box::new(|r: &Row| finite(r.valid)),
             fmt: |v| format!("{v:.4}"),
         },
+        Col {
+            head: "valid sd".into(),
+            tip: "standard deviation of the backtest score over the windows: how much the selection score moves from window to window".into(),
+            best_low: true,
+            value: Box::new(|r: &Row| r.valid_sd()),
+            fmt: |v| format!("{v:.4}"),
+        },
     ];
     for l in 0..n_levels {
         cols.push(Col {

@@ -21,8 +21,12 @@ pub struct Row {
     pub alias: String,
     pub family: String,
     pub scores: Scores,
-    /// Score on the backtest window right before the forecast origin (selection score).
+    /// Score on the backtest window right before the forecast origin (selection score);
+    /// with several windows, their mean.
     pub valid: Option<f64>,
+    /// The score of each backtest window, the latest first (one window: empty).
+    #[serde(default)]
+    pub valid_windows: Vec<f64>,
     pub fit_seconds: f64,
     pub predict_seconds: f64,
     /// The model forecast inside its fit (global models forecast every series while their
@@ -106,7 +110,7 @@ impl Leaderboard {
         cols.push(format!("valid_{m}"));
         let others: Vec<&str> = ["rmsse", "mase", "smape", "mae", "rmse", "bias"].into_iter().filter(|c| *c != m).collect();
         cols.extend(others.iter().map(|c| c.to_string()));
-        cols.extend(["fit_seconds", "predict_seconds", "selected", "note", "params", "n_params", "seed", "members", "forecast_in_fit"].map(String::from));
+        cols.extend(["fit_seconds", "predict_seconds", "selected", "note", "params", "n_params", "seed", "members", "forecast_in_fit", "valid_sd", "valid_windows"].map(String::from));
         let mut out = cols.join(",") + "\n";
         for r in &self.rows {
             let s = &r.scores;
@@ -129,6 +133,8 @@ impl Leaderboard {
             cells.push(r.seed.map(|n| n.to_string()).unwrap_or_default());
             cells.push(csv_text(&r.members_text()));
             cells.push(r.forecast_in_fit.to_string());
+            cells.push(num(r.valid_sd()));
+            cells.push(r.valid_windows.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join(" "));
             let _ = writeln!(out, "{}", cells.join(","));
         }
         out
@@ -150,7 +156,11 @@ impl Leaderboard {
             .map(|r| {
                 let f = |v: Option<f64>, d: usize| v.map(|x| format!("{x:.d$}")).unwrap_or_else(|| "-".into());
                 let alias = if r.selected { format!("{} *", r.alias) } else { r.alias.clone() };
-                let mut row = vec![r.rank.to_string(), alias, r.family.clone(), f(self.metric.of(&r.scores), 4), f(r.valid, 4)];
+                let valid = match r.valid_sd() {
+                    Some(sd) => format!("{} ±{sd:.3}", f(r.valid, 4)),
+                    None => f(r.valid, 4),
+                };
+                let mut row = vec![r.rank.to_string(), alias, r.family.clone(), f(self.metric.of(&r.scores), 4), valid];
                 row.extend(r.scores.levels.iter().map(|v| f(Some(*v), 3)));
                 let fit = if r.forecast_in_fit { format!("{:.2}†", r.fit_seconds) } else { format!("{:.2}", r.fit_seconds) };
                 row.extend([f(r.scores.smape, 2), fit, r.n_params.map(compact).unwrap_or_else(|| "-".into())]);
@@ -200,6 +210,16 @@ impl Leaderboard {
 }
 
 impl Row {
+    /// Standard deviation of the backtest score over the windows (`None` with one window).
+    pub fn valid_sd(&self) -> Option<f64> {
+        let w = &self.valid_windows;
+        if w.len() < 2 || w.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        let mean = w.iter().sum::<f64>() / w.len() as f64;
+        Some((w.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (w.len() - 1) as f64).sqrt())
+    }
+
     /// `key=value` pairs separated by spaces.
     pub fn params_text(&self) -> String {
         self.params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")

@@ -11,7 +11,7 @@ use crate::pipeline::plan::BacktestWindow;
 use crate::pipeline::scoring::Truth;
 
 /// The windows and how they are scored.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Backtest<'a> {
     pub windows: &'a [BacktestWindow],
     pub metric: Metric,
@@ -43,13 +43,19 @@ impl Backtest<'_> {
 
     /// The mean score over the windows of a backtest forecast (windows one after another).
     pub fn score(&self, values: &[f64]) -> Option<f64> {
-        let mut total = 0.0;
+        let scores = self.window_scores(values)?;
+        (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64)
+    }
+
+    /// The score of each window of a backtest forecast, the latest first.
+    pub fn window_scores(&self, values: &[f64]) -> Option<Vec<f64>> {
+        let mut out = Vec::with_capacity(self.windows.len());
         for (k, w) in self.windows.iter().enumerate() {
             let n = w.train.n_series();
             let part = values.get(k * n * self.horizon..(k + 1) * n * self.horizon)?;
             let f = Forecast::new("backtest", n, self.horizon, w.train.n_time(), part.to_vec()).ok()?;
-            total += self.truth(w).main_score(self.metric, &f)?;
+            out.push(self.truth(w).main_score(self.metric, &f)?);
         }
-        (!self.windows.is_empty()).then(|| total / self.windows.len() as f64)
+        Some(out)
     }
 }

@@ -52,7 +52,7 @@ pub use settings::{RunOptions, Settings};
 
 use crate::error::{Result, failed};
 use crate::registry::{BuildContext, Registry};
-use crate::search::{blend, caruana};
+use crate::search::{EnsembleMethod, EnsembleRule, blend, ensemble_weights};
 use search_stage::{SearchRun, top_trials, trial_alias, with_resource};
 use trial_log::TrialLog;
 
@@ -182,7 +182,8 @@ impl<'a> Pipeline<'a> {
                 None => (None, None),
             };
             let seed = entry.seeded.then_some(s.seed);
-            let row = Row { alias, family: model.family().to_string(), scores, valid, seed, ..fit_row(&fit) };
+            let valid_windows = backtest.as_ref().map(|b| per_window(b, valid_forecast.as_deref())).unwrap_or_default();
+            let row = Row { alias, family: model.family().to_string(), scores, valid, valid_windows, seed, ..fit_row(&fit) };
             entries.push(Entry { row, forecast: fit.forecast, valid_forecast, importance: fit.importance, bundle: fit.bundle });
         }
         timings.insert("fixed_models_seconds".into(), stage.elapsed().as_secs_f64().into());
@@ -202,8 +203,21 @@ impl<'a> Pipeline<'a> {
                         plan.notes.push(format!("Resumed: {} finished evaluations taken from the trial log.", done.len()));
                     }
                     let search_deadline = s.time_limit.map(|t| started + Duration::from_secs_f64(t * search.search_share));
-                    let run =
-                        SearchRun { settings: search, seed: s.seed, deadline: search_deadline, backtest, log: &log, done: &done, registry: &self.registry, build: &build, progress: self.progress };
+                    // trials score on the latest windows only; refits catch up on the rest
+                    let split = search.trial_windows.unwrap_or(windows.len()).min(windows.len());
+                    let trial_backtest = Backtest { windows: &windows[..split], ..backtest.clone() };
+                    let rest = Backtest { windows: &windows[split..], ..backtest.clone() };
+                    let run = SearchRun {
+                        settings: search,
+                        seed: s.seed,
+                        deadline: search_deadline,
+                        backtest: &trial_backtest,
+                        log: &log,
+                        done: &done,
+                        registry: &self.registry,
+                        build: &build,
+                        progress: self.progress,
+                    };
                     for (name, family) in search.families.iter().filter(|(_, f)| f.enabled) {
                         let entry = self.registry.entry(&family.model, &format!("search.families.{name}.model"))?;
                         if !input.is_m5 && !entry.needs.met_by(input.panel.attrs.is_some(), input.panel.calendar.is_some(), input.panel.prices.is_some()) {
@@ -219,7 +233,7 @@ impl<'a> Pipeline<'a> {
                         for rec in top_trials(&records, search.refit) {
                             let alias = trial_alias(name, rec.trial);
                             // a refit on all data costs about what the backtest fit did: skip one that would overrun
-                            let expected = Duration::from_secs_f64(rec.seconds * 1.2);
+                            let expected = Duration::from_secs_f64(rec.seconds * 1.2 * (1.0 + rest.windows.len() as f64 / split.max(1) as f64));
                             if deadline.is_some_and(|d| Instant::now() + expected >= d) {
                                 plan.notes.push(format!("Not enough time left under the time limit to refit {alias} (its backtest fit took {:.0} s).", rec.seconds));
                                 break;
@@ -229,19 +243,30 @@ impl<'a> Pipeline<'a> {
                             self.progress.event(&Event::Model { action: "refitting", alias: &alias });
                             let fit = fit_predict(model.as_ref(), &plan.train, &ctx)?;
                             let scores = score_truth(&fit.forecast)?;
+                            let (valid_forecast, valid) = match log.forecast(&rec) {
+                                Some(mut values) if !rest.windows.is_empty() => {
+                                    self.progress.event(&Event::Model { action: "validating", alias: &alias });
+                                    let (more, _) = rest.run(model.as_ref()).map_err(|e| failed(format!("{alias} failed on the backtest: {e}")))?;
+                                    values.extend(more);
+                                    let score = backtest.score(&values);
+                                    (Some(values), score)
+                                }
+                                values => (values, rec.score),
+                            };
                             let mut note = fit.notes.clone();
                             note.insert(0, format!("trial {} of search {name} ({}), backtest at {} = {}", rec.trial, family.model, key.unwrap_or("its default budget"), rec.resource));
                             let row = Row {
                                 alias,
                                 family: model.family().to_string(),
                                 scores,
-                                valid: rec.score,
+                                valid,
+                                valid_windows: per_window(backtest, valid_forecast.as_deref()),
                                 note: note.join("; "),
                                 params: config.iter().map(|(k, v)| (k.clone(), output::param_text(v))).collect(),
                                 seed: Some(s.seed),
                                 ..fit_row(&fit)
                             };
-                            entries.push(Entry { row, forecast: fit.forecast, valid_forecast: log.forecast(&rec), importance: fit.importance, bundle: fit.bundle });
+                            entries.push(Entry { row, forecast: fit.forecast, valid_forecast, importance: fit.importance, bundle: fit.bundle });
                         }
                         trial_records.extend(records);
                     }
@@ -256,7 +281,7 @@ impl<'a> Pipeline<'a> {
         let stage = Instant::now();
         if let (Some(search), Some(backtest)) = (&s.search, &backtest)
             && search.ensemble.enabled
-            && let Some(entry) = self.ensemble(&entries, backtest, search.ensemble.rounds, &plan, &score_truth)?
+            && let Some(entry) = self.ensemble(&entries, backtest, &search.ensemble.rule(), &plan, &score_truth)?
         {
             entries.push(entry);
         }
@@ -270,11 +295,39 @@ impl<'a> Pipeline<'a> {
             .ok_or_else(|| failed("no model was fitted"))?;
         entries[best].row.selected = true;
         let submission = entries[best].row.alias.clone();
+        let rule = match windows.len() {
+            0 => format!("the lowest {} on the scored window (no backtest window fits the data)", metric.name()),
+            1 => format!(
+                "the lowest backtest {} on the window {}..{} (the ensemble competes as one candidate; ties go to the model listed first)",
+                metric.name(),
+                window_label(&windows[0], plan.horizon).0,
+                window_label(&windows[0], plan.horizon).1
+            ),
+            k => format!(
+                "the lowest mean backtest {} over {k} windows of {} periods, the latest {}..{} (the ensemble competes as one candidate; ties go to the model listed first)",
+                metric.name(),
+                plan.horizon,
+                window_label(&windows[0], plan.horizon).0,
+                window_label(&windows[0], plan.horizon).1
+            ),
+        };
+        plan.notes.push(format!("Submission rule: {rule}."));
 
         self.progress.event(&Event::Stage("writing"));
         timings.insert("load_seconds".into(), load_seconds.into());
-        let run =
-            output::Finished { settings: s, input, plan: &plan, windows: &windows, metric, trial_records: &trial_records, trial_log: trial_log.as_ref(), submission: &submission, timings, started };
+        let run = output::Finished {
+            settings: s,
+            input,
+            plan: &plan,
+            windows: &windows,
+            metric,
+            trial_records: &trial_records,
+            trial_log: trial_log.as_ref(),
+            submission: &submission,
+            rule: &rule,
+            timings,
+            started,
+        };
         let forecasts = entries.iter().map(|e| e.forecast.clone()).collect();
         let backtests = entries.iter().filter_map(|e| Some((e.row.alias.clone(), e.valid_forecast.clone()?))).collect();
         let (record, files) = run.files(entries)?;
@@ -282,32 +335,50 @@ impl<'a> Pipeline<'a> {
         Ok(RunOutcome { record, submission, out: s.out.clone(), files, forecasts, backtests, trial_log })
     }
 
-    /// Caruana's greedy selection over every entry with a backtest forecast; `None` with
-    /// fewer than two candidates.
-    fn ensemble(&self, entries: &[Entry], backtest: &Backtest<'_>, rounds: usize, plan: &Plan, score_truth: &dyn Fn(&Forecast) -> Result<tsforge_report::Scores>) -> Result<Option<Entry>> {
+    /// The ensemble of every entry with a backtest forecast, weighted by the recipe's
+    /// rule on the backtest; `None` with fewer than two candidates.
+    fn ensemble(&self, entries: &[Entry], backtest: &Backtest<'_>, rule: &EnsembleRule, plan: &Plan, score_truth: &dyn Fn(&Forecast) -> Result<tsforge_report::Scores>) -> Result<Option<Entry>> {
         let members: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].valid_forecast.is_some() && entries[i].row.valid.is_some_and(f64::is_finite)).collect();
         if members.len() < 2 {
             return Ok(None);
         }
         self.progress.event(&Event::Stage("ensemble"));
         let valid_sets: Vec<&[f64]> = members.iter().filter_map(|&i| entries[i].valid_forecast.as_deref()).collect();
+        let scores: Vec<f64> = members.iter().map(|&i| entries[i].row.valid.unwrap_or(f64::INFINITY)).collect();
         let n = plan.train.n_series();
         let loss = |values: &[f64]| -> f64 { backtest.score(values).unwrap_or(f64::INFINITY) };
-        let ens = caruana(&valid_sets, rounds, &loss).map_err(|e| failed(format!("ensembling: {e}")))?;
+        let (weights, valid) = ensemble_weights(rule, &valid_sets, &scores, &loss).map_err(|e| failed(format!("ensembling: {e}")))?;
         let finals: Vec<&[f64]> = members.iter().map(|&i| entries[i].forecast.values.as_slice()).collect();
-        let values = blend(&finals, &ens.weights).map_err(|e| failed(format!("ensembling: {e}")))?;
-        let valid_values = blend(&valid_sets, &ens.weights).map_err(|e| failed(format!("ensembling: {e}")))?;
+        let values = blend(&finals, &weights).map_err(|e| failed(format!("ensembling: {e}")))?;
+        let valid_values = blend(&valid_sets, &weights).map_err(|e| failed(format!("ensembling: {e}")))?;
         let forecast = Forecast::new("Ensemble", n, plan.horizon, plan.train.n_time(), values)?;
         let scores = score_truth(&forecast)?;
-        let mut chosen: Vec<Member> = members.iter().zip(&ens.weights).filter(|(_, w)| **w > 0.0).map(|(&i, &w)| Member { alias: entries[i].row.alias.clone(), weight: w }).collect();
+        let mut chosen: Vec<Member> = members.iter().zip(&weights).filter(|(_, w)| **w > 0.0).map(|(&i, &w)| Member { alias: entries[i].row.alias.clone(), weight: w }).collect();
         chosen.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.alias.cmp(&b.alias)));
         let fit_seconds = chosen.iter().filter_map(|m| entries.iter().find(|e| e.row.alias == m.alias)).map(|e| e.row.fit_seconds).sum();
-        let note = format!(
-            "Caruana greedy selection with replacement over {} candidates, {rounds} rounds, on the backtest window (its valid score is in-sample for the weights); members refitted on all training data",
-            members.len()
-        );
-        let row = Row { alias: "Ensemble".into(), family: "ensemble".into(), scores, valid: Some(ens.loss), fit_seconds, note, members: chosen, ..Row::default() };
+        let how = match rule.method {
+            EnsembleMethod::Caruana => format!("Caruana greedy selection with replacement, {} rounds", rule.rounds),
+            EnsembleMethod::TopK => format!("equal weights on the {} best by backtest score", rule.top_k),
+            EnsembleMethod::Shrunk => format!("Caruana's weights ({} rounds) shrunk {:.0}% toward equal weights on the {} best by backtest score", rule.rounds, rule.shrinkage * 100.0, rule.top_k),
+        };
+        let note = format!("{how}, over {} candidates on the backtest (its valid score is in-sample for the weights); members refitted on all training data", members.len());
+        let valid_windows = per_window(backtest, Some(&valid_values));
+        let row = Row { alias: "Ensemble".into(), family: "ensemble".into(), scores, valid: Some(valid), valid_windows, fit_seconds, note, members: chosen, ..Row::default() };
         Ok(Some(Entry { row, forecast, valid_forecast: Some(valid_values), importance: Vec::new(), bundle: None }))
+    }
+}
+
+/// First and last label of a backtest window.
+fn window_label(w: &BacktestWindow, horizon: usize) -> (String, String) {
+    let t = w.train.n_time();
+    (w.train.index.label(t), w.train.index.label(t + horizon - 1))
+}
+
+/// The backtest score of each window (empty with a single window, where the mean says it all).
+fn per_window(backtest: &Backtest<'_>, values: Option<&[f64]>) -> Vec<f64> {
+    match values {
+        Some(v) if backtest.windows.len() > 1 => backtest.window_scores(v).unwrap_or_default(),
+        _ => Vec::new(),
     }
 }
 

@@ -33,6 +33,8 @@ pub(crate) struct Finished<'a> {
     pub trial_records: &'a [TrialRecord],
     pub trial_log: Option<&'a TrialLog>,
     pub submission: &'a str,
+    /// How the submission was chosen, in words.
+    pub rule: &'a str,
     pub timings: serde_json::Map<String, serde_json::Value>,
     pub started: Instant,
 }
@@ -121,6 +123,7 @@ impl Finished<'_> {
             "scored": plan.truth.is_some(),
             "metric": self.metric.name(),
             "submission_model": self.submission,
+            "submission_rule": self.rule,
             "trials": self.trial_records.len(),
             "notes": plan.notes,
             "timings": self.timings,

@@ -14,7 +14,7 @@ use tsforge_gbdt::GbdtSection;
 
 use crate::error::{Result, usage};
 use crate::registry::{BuildContext, Registry};
-use crate::search::{Halving, SamplerKind, SearchSpace};
+use crate::search::{EnsembleMethod, EnsembleRule, Halving, SamplerKind, SearchSpace};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -69,6 +69,11 @@ pub struct SearchSettings {
     /// scored on (the last one first); scores are their mean, the ensemble is chosen on all.
     #[serde(default = "one")]
     pub backtest_windows: usize,
+    /// The (latest) backtest windows a search trial is scored on: fewer than
+    /// `backtest_windows` makes trials cheaper; the refitted best trials are then
+    /// backtested on every window like the fixed models (absent: all windows).
+    #[serde(default)]
+    pub trial_windows: Option<usize>,
     #[serde(default)]
     pub ensemble: EnsembleSettings,
     /// Searched families by name (the name prefixes each trial's alias: `NAME-t3`).
@@ -89,18 +94,31 @@ fn search_share() -> f64 {
     0.75
 }
 
-/// `[search.ensemble]`: Caruana's greedy selection with replacement on the backtest.
+/// `[search.ensemble]`: how the ensemble is chosen on the backtest.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EnsembleSettings {
     pub enabled: bool,
+    /// `caruana` (greedy selection with replacement), `top_k` (equal weights on the
+    /// `top_k` best by backtest) or `shrunk` (Caruana's weights shrunk toward top_k's).
+    pub method: EnsembleMethod,
     /// Selection rounds (each adds one member, with replacement).
     pub rounds: usize,
+    pub top_k: usize,
+    /// Share of the equal top-k weights in `shrunk`, in [0, 1].
+    pub shrinkage: f64,
 }
 
 impl Default for EnsembleSettings {
     fn default() -> Self {
-        EnsembleSettings { enabled: true, rounds: 25 }
+        EnsembleSettings { enabled: true, method: EnsembleMethod::Caruana, rounds: 25, top_k: 3, shrinkage: 0.5 }
+    }
+}
+
+impl EnsembleSettings {
+    /// The rule these settings give.
+    pub fn rule(&self) -> EnsembleRule {
+        EnsembleRule { method: self.method, rounds: self.rounds, top_k: self.top_k, shrinkage: self.shrinkage }
     }
 }
 
@@ -208,8 +226,19 @@ impl SearchSettings {
         if self.backtest_windows == 0 {
             return Err(usage(format!("{label}: search.backtest_windows: must be at least 1")));
         }
+        if let Some(t) = self.trial_windows
+            && !(1..=self.backtest_windows).contains(&t)
+        {
+            return Err(usage(format!("{label}: search.trial_windows: {t} is not between 1 and search.backtest_windows ({})", self.backtest_windows)));
+        }
         if self.ensemble.rounds == 0 {
             return Err(usage(format!("{label}: search.ensemble.rounds: must be at least 1")));
+        }
+        if self.ensemble.top_k == 0 {
+            return Err(usage(format!("{label}: search.ensemble.top_k: must be at least 1")));
+        }
+        if !(0.0..=1.0).contains(&self.ensemble.shrinkage) {
+            return Err(usage(format!("{label}: search.ensemble.shrinkage: {} is not in [0, 1]", self.ensemble.shrinkage)));
         }
         for (name, f) in &self.families {
             let space = f.space(name).map_err(|e| usage(format!("{label}: {e}")))?;

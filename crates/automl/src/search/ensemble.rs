@@ -72,6 +72,75 @@ pub fn caruana(candidates: &[&[f64]], rounds: usize, loss: &dyn Fn(&[f64]) -> f6
     Ok(Ensemble { weights, counts, loss, path })
 }
 
+/// How the final blend is chosen from the candidates' backtest forecasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnsembleMethod {
+    /// Caruana's greedy selection with replacement, weights as picked.
+    #[default]
+    Caruana,
+    /// Equal weights on the `top_k` candidates with the best backtest scores.
+    TopK,
+    /// Caruana's weights shrunk toward `top_k`'s equal weights by `shrinkage`.
+    Shrunk,
+}
+
+impl EnsembleMethod {
+    pub const ALL: [EnsembleMethod; 3] = [EnsembleMethod::Caruana, EnsembleMethod::TopK, EnsembleMethod::Shrunk];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EnsembleMethod::Caruana => "caruana",
+            EnsembleMethod::TopK => "top_k",
+            EnsembleMethod::Shrunk => "shrunk",
+        }
+    }
+}
+
+/// The settings of [`ensemble_weights`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EnsembleRule {
+    pub method: EnsembleMethod,
+    /// Caruana's selection rounds.
+    pub rounds: usize,
+    /// Candidates averaged by `top_k` (and by the target of `shrunk`).
+    pub top_k: usize,
+    /// Share of the equal top-k weights in `shrunk` (0: Caruana's, 1: top-k's).
+    pub shrinkage: f64,
+}
+
+/// Equal weights on the `k` candidates with the lowest finite scores (ties: lower index).
+pub fn top_k_weights(scores: &[f64], k: usize) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..scores.len()).filter(|&i| scores[i].is_finite()).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(a.cmp(&b)));
+    order.truncate(k.max(1));
+    let mut w = vec![0.0; scores.len()];
+    for &i in &order {
+        w[i] = 1.0 / order.len() as f64;
+    }
+    w
+}
+
+/// Weights of the candidates by `rule`, from their backtest forecasts (`candidates`),
+/// their backtest scores and the backtest loss; with the loss of the blend.
+pub fn ensemble_weights(rule: &EnsembleRule, candidates: &[&[f64]], scores: &[f64], loss: &dyn Fn(&[f64]) -> f64) -> Result<(Vec<f64>, f64), SearchError> {
+    let weights = match rule.method {
+        EnsembleMethod::Caruana => {
+            let e = caruana(candidates, rule.rounds, loss)?;
+            return Ok((e.weights, e.loss));
+        }
+        EnsembleMethod::TopK => top_k_weights(scores, rule.top_k),
+        EnsembleMethod::Shrunk => {
+            let c = caruana(candidates, rule.rounds, loss)?.weights;
+            let t = top_k_weights(scores, rule.top_k);
+            let s = rule.shrinkage.clamp(0.0, 1.0);
+            c.iter().zip(&t).map(|(a, b)| (1.0 - s) * a + s * b).collect()
+        }
+    };
+    let l = loss(&blend(candidates, &weights)?);
+    Ok((weights, l))
+}
+
 /// Blends forecasts with the weights: Σ wᵢ·fᵢ per position. Errors when there are no
 /// forecasts, lengths differ, the number of weights differs, or a weight is negative or not finite.
 pub fn blend(forecasts: &[&[f64]], weights: &[f64]) -> Result<Vec<f64>, SearchError> {
@@ -146,6 +215,22 @@ mod tests {
         assert!((loss(&blend(&refs, &e.weights).unwrap()) - e.loss).abs() < 1e-9);
         assert_eq!(e, caruana(&refs, 20, &loss).unwrap());
         assert_eq!(e.path[0], best_single);
+    }
+
+    #[test]
+    fn top_k_and_shrunk_weights() {
+        assert_eq!(top_k_weights(&[0.9, 0.5, f64::NAN, 0.7, 0.5], 3), vec![0.0, 1.0 / 3.0, 0.0, 1.0 / 3.0, 1.0 / 3.0]);
+        let truth = [1.0, 2.0, 3.0, 4.0];
+        let good = [1.1, 2.1, 3.1, 4.1];
+        let bad = [2.0, 3.0, 4.0, 5.0];
+        let loss = mse_to(&truth);
+        let scores = [loss(&bad), loss(&good)];
+        let rule = EnsembleRule { method: EnsembleMethod::Shrunk, rounds: 5, top_k: 2, shrinkage: 0.5 };
+        let (w, l) = ensemble_weights(&rule, &[&bad, &good], &scores, &loss).unwrap();
+        assert_eq!(w, vec![0.25, 0.75]);
+        assert!((l - loss(&blend(&[&bad, &good], &w).unwrap())).abs() < 1e-12);
+        let (w, _) = ensemble_weights(&EnsembleRule { method: EnsembleMethod::TopK, ..rule }, &[&bad, &good], &scores, &loss).unwrap();
+        assert_eq!(w, vec![0.5, 0.5]);
     }
 
     #[test]

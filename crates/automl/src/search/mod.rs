@@ -52,7 +52,7 @@ mod sampler;
 mod space;
 mod tpe;
 
-pub use ensemble::{Ensemble, blend, caruana};
+pub use ensemble::{Ensemble, EnsembleMethod, EnsembleRule, blend, caruana, ensemble_weights, top_k_weights};
 pub use halton::HaltonSampler;
 pub use halving::{Halving, SearchPlan, TrialRecord, best, run_search};
 pub use sampler::{RandomSampler, Sampler, SamplerKind, sampler};
