@@ -4,6 +4,7 @@
 
 mod architecture;
 mod common;
+mod crash;
 mod malformed;
 mod reference;
 mod runs;

@@ -23,13 +23,18 @@ fn run_writes_the_contracted_files() {
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(r.join("manifest.json")).unwrap_or_default()).unwrap_or_default();
     assert_eq!(manifest["train_end"], "2016-04-24");
     assert_eq!(manifest["forecast_window"][0], "2016-04-25");
-    // The submission is the forecast of the model with the best validation score.
+    // The submission is the ensemble when there is one, else the model with the best
+    // validation score; the manifest says which rule chose it.
     let board = read_csv(&r.join("leaderboard.csv"));
     let best_valid = board.iter().min_by(|a, b| {
         let v = |r: &std::collections::HashMap<String, String>| r["valid_wrmsse"].parse::<f64>().unwrap_or(f64::INFINITY);
         v(a).total_cmp(&v(b))
     });
-    let chosen = best_valid.map(|r| r["alias"].clone()).unwrap_or_default();
+    let ensemble = board.iter().find(|r| r["alias"] == "Ensemble");
+    let chosen = ensemble.or(best_valid).map(|r| r["alias"].clone()).unwrap_or_default();
+    assert!(manifest["submission_rule"].as_str().is_some_and(|r| r.starts_with("the ensemble")), "{}", manifest["submission_rule"]);
+    // two backtest windows: each row shows both scores and their spread
+    assert!(board.iter().all(|r| r["valid_windows"].split(' ').count() == 2 && !r["valid_sd"].is_empty()));
     assert_eq!(manifest["submission_model"], chosen.as_str());
     let same = std::fs::read(r.join("submission.csv")).ok() == std::fs::read(r.join(format!("forecasts/{chosen}.csv"))).ok();
     assert!(same, "submission.csv differs from forecasts/{chosen}.csv");

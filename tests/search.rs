@@ -19,6 +19,9 @@ time_limit = "10m"
 [search]
 refit = 2
 
+[search.ensemble]
+method = "caruana"
+
 [search.families.gbdt]
 trials = 2
 halving = { min_resource = 10, max_resource = 20, eta = 2 }

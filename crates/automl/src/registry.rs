@@ -133,7 +133,7 @@ mod tests {
     fn the_partition_suffix_renames_the_default_direct_and_recursive_models() {
         let d = Registry::standard().default_names("-by-store");
         assert!(d.contains(&"GBDT-Tweedie-direct-by-store".to_string()));
-        assert!(d.contains(&"GBDT-Tweedie-recursive-by-store".to_string()));
+        assert!(d.contains(&"GBDT-Tweedie-recursive7-by-store".to_string()));
         assert!(d.contains(&"GBDT-Hurdle".to_string()) && d.contains(&"AutoETS".to_string()));
         assert!(!d.contains(&"GBDT-Tweedie-direct".to_string()));
         assert!(!d.iter().any(|n| n.starts_with("CNN-")), "neural families run by name");

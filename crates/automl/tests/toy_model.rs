@@ -112,7 +112,8 @@ fn a_registered_model_runs_is_searched_and_lands_on_the_leaderboard() {
     // the backtest forecasts of every model, statsforecast's cross_validation layout
     let cv = read(&out.join("cv.csv"));
     assert!(cv.starts_with("unique_id,ds,cutoff,y,WindowMean,Naive,SeasonalNaive,toy-t"), "{}", cv.lines().next().unwrap_or(""));
-    assert_eq!(cv.lines().count(), 1 + 280 * 28);
+    // the quickstart's two backtest windows, the latest first
+    assert_eq!(cv.lines().count(), 1 + 2 * 280 * 28);
     // an unknown hyperparameter in the search space is a usage error naming it
     let bad = [overrides, vec!["search.families.toy.space.windoe=3".to_string()]].concat();
     let err = Recipe::resolve(None, &bad, &registry).err().map(|e| e.to_string()).unwrap_or_default();

@@ -30,6 +30,14 @@ pub enum Command {
         #[command(subcommand)]
         command: RecipeCommand,
     },
+    /// Writes run folders to OUT over and over (each generation's files all say its
+    /// number) until killed: the crash-consistency test of the run folder's swap.
+    #[command(hide = true)]
+    SwapLoop {
+        out: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        files: usize,
+    },
     /// Look at data or make some.
     Data {
         #[command(subcommand)]

@@ -115,7 +115,8 @@ impl Leaderboard {
         for r in &self.rows {
             let s = &r.scores;
             let mut cells = vec![r.rank.to_string(), r.alias.clone(), r.family.clone(), num(self.metric.of(s))];
-            cells.extend(s.levels.iter().map(|v| num(Some(*v))));
+            // rows may carry fewer levels than others (a hand-edited record): pad the gaps
+            cells.extend((0..self.n_levels()).map(|l| num(s.levels.get(l).copied())));
             cells.push(num(r.valid));
             for c in &others {
                 cells.push(num(match *c {
@@ -161,7 +162,7 @@ impl Leaderboard {
                     None => f(r.valid, 4),
                 };
                 let mut row = vec![r.rank.to_string(), alias, r.family.clone(), f(self.metric.of(&r.scores), 4), valid];
-                row.extend(r.scores.levels.iter().map(|v| f(Some(*v), 3)));
+                row.extend((0..self.n_levels()).map(|l| f(r.scores.levels.get(l).copied(), 3)));
                 let fit = if r.forecast_in_fit { format!("{:.2}†", r.fit_seconds) } else { format!("{:.2}", r.fit_seconds) };
                 row.extend([f(r.scores.smape, 2), fit, r.n_params.map(compact).unwrap_or_else(|| "-".into())]);
                 row
@@ -242,4 +243,21 @@ pub fn compact(n: u64) -> String {
 
 fn csv_text(s: &str) -> String {
     if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_with_missing_levels_are_padded() {
+        let mut full = Row { alias: "a".into(), ..Row::default() };
+        full.scores.levels = vec![0.5; 12];
+        let board = Leaderboard::new(Metric::Wrmsse, true, vec![full, Row { alias: "b".into(), ..Row::default() }]);
+        let csv = board.to_csv();
+        let widths: Vec<usize> = csv.lines().map(|l| l.split(',').count()).collect();
+        assert!(widths.iter().all(|&w| w == widths[0]), "{widths:?}");
+        assert_eq!(board.to_terminal().lines().count(), 3);
+        assert!(board.to_markdown("t", &[]).contains("| b"));
+    }
 }

@@ -31,6 +31,7 @@ pub mod output;
 pub mod plan;
 pub mod plots;
 pub mod progress;
+pub mod run_folder;
 pub mod scoring;
 pub mod search_stage;
 pub mod settings;
@@ -82,6 +83,8 @@ pub struct RunOutcome {
     /// Every model's backtest forecast (the windows one after another), where it has one.
     pub backtests: Vec<(String, Vec<f64>)>,
     trial_log: Option<TrialLog>,
+    /// Held from the start of the run until its folder is written.
+    lock: Option<run_folder::Lock>,
 }
 
 impl RunOutcome {
@@ -92,6 +95,7 @@ impl RunOutcome {
         if let Some(log) = self.trial_log {
             log.remove();
         }
+        drop(self.lock);
         Ok(())
     }
 }
@@ -135,10 +139,16 @@ impl<'a> Pipeline<'a> {
     /// Runs on data already loaded; `started` is when the run's time limit began.
     pub fn run_on(&self, input: &Input, started: Instant) -> Result<RunOutcome> {
         let s = &self.settings;
+        // where the run folder goes is checked before any work: a folder tsforge did not
+        // make, the data's own folder or an unwritable place fail now, not after the fits
+        run_folder::check_out(&s.out, std::path::Path::new(&s.data))?;
+        let lock = run_folder::Lock::take(&s.out)?;
+        let recovered = run_folder::recover(&s.out)?;
         let load_seconds = started.elapsed().as_secs_f64();
         let deadline = s.time_limit.map(|t| started + Duration::from_secs_f64(t));
         let past = |d: Option<Instant>| d.is_some_and(|d| Instant::now() >= d);
         let mut plan = Plan::new(input, s)?;
+        plan.notes.extend(recovered);
         let metric = if input.is_m5 { Metric::Wrmsse } else { Metric::Mase };
         let scored_ev = if plan.truth.is_some() { Plan::evaluator(&plan.train, plan.horizon)? } else { None };
         let windows = plan.backtest_windows(s.search.as_ref().map_or(1, |x| x.backtest_windows))?;
@@ -287,29 +297,26 @@ impl<'a> Pipeline<'a> {
         }
         timings.insert("ensemble_seconds".into(), stage.elapsed().as_secs_f64().into());
 
-        // The submission is the best model on the validation window (never on the scored window,
-        // unless no validation window exists); ties go to the earlier model in the recipe.
+        // The submission: the ensemble when there is one (averaging held up better out of
+        // sample than picking one window's winner: `tsforge evaluate`); otherwise the best
+        // mean backtest score (the scored window only when no backtest window fits the
+        // data); ties go to the earlier model in the recipe.
         let pick = |r: &Row| if plan.valid.is_some() { r.valid } else { metric.of(&r.scores) };
-        let best = (0..entries.len())
-            .min_by(|&a, &b| pick(&entries[a].row).unwrap_or(f64::INFINITY).total_cmp(&pick(&entries[b].row).unwrap_or(f64::INFINITY)).then(a.cmp(&b)))
-            .ok_or_else(|| failed("no model was fitted"))?;
+        let ensemble = entries.iter().position(|e| e.row.family == "ensemble" && e.row.valid.is_some_and(f64::is_finite));
+        let best = match ensemble {
+            Some(i) => i,
+            None => (0..entries.len())
+                .min_by(|&a, &b| pick(&entries[a].row).unwrap_or(f64::INFINITY).total_cmp(&pick(&entries[b].row).unwrap_or(f64::INFINITY)).then(a.cmp(&b)))
+                .ok_or_else(|| failed("no model was fitted"))?,
+        };
         entries[best].row.selected = true;
         let submission = entries[best].row.alias.clone();
-        let rule = match windows.len() {
-            0 => format!("the lowest {} on the scored window (no backtest window fits the data)", metric.name()),
-            1 => format!(
-                "the lowest backtest {} on the window {}..{} (the ensemble competes as one candidate; ties go to the model listed first)",
-                metric.name(),
-                window_label(&windows[0], plan.horizon).0,
-                window_label(&windows[0], plan.horizon).1
-            ),
-            k => format!(
-                "the lowest mean backtest {} over {k} windows of {} periods, the latest {}..{} (the ensemble competes as one candidate; ties go to the model listed first)",
-                metric.name(),
-                plan.horizon,
-                window_label(&windows[0], plan.horizon).0,
-                window_label(&windows[0], plan.horizon).1
-            ),
+        let (first, last) = windows.first().map(|w| window_label(w, plan.horizon)).unwrap_or_default();
+        let rule = match (ensemble, windows.len()) {
+            (Some(_), k) => format!("the ensemble ({}, on {k} backtest window(s) of {} periods, the latest {first}..{last})", s.search.as_ref().map_or("", |x| x.ensemble.method.name()), plan.horizon),
+            (None, 0) => format!("the lowest {} on the scored window (no backtest window fits the data)", metric.name()),
+            (None, 1) => format!("the lowest backtest {} on the window {first}..{last} (ties go to the model listed first)", metric.name()),
+            (None, k) => format!("the lowest mean backtest {} over {k} windows of {} periods, the latest {first}..{last} (ties go to the model listed first)", metric.name(), plan.horizon),
         };
         plan.notes.push(format!("Submission rule: {rule}."));
 
@@ -332,7 +339,7 @@ impl<'a> Pipeline<'a> {
         let backtests = entries.iter().filter_map(|e| Some((e.row.alias.clone(), e.valid_forecast.clone()?))).collect();
         let (record, files) = run.files(entries)?;
         self.progress.event(&Event::Finished { seconds: started.elapsed().as_secs_f64() });
-        Ok(RunOutcome { record, submission, out: s.out.clone(), files, forecasts, backtests, trial_log })
+        Ok(RunOutcome { record, submission, out: s.out.clone(), files, forecasts, backtests, trial_log, lock: Some(lock) })
     }
 
     /// The ensemble of every entry with a backtest forecast, weighted by the recipe's

@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use serde_json::json;
 use tsforge_core::{Forecast, Phase};
-use tsforge_data::write::{cross_validation, long_forecast, m5_submission, write_atomic};
+use tsforge_data::write::{cross_validation, long_forecast, m5_submission};
 use tsforge_report::{Leaderboard, Metric, RunRecord};
 
-use crate::error::{Result, io};
+use crate::error::Result;
 use crate::pipeline::Entry;
 use crate::pipeline::importance::ImportanceTable;
 use crate::pipeline::input::Input;
@@ -155,26 +155,8 @@ pub fn pretty(v: &serde_json::Value) -> Vec<u8> {
     out
 }
 
-/// Writes every file into a temporary sibling folder, then swaps it into place, so an
-/// interrupted run leaves the previous report (or nothing), never half of a new one.
+/// Writes the run folder: a temporary sibling folder swapped in whole (see
+/// [`run_folder`](crate::pipeline::run_folder)).
 pub fn write_run_folder(out: &Path, files: &[RunFile]) -> Result<()> {
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(io(parent))?;
-    let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    for (rel, bytes) in files {
-        let path = tmp.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io(dir))?;
-        }
-        write_atomic(&path, bytes)?;
-    }
-    if out.exists() {
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        std::fs::rename(out, &old).map_err(io(out))?;
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    std::fs::rename(&tmp, out).map_err(io(out))?;
-    Ok(())
+    crate::pipeline::run_folder::write(out, files)
 }

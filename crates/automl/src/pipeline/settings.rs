@@ -69,15 +69,25 @@ pub struct Settings {
 
 impl Settings {
     pub fn resolve(options: &RunOptions, recipe: &Recipe, registry: &Registry) -> Result<Settings> {
-        let name = recipe.name.clone().unwrap_or_else(|| "quickstart".into());
+        // data given on the command line names the run after itself, so another dataset
+        // never lands in (and replaces) the recipe's run folder
+        let name = match (&options.data, &recipe.name) {
+            (Some(d), _) if Some(d) != recipe.data.as_ref() => name_from_data(d),
+            (_, Some(n)) => n.clone(),
+            (_, None) => "quickstart".into(),
+        };
+        crate::pipeline::run_folder::check_name("name", &name)?;
         if let Some(models) = &options.models {
             registry.check_names(models, "--models")?;
         }
         if options.season_length == Some(0) {
             return Err(usage("--season-length: must be at least 1"));
         }
+        if options.horizon == Some(0) {
+            return Err(usage("--horizon: must be at least 1"));
+        }
         let time_limit = match &options.time_limit {
-            Some(t) => Some(parse_duration(t).ok_or_else(|| usage(format!("--time-limit {t}: expected a duration such as 90s, 30m or 1h")))?),
+            Some(t) => Some(parse_duration(t).ok_or_else(|| usage(format!("--time-limit {t}: expected a duration such as 90s, 30m or 1h, at most 30 days")))?),
             None => recipe.time_limit.as_deref().and_then(parse_duration),
         };
         let device = resolve_device(options.device.as_deref(), recipe.device.as_deref())?;
@@ -103,6 +113,16 @@ impl Settings {
             resume: options.resume,
         })
     }
+}
+
+/// A run name from a data path: the file's or folder's name without extensions
+/// (`panel.csv.gz` → `panel`), with any character a folder name should not hold
+/// replaced by `_`.
+fn name_from_data(data: &str) -> String {
+    let base = Path::new(data).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let stem = base.split('.').next().unwrap_or_default();
+    let clean: String = stem.chars().take(100).map(|c| if c.is_alphanumeric() || "-_".contains(c) { c } else { '_' }).collect();
+    if clean.is_empty() { "run".into() } else { clean }
 }
 
 /// The device neural models train on (`--device` wins over the recipe's `device`), selected

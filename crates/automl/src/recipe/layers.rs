@@ -37,8 +37,18 @@ pub fn resolve(path: Option<&Path>, overrides: &[String]) -> Result<Table> {
     Ok(table)
 }
 
+/// Parses a recipe; an error names the line and column and says what is wrong, without
+/// quoting the file (it may not be a recipe at all, and its lines are not ours to print).
 fn parse(text: &str, label: &str) -> Result<Table> {
-    text.parse::<Table>().map_err(|e| usage(format!("{label}: invalid recipe: {e}")))
+    text.parse::<Table>().map_err(|e| {
+        let at = e.span().map(|span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!(" at line {line}, column {column}")
+        });
+        usage(format!("{label}: invalid recipe{}: {}", at.unwrap_or_default(), e.message().trim()))
+    })
 }
 
 fn load(path: &Path, depth: usize) -> Result<Table> {
@@ -51,8 +61,18 @@ fn load(path: &Path, depth: usize) -> Result<Table> {
     let Value::String(parent) = parent else {
         return Err(usage(format!("{}: extends: expected a recipe path or name (a string)", path.display())));
     };
-    let candidate: PathBuf = path.parent().unwrap_or(Path::new(".")).join(&parent);
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let candidate: PathBuf = dir.join(&parent);
     let mut base = if candidate.is_file() {
+        // only recipes in the recipe's own folder (or below it): a recipe is no way to
+        // read any file of the machine
+        let inside = match (candidate.canonicalize(), dir.canonicalize()) {
+            (Ok(c), Ok(d)) => c.starts_with(&d),
+            _ => false,
+        };
+        if !inside {
+            return Err(usage(format!("{}: extends: '{parent}' is outside the recipe's folder; extend a recipe next to it or a shipped one (quickstart)", path.display())));
+        }
         load(&candidate, depth + 1)?
     } else if let Some(text) = shipped(&parent) {
         parse(text, &parent)?
@@ -104,9 +124,17 @@ fn parse_value(raw: &str) -> Value {
 
 /// `90`, `90s`, `30m`, `1h`, `1h30m`, `2m30s` → seconds.
 pub fn parse_duration(text: &str) -> Option<f64> {
+    parse_seconds(text).filter(|&s| s > 0.0 && s <= MAX_DURATION)
+}
+
+/// The longest time limit a run takes: 30 days (a longer one is a typo, and
+/// `Duration` cannot hold some of what a number can say).
+pub const MAX_DURATION: f64 = 30.0 * 86_400.0;
+
+fn parse_seconds(text: &str) -> Option<f64> {
     let t = text.trim();
     if let Ok(s) = t.parse::<f64>() {
-        return (s > 0.0 && s.is_finite()).then_some(s);
+        return s.is_finite().then_some(s);
     }
     let mut total = 0.0;
     let mut num = String::new();
@@ -170,6 +198,15 @@ mod tests {
         assert_eq!(t["data"].as_str(), Some("m5-tiny"), "from the quickstart");
         std::fs::write(dir.path().join("loop.toml"), "extends = \"loop.toml\"\n").unwrap_or_default();
         assert!(resolve(Some(&dir.path().join("loop.toml")), &[]).is_err());
+        // nothing outside the recipe's folder, and no file's lines in the message
+        std::fs::create_dir_all(dir.path().join("sub")).unwrap_or_default();
+        std::fs::write(dir.path().join("secret.txt"), "root:x:0:0\n").unwrap_or_default();
+        std::fs::write(dir.path().join("sub/escape.toml"), "extends = \"../secret.txt\"\n").unwrap_or_default();
+        let e = resolve(Some(&dir.path().join("sub/escape.toml")), &[]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("outside the recipe's folder") && !e.contains("root:x"), "{e}");
+        std::fs::write(dir.path().join("bad.toml"), "seed = \n root:x:0:0\n").unwrap_or_default();
+        let e = resolve(Some(&dir.path().join("bad.toml")), &[]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("line 2") && !e.contains("root:x"), "{e}");
     }
 
     #[test]
@@ -181,5 +218,8 @@ mod tests {
         assert_eq!(parse_duration("5x"), None);
         assert_eq!(parse_duration("m"), None);
         assert_eq!(parse_duration("0"), None);
+        assert_eq!(parse_duration("1e300"), None);
+        assert_eq!(parse_duration("99999999999999999999h"), None);
+        assert_eq!(parse_duration("720h"), Some(MAX_DURATION));
     }
 }

@@ -180,6 +180,9 @@ impl Recipe {
     }
 
     fn validate(&self, label: &str, registry: &Registry) -> Result<()> {
+        if let Some(name) = &self.name {
+            crate::pipeline::run_folder::check_name(&format!("{label}: name"), name)?;
+        }
         if let Some(models) = &self.models {
             registry.check_names(models, &format!("{label}: models"))?;
         }
@@ -196,7 +199,7 @@ impl Recipe {
         if let Some(t) = &self.time_limit
             && layers::parse_duration(t).is_none()
         {
-            return Err(usage(format!("{label}: time_limit: '{t}' is not a duration (e.g. 90s, 30m, 1h)")));
+            return Err(usage(format!("{label}: time_limit: '{t}' is not a duration (e.g. 90s, 30m, 1h; at most 30 days)")));
         }
         if let Some(s) = &self.search {
             s.validate(label, registry, &model_sections(&self.gbdt))?;
@@ -241,6 +244,7 @@ impl SearchSettings {
             return Err(usage(format!("{label}: search.ensemble.shrinkage: {} is not in [0, 1]", self.ensemble.shrinkage)));
         }
         for (name, f) in &self.families {
+            crate::pipeline::run_folder::check_name(&format!("{label}: search.families"), name)?;
             let space = f.space(name).map_err(|e| usage(format!("{label}: {e}")))?;
             let at = format!("{label}: search.families.{name}");
             if f.trials == 0 {
