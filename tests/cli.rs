@@ -5,6 +5,7 @@
 mod architecture;
 mod common;
 mod malformed;
+mod readers;
 mod reference;
 mod runs;
 mod search;
