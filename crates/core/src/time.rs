@@ -90,7 +90,8 @@ impl TimeIndex {
     /// Human label of position `t` (`2016-04-24` or `42`); `t` may lie past the end.
     pub fn label(&self, t: usize) -> String {
         match self {
-            TimeIndex::Periods { start, .. } => (start + t as i64).to_string(),
+            // in i128: a grid that ends at i64::MAX still labels the periods after it
+            TimeIndex::Periods { start, .. } => (i128::from(*start) + t as i128).to_string(),
             TimeIndex::Dates { start_days, freq, .. } => {
                 let (y, m, d) = civil_from_days(*start_days);
                 let (y, m, d) = match freq {
@@ -212,5 +213,13 @@ mod tests {
         let start = parse_date("2011-01-31").unwrap_or(0);
         let feb = parse_date("2011-02-28").unwrap_or(0);
         assert_eq!(grid_position(start, Freq::Monthly, feb), Some(1));
+    }
+
+    #[test]
+    fn period_labels_do_not_overflow() {
+        let idx = TimeIndex::Periods { start: i64::MAX - 1, len: 2 };
+        assert_eq!(idx.label(1), i64::MAX.to_string());
+        assert_eq!(idx.label(3), "9223372036854775809");
+        assert_eq!(TimeIndex::Periods { start: -3, len: 5 }.label(4), "1");
     }
 }

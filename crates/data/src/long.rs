@@ -7,7 +7,7 @@ use std::path::Path;
 use polars::prelude::*;
 use tsforge_core::Panel;
 use tsforge_core::panel::{Covariate, StaticCovariate};
-use tsforge_core::time::{Freq, TimeIndex, civil_from_days, grid_position, parse_date};
+use tsforge_core::time::{Freq, TimeIndex, civil_from_days, days_from_civil, grid_position, parse_date};
 
 use crate::csv;
 use crate::error::{DataError, Location, Result};
@@ -32,6 +32,13 @@ impl Default for LongSpec {
         LongSpec { id_col: "unique_id".into(), time_col: "ds".into(), target_col: "y".into(), static_cols: Vec::new(), dynamic_cols: None, freq: None }
     }
 }
+
+/// The longest time grid a long file may span, in periods: integer periods far apart
+/// (`1` and `4611686018427387904`) would otherwise ask for a grid that cannot be allocated.
+pub const MAX_PERIODS: usize = 10_000_000;
+
+/// The most values (series × periods) a long file may ask the panel to hold: 4 GB of f32.
+pub const MAX_CELLS: usize = 1_000_000_000;
 
 /// Reads a CSV (plain or gzip) or Parquet (by the `.parquet` extension) long-format file.
 pub fn load(path: &Path, spec: &LongSpec) -> Result<Panel> {
@@ -63,8 +70,12 @@ pub fn from_frame(df: &DataFrame, label: &str, spec: &LongSpec) -> Result<Panel>
     let ids = csv::strings(df, label, &spec.id_col)?;
     let y = csv::numbers(df, label, &spec.target_col)?;
     for (r, v) in y.iter().enumerate() {
-        if v.is_nan() || *v < 0.0 {
-            return Err(DataError::invalid(label, Location::Cell { line: r + 2, column: spec.target_col.clone() }, format!("{v} is not a valid target: expected a number ≥ 0")));
+        let cell = || Location::Cell { line: r + 2, column: spec.target_col.clone() };
+        if *v < 0.0 {
+            return Err(DataError::invalid(label, cell(), format!("{v} is not a valid target: expected a number ≥ 0")));
+        }
+        if csv::overflows_f32(*v) {
+            return Err(DataError::invalid(label, cell(), csv::too_large(&format!("{v:e}"))));
         }
     }
     let times = read_times(df, label, spec)?;
@@ -81,6 +92,13 @@ pub fn from_frame(df: &DataFrame, label: &str, spec: &LongSpec) -> Result<Panel>
         names[i] = (*id).to_string();
     }
     let t_len = (times.max_pos + 1) as usize;
+    if n.checked_mul(t_len).is_none_or(|cells| cells > MAX_CELLS) {
+        return Err(DataError::invalid(
+            label,
+            Location::Column(spec.time_col.clone()),
+            format!("{n} series over {t_len} periods ({} .. {}) make more than {MAX_CELLS} values: is a period or a date wrong?", times.label_of(0), times.label_of(times.max_pos)),
+        ));
+    }
     let mut values = vec![f32::NAN; n * t_len];
     let mut row_at = vec![usize::MAX; n * t_len];
     for (r, (&s, &pos)) in series_of_row.iter().zip(&times.pos).enumerate() {
@@ -89,7 +107,8 @@ pub fn from_frame(df: &DataFrame, label: &str, spec: &LongSpec) -> Result<Panel>
             return Err(DataError::invalid(label, Location::Line(r + 2), format!("duplicate row for series '{}' at {} (first on line {})", names[s], times.label_of(pos), row_at[k] + 2)));
         }
         row_at[k] = r;
-        values[k] = y[r] as f32;
+        // + 0.0 turns a "-0" into 0 and leaves every other value as it is
+        values[k] = y[r] as f32 + 0.0;
     }
     let mut spans = Vec::with_capacity(n);
     for (s, name) in names.iter().enumerate() {
@@ -139,47 +158,107 @@ fn read_times(df: &DataFrame, label: &str, spec: &LongSpec) -> Result<Times> {
     let name = spec.time_col.as_str();
     let col = csv::column(df, label, name)?;
     let cell = |r: usize| Location::Cell { line: r + 2, column: name.to_string() };
-    match col.dtype() {
+    let column_error = |e: PolarsError| DataError::invalid(label, Location::Column(name.into()), e.to_string());
+    let days = match col.dtype() {
         dt if dt.is_integer() => {
-            let p = csv::numbers(df, label, name)?;
-            let periods: Vec<i64> = p.iter().map(|v| *v as i64).collect();
+            // i64 throughout: through f64, periods past 2^53 would merge
+            let cast = col.cast(&DataType::Int64).map_err(column_error)?;
+            let periods = cast
+                .i64()
+                .map_err(column_error)?
+                .iter()
+                .enumerate()
+                .map(|(r, v)| v.ok_or_else(|| DataError::invalid(label, cell(r), "empty value: expected an integer period")))
+                .collect::<Result<Vec<i64>>>()?;
             let start = periods.iter().copied().min().unwrap_or(0);
+            check_span(label, name, &periods, |p| p.to_string())?;
             let pos: Vec<i64> = periods.iter().map(|p| p - start).collect();
             let max_pos = pos.iter().copied().max().unwrap_or(0);
-            Ok(Times { pos, max_pos, dates: None, period_start: start })
+            return Ok(Times { pos, max_pos, dates: None, period_start: start });
+        }
+        // Date and timestamps (Parquet) by value: a timestamp is an instant, taken on its
+        // UTC date (polars holds instants in UTC, whatever the time zone it displays)
+        DataType::Date => {
+            let phys = col.to_physical_repr();
+            let days = phys.i32().map_err(column_error)?;
+            days.iter().enumerate().map(|(r, v)| v.ok_or_else(|| DataError::invalid(label, cell(r), "empty value: expected a date"))).collect::<Result<Vec<i32>>>()?
+        }
+        DataType::Datetime(unit, _) => {
+            let per_day: i64 = match unit {
+                TimeUnit::Nanoseconds => 86_400_000_000_000,
+                TimeUnit::Microseconds => 86_400_000_000,
+                TimeUnit::Milliseconds => 86_400_000,
+            };
+            let phys = col.to_physical_repr();
+            let instants = phys.i64().map_err(column_error)?;
+            instants
+                .iter()
+                .enumerate()
+                .map(|(r, v)| {
+                    let v = v.ok_or_else(|| DataError::invalid(label, cell(r), "empty value: expected a date"))?;
+                    i32::try_from(v.div_euclid(per_day)).map_err(|_| DataError::invalid(label, cell(r), "timestamp out of range: expected a date in the years 0000-9999"))
+                })
+                .collect::<Result<Vec<i32>>>()?
         }
         _ => {
-            let raw = col.cast(&DataType::String).map_err(|e| DataError::invalid(label, Location::Column(name.into()), e.to_string()))?;
-            let ca = raw.str().map_err(|e| DataError::invalid(label, Location::Column(name.into()), e.to_string()))?;
-            let days = ca
-                .iter()
+            let raw = col.cast(&DataType::String).map_err(column_error)?;
+            let ca = raw.str().map_err(column_error)?;
+            ca.iter()
                 .enumerate()
                 .map(|(r, v)| {
                     let s = v.unwrap_or("");
                     parse_date(s).ok_or_else(|| DataError::invalid(label, cell(r), format!("'{s}' is not a date: expected YYYY-MM-DD or an integer period")))
                 })
-                .collect::<Result<Vec<i32>>>()?;
-            let start = days.iter().copied().min().unwrap_or(0);
-            let freq = match spec.freq {
-                Some(f) => f,
-                None => infer_freq(&days).ok_or_else(|| {
-                    DataError::invalid(label, Location::Column(name.into()), "cannot infer the frequency from the dates: give it explicitly (daily, weekly, monthly, quarterly, yearly)")
-                })?,
-            };
-            let pos = days
-                .iter()
-                .enumerate()
-                .map(|(r, &d)| {
-                    grid_position(start, freq, d).ok_or_else(|| {
-                        let (y, m, dd) = civil_from_days(d);
-                        DataError::invalid(label, cell(r), format!("{y:04}-{m:02}-{dd:02} is not on the {} grid starting at the earliest date", freq.name()))
-                    })
-                })
-                .collect::<Result<Vec<i64>>>()?;
-            let max_pos = pos.iter().copied().max().unwrap_or(0);
-            Ok(Times { pos, max_pos, dates: Some((start, freq)), period_start: 0 })
+                .collect::<Result<Vec<i32>>>()?
         }
+    };
+    // the years YYYY-MM-DD text can hold; Parquet dates may lie anywhere in ±5.8 million years
+    let (first_day, last_day) = (days_from_civil(0, 1, 1), days_from_civil(9999, 12, 31));
+    if let Some(r) = days.iter().position(|d| !(first_day..=last_day).contains(d)) {
+        return Err(DataError::invalid(label, cell(r), "date out of range: expected a date in the years 0000-9999"));
     }
+    let start = days.iter().copied().min().unwrap_or(0);
+    let freq = match spec.freq {
+        Some(f) => f,
+        None => infer_freq(&days)
+            .ok_or_else(|| DataError::invalid(label, Location::Column(name.into()), "cannot infer the frequency from the dates: give it explicitly (daily, weekly, monthly, quarterly, yearly)"))?,
+    };
+    let pos = days
+        .iter()
+        .enumerate()
+        .map(|(r, &d)| {
+            grid_position(start, freq, d).ok_or_else(|| {
+                let (y, m, dd) = civil_from_days(d);
+                DataError::invalid(label, cell(r), format!("{y:04}-{m:02}-{dd:02} is not on the {} grid starting at the earliest date", freq.name()))
+            })
+        })
+        .collect::<Result<Vec<i64>>>()?;
+    check_span(label, name, &pos, |p| Times { pos: Vec::new(), max_pos: 0, dates: Some((start, freq)), period_start: 0 }.label_of(p))?;
+    let max_pos = pos.iter().copied().max().unwrap_or(0);
+    Ok(Times { pos, max_pos, dates: Some((start, freq)), period_start: 0 })
+}
+
+/// Refuses a time column whose earliest and latest values lie more than
+/// [`MAX_PERIODS`] periods apart, naming both and their lines.
+fn check_span(label: &str, name: &str, values: &[i64], show: impl Fn(i64) -> String) -> Result<()> {
+    let (Some(lo), Some(hi)) = (values.iter().enumerate().min_by_key(|(_, v)| **v), values.iter().enumerate().max_by_key(|(_, v)| **v)) else {
+        return Ok(());
+    };
+    let periods = i128::from(*hi.1) - i128::from(*lo.1) + 1;
+    if periods > MAX_PERIODS as i128 {
+        return Err(DataError::invalid(
+            label,
+            Location::Column(name.into()),
+            format!(
+                "the periods run from {} (line {}) to {} (line {}): a grid of {periods} periods, more than the {MAX_PERIODS} tsforge holds; is one of them wrong?",
+                show(*lo.1),
+                lo.0 + 2,
+                show(*hi.1),
+                hi.0 + 2
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The frequency whose step matches the smallest gap between distinct dates.
@@ -234,9 +313,130 @@ fn read_dynamic(df: &DataFrame, label: &str, spec: &LongSpec, row_at: &[usize], 
             let col = csv::column(df, label, &name)?;
             let cast = col.cast(&DataType::Float64).map_err(|e| DataError::invalid(label, Location::Column(name.clone()), format!("expected numbers: {e}")))?;
             let ca = cast.f64().map_err(|e| DataError::invalid(label, Location::Column(name.clone()), e.to_string()))?;
-            let by_row: Vec<f64> = ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+            // an empty cell or NaN is an unknown value; infinities and f32 overflow are errors
+            let by_row = ca
+                .iter()
+                .enumerate()
+                .map(|(r, v)| match v {
+                    None => Ok(f64::NAN),
+                    Some(v) if v.is_infinite() => Err(DataError::invalid(label, Location::Cell { line: r + 2, column: name.clone() }, format!("{v} is not a finite number"))),
+                    Some(v) if csv::overflows_f32(v) => Err(DataError::invalid(label, Location::Cell { line: r + 2, column: name.clone() }, csv::too_large(&format!("{v:e}")))),
+                    Some(v) => Ok(v),
+                })
+                .collect::<Result<Vec<f64>>>()?;
             let values = (0..cells).map(|k| row_at[k]).map(|r| if r == usize::MAX { f32::NAN } else { by_row[r] as f32 }).collect();
             Ok(Covariate { name, values })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv_panel(text: impl AsRef<[u8]>) -> Result<Panel> {
+        load_bytes(Path::new("long.csv"), text.as_ref().to_vec(), &LongSpec::default())
+    }
+
+    fn error(text: impl AsRef<[u8]>) -> String {
+        match csv_panel(&text) {
+            Ok(_) => panic!("accepted: {}", String::from_utf8_lossy(text.as_ref())),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn parquet(ds: Column) -> Vec<u8> {
+        let n = ds.len();
+        let mut df = DataFrame::new_infer_height(vec![Column::new("unique_id".into(), vec!["a"; n]), ds, Column::new("y".into(), (0..n).map(|k| k as f64).collect::<Vec<_>>())])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut buf = Vec::new();
+        ParquetWriter::new(&mut buf).finish(&mut df).unwrap_or_else(|e| panic!("{e}"));
+        buf
+    }
+
+    /// A timestamp with a time zone is an instant: it is read on its UTC date.
+    #[test]
+    fn parquet_timestamps_with_a_time_zone_are_read_as_utc_dates() {
+        // 2019-12-31T23:00:00Z (midnight in Paris) and the next two days
+        let micros = vec![1_577_833_200_000_000i64, 1_577_919_600_000_000, 1_578_006_000_000_000];
+        for tz in [None, Some("UTC"), Some("Europe/Paris"), Some("+01:00")] {
+            let zone = TimeZone::opt_try_new(tz).unwrap_or_else(|e| panic!("{e}"));
+            let ds = Int64Chunked::from_vec("ds".into(), micros.clone()).into_datetime(TimeUnit::Microseconds, zone).into_column();
+            let p = load_bytes(Path::new("x.parquet"), parquet(ds), &LongSpec::default()).unwrap_or_else(|e| panic!("{tz:?}: {e}"));
+            assert_eq!((p.index.label(0), p.n_time(), p.index.freq()), ("2019-12-31".to_string(), 3, Freq::Daily), "{tz:?}");
+        }
+        let days = Int32Chunked::from_vec("ds".into(), vec![-3, -2, -1]).into_date().into_column();
+        let p = load_bytes(Path::new("x.parquet"), parquet(days), &LongSpec::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.index.label(0), "1969-12-29");
+        let far = Int32Chunked::from_vec("ds".into(), vec![0, 5_000_000]).into_date().into_column();
+        let msg = match load_bytes(Path::new("x.parquet"), parquet(far), &LongSpec::default()) {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e.to_string(),
+        };
+        assert!(msg.contains("x.parquet: line 3, column 'ds'") && msg.contains("out of range"), "{msg}");
+    }
+
+    #[test]
+    fn periods_far_apart_are_an_error_not_an_allocation() {
+        let msg = error("unique_id,ds,y\na,1,1\na,2,1\na,3,1\na,4,1\na,5,1\nb,4611686018427387904,1\n");
+        assert!(msg.contains("long.csv: column 'ds'") && msg.contains("from 1 (line 2) to 4611686018427387904 (line 7)"), "{msg}");
+        let msg = error("unique_id,ds,y\na,-9223372036854775808,1\na,9223372036854775807,1\n");
+        assert!(msg.contains("column 'ds'"), "{msg}");
+        // within the period bound, but with many series: too many values
+        let many: String = (0..101).map(|k| format!("s{k},{},1\n", if k == 0 { 9_999_999 } else { 0 })).collect();
+        let msg = error(format!("unique_id,ds,y\n{many}"));
+        assert!(msg.contains("column 'ds'") && msg.contains("more than 1000000000 values"), "{msg}");
+    }
+
+    /// Periods past 2^53 stay distinct (they used to pass through f64).
+    #[test]
+    fn large_periods_keep_full_precision() {
+        let p = csv_panel("unique_id,ds,y\na,9007199254740992,1\na,9007199254740993,2\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.y, vec![1.0, 2.0]);
+        assert_eq!(p.index.label(2), "9007199254740994");
+    }
+
+    #[test]
+    fn non_finite_and_f32_overflowing_values_are_refused() {
+        for (y, needle) in
+            [("inf", "inf is not a finite number"), ("-inf", "-inf is not a finite number"), ("nan", "NaN is not a finite number"), ("1e39", "'1e39' is too large"), ("1e308", "'1e308' is too large")]
+        {
+            let msg = error(format!("unique_id,ds,y\na,1,1\na,2,{y}\n"));
+            assert!(msg.contains("long.csv: line 3, column 'y'") && msg.contains(needle), "{y}: {msg}");
+        }
+        for (v, needle) in [("inf", "inf is not a finite number"), ("1e39", "too large")] {
+            let msg = error(format!("unique_id,ds,y,price\na,1,1,2.5\na,2,1,{v}\n"));
+            assert!(msg.contains("line 3, column 'price'") && msg.contains(needle), "{v}: {msg}");
+        }
+        // an empty cell or NaN in a covariate is an unknown value
+        let p = csv_panel("unique_id,ds,y,price\na,1,1,\na,2,1,NaN\na,3,-0,1\n").unwrap_or_else(|e| panic!("{e}"));
+        assert!(p.dynamic[0].values[..2].iter().all(|v| v.is_nan()));
+        assert!(p.y[2].is_sign_positive(), "-0 is read as 0");
+    }
+
+    #[test]
+    fn header_and_id_problems_are_named() {
+        let msg = error("unique_id,ds,y,y\na,1,1,2\n");
+        assert!(msg.contains("long.csv: column 'y'") && msg.contains("twice"), "{msg}");
+        let msg = error("unique_id,ds,y\n\"\",1,1\n");
+        assert!(msg.contains("line 2, column 'unique_id'") && msg.contains("empty"), "{msg}");
+        let msg = error("unique_id,ds,y,price\na,1,1,2\na,2,1\n");
+        assert!(msg.contains("line 3") && msg.contains("ragged row: 3 fields, the header has 4"), "{msg}");
+        let msg = error("unique_id,ds,y\na,1,1\na,2,\"1,5\"\n");
+        assert!(msg.contains("line 3, column 'y'") && msg.contains("'1,5' is not a number"), "{msg}");
+        let msg = error(b"unique_id,ds,y\na,1,1\na\xff,2,1\n");
+        assert!(msg.contains("line 3, column 'unique_id'") && msg.contains("UTF-8"), "{msg}");
+        let msg = error("unique_id,ds,y\ra,1,1\ra,2,1\r");
+        assert!(msg.contains("line 1") && msg.contains("carriage return"), "{msg}");
+        let msg = error("unique_id ,ds,y\na,1,1\n");
+        assert!(msg.contains("column 'unique_id'") && msg.contains("'unique_id '"), "{msg}");
+    }
+
+    #[test]
+    fn valid_csv_variants_load_alike() {
+        let plain = csv_panel("unique_id,ds,y\n\"a,1\",2020-01-01,1\n\"a,1\",2020-01-02,2\n").unwrap_or_else(|e| panic!("{e}"));
+        for text in ["\u{feff}unique_id,ds,y\r\n\"a,1\",2020-01-01,1\r\n\"a,1\",2020-01-02,2\r\n", "\"unique_id\",\"ds\",\"y\"\n\"a,1\",\"2020-01-01\",\"1\"\n\"a,1\",2020-01-02,+2\n\n\n"] {
+            assert_eq!(csv_panel(text).unwrap_or_else(|e| panic!("{e}: {text}")), plain, "{text}");
+        }
+    }
 }

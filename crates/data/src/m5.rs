@@ -165,31 +165,77 @@ fn read_sales(src: &Source) -> Result<Sales> {
     let mut df = csv::read(src, &dtypes)?;
     df.rechunk_mut_par();
     let raw_ids = csv::strings(&df, label, "id")?;
-    let mut seen = HashMap::with_capacity(raw_ids.len());
-    for (i, id) in raw_ids.iter().enumerate() {
-        if let Some(first) = seen.insert(id.as_str(), i) {
-            return Err(DataError::invalid(label, Location::Cell { line: i + 2, column: "id".into() }, format!("duplicate id '{id}' (first on line {})", first + 2)));
-        }
-    }
     let col = |n: &str| csv::strings(&df, label, n);
     let (item, dept, cat, store, state) = (col("item_id")?, col("dept_id")?, col("cat_id")?, col("store_id")?, col("state_id")?);
     let attrs: Vec<SeriesAttrs> =
         (0..raw_ids.len()).map(|i| SeriesAttrs { item: item[i].clone(), dept: dept[i].clone(), cat: cat[i].clone(), store: store[i].clone(), state: state[i].clone() }).collect();
+    check_ids(label, &raw_ids, &attrs)?;
     let ids = raw_ids.iter().map(|id| strip_phase(id).to_string()).collect();
     let n = raw_ids.len();
     let columns: Vec<&[f32]> = (1..=days).map(|d| day_slice(&df, label, d)).collect::<Result<_>>()?;
     let mut y = vec![0f32; n * days];
     y.par_chunks_mut(days).enumerate().for_each(|(i, row)| {
         for (v, col) in row.iter_mut().zip(&columns) {
-            *v = col[i];
+            // + 0.0 turns a "-0" into 0 and leaves every other value as it is
+            *v = col[i] + 0.0;
         }
     });
-    if let Some(k) = y.iter().position(|v| v.is_nan() || *v < 0.0) {
+    // f32 parsing turns a value past f32::MAX ("1e39") into infinity
+    if let Some(k) = y.iter().position(|v| !v.is_finite() || *v < 0.0) {
         let (i, d) = (k / days, k % days);
-        let what = if y[k].is_nan() { "NaN" } else { "a negative value" };
-        return Err(DataError::invalid(label, Location::Cell { line: i + 2, column: format!("d_{}", d + 1) }, format!("sales are {what} ({}): expected a count ≥ 0", y[k])));
+        let column = format!("d_{}", d + 1);
+        let text = csv::cell_text(src, i, &column).unwrap_or_else(|| y[k].to_string());
+        let problem = if y[k].is_nan() {
+            format!("sales are NaN ('{text}'): expected a count ≥ 0")
+        } else if y[k] < 0.0 {
+            format!("sales are a negative value ({text}): expected a count ≥ 0")
+        } else if text.trim_start_matches('+').to_ascii_lowercase().starts_with("inf") {
+            format!("sales are infinite ('{text}'): expected a count ≥ 0")
+        } else {
+            csv::too_large(&text)
+        };
+        return Err(DataError::invalid(label, Location::Cell { line: i + 2, column }, problem));
     }
     Ok(Sales { ids, attrs, days, y })
+}
+
+/// Ids are unique (after the `_validation`/`_evaluation` suffix is dropped) and agree
+/// with the hierarchy columns: an M5 id is `ITEM_STORE` plus the suffix, and each item
+/// has one department and category, each store one state.
+fn check_ids(label: &str, raw_ids: &[String], attrs: &[SeriesAttrs]) -> Result<()> {
+    let cell = |i: usize, column: &str| Location::Cell { line: i + 2, column: column.into() };
+    let mut seen = HashMap::with_capacity(raw_ids.len());
+    for (i, (id, a)) in raw_ids.iter().zip(attrs).enumerate() {
+        let key = strip_phase(id);
+        if let Some(first) = seen.insert(key, i) {
+            return Err(DataError::invalid(label, cell(i, "id"), format!("duplicate id '{id}' (first on line {})", first + 2)));
+        }
+        if key != format!("{}_{}", a.item, a.store) {
+            let (column, value) = if key.ends_with(&format!("_{}", a.store)) { ("item_id", &a.item) } else { ("store_id", &a.store) };
+            return Err(DataError::invalid(label, cell(i, column), format!("{column} '{value}' contradicts id '{id}': M5 ids are ITEM_STORE (item_id '{}', store_id '{}')", a.item, a.store)));
+        }
+    }
+    type Pick = fn(&SeriesAttrs) -> (&str, &str);
+    let parents: [(&str, &str, Pick); 3] = [
+        ("item_id", "dept_id", |a| (a.item.as_str(), a.dept.as_str())),
+        ("dept_id", "cat_id", |a| (a.dept.as_str(), a.cat.as_str())),
+        ("store_id", "state_id", |a| (a.store.as_str(), a.state.as_str())),
+    ];
+    for (child_col, parent_col, pick) in parents {
+        let mut first: HashMap<&str, (&str, usize)> = HashMap::new();
+        for (i, a) in attrs.iter().enumerate() {
+            let (child, parent) = pick(a);
+            let (before, line) = *first.entry(child).or_insert((parent, i));
+            if before != parent {
+                return Err(DataError::invalid(
+                    label,
+                    cell(i, parent_col),
+                    format!("{child_col} '{child}' has {parent_col} '{parent}' here but '{before}' on line {}: the hierarchy must be a tree", line + 2),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The contiguous values of day column `d`; an empty cell is reported with its line.
@@ -216,19 +262,25 @@ fn check_validation_header(val: &Source, eval_days: usize) -> Result<usize> {
     Ok(days)
 }
 
-/// Both sales files must list the same series in the same order.
+/// Both sales files must list the same series in the same order. Ids are compared as
+/// parsed (quotes removed), never as raw bytes.
 fn check_same_ids(val: &Source, eval: &Source, eval_ids: &[String]) -> Result<()> {
+    let mut reader = ::csv::ReaderBuilder::new().flexible(true).from_reader(val.bytes.as_slice());
+    let mut record = ::csv::ByteRecord::new();
     let mut count = 0;
-    let lines = val.bytes.split(|&b| b == b'\n').skip(1).filter(|l| !l.iter().all(u8::is_ascii_whitespace));
-    for (k, line) in lines.enumerate() {
-        let end = line.iter().position(|&b| b == b',').unwrap_or(line.len());
-        let id = String::from_utf8_lossy(&line[..end]);
-        let id = id.trim_end_matches('\r');
-        match eval_ids.get(k) {
-            Some(e) if e == strip_phase(id) => count += 1,
-            _ => {
-                return Err(DataError::invalid(&val.label, Location::Cell { line: k + 2, column: "id".into() }, format!("id '{id}' does not match line {} of {}", k + 2, eval.label)));
+    loop {
+        let line = match reader.read_byte_record(&mut record) {
+            Ok(true) => record.position().map_or(0, |p| p.line() as usize),
+            Ok(false) => break,
+            Err(e) => return Err(DataError::invalid(&val.label, e.position().map_or(Location::File, |p| Location::Line(p.line() as usize)), format!("not valid CSV: {e}"))),
+        };
+        let id = String::from_utf8_lossy(record.get(0).unwrap_or_default());
+        match eval_ids.get(count) {
+            Some(e) if e == strip_phase(&id) => count += 1,
+            Some(_) => {
+                return Err(DataError::invalid(&val.label, Location::Cell { line, column: "id".into() }, format!("id '{id}' does not match line {} of {}", count + 2, eval.label)));
             }
+            None => return Err(DataError::invalid(&val.label, Location::Line(line), format!("more series than the {} of {}", eval_ids.len(), eval.label))),
         }
     }
     if count != eval_ids.len() {
@@ -285,6 +337,9 @@ fn read_prices(src: &Source, attrs: &[SeriesAttrs], cal: &CalendarData, n_days: 
         if !(price[r].is_finite() && price[r] > 0.0) {
             return Err(DataError::invalid(label, Location::Cell { line, column: "sell_price".into() }, format!("price {} is not a positive number", price[r])));
         }
+        if csv::overflows_f32(price[r]) {
+            return Err(DataError::invalid(label, Location::Cell { line, column: "sell_price".into() }, csv::too_large(&format!("{:e}", price[r]))));
+        }
         let slot = &mut weekly[s * n_weeks + w];
         if !slot.is_nan() {
             return Err(DataError::invalid(label, Location::Line(line), format!("second price for item '{item}' in store '{store}' in week {week}")));
@@ -304,4 +359,130 @@ fn read_prices(src: &Source, attrs: &[SeriesAttrs], cal: &CalendarData, n_days: 
         }
     });
     Ok(daily)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SERIES: [(&str, &str, &str, &str, &str); 3] =
+        [("FOODS_1_001", "FOODS_1", "FOODS", "CA_1", "CA"), ("FOODS_1_001", "FOODS_1", "FOODS", "TX_1", "TX"), ("HOBBIES_1_002", "HOBBIES_1", "HOBBIES", "CA_1", "CA")];
+
+    fn calendar() -> String {
+        let mut out = String::from("date,wm_yr_wk,d,event_name_1,event_type_1,event_name_2,event_type_2,snap_CA,snap_TX\n");
+        for d in 0..14 {
+            let (y, m, dd) = tsforge_core::time::civil_from_days(15_003 + d);
+            out += &format!("{y}-{m:02}-{dd:02},{},d_{},,,,,0,1\n", 11101 + d / 7, d + 1);
+        }
+        out
+    }
+
+    /// A sales file of `days` days; `quote` writes every field in quotes.
+    fn sales(days: usize, suffix: &str, quote: bool) -> String {
+        let q = |s: &str| if quote { format!("\"{s}\"") } else { s.to_string() };
+        let mut head = vec!["id".to_string(), "item_id".into(), "dept_id".into(), "cat_id".into(), "store_id".into(), "state_id".into()];
+        head.extend((1..=days).map(|d| format!("d_{d}")));
+        let mut out = head.iter().map(|h| q(h)).collect::<Vec<_>>().join(",") + "\n";
+        for (k, (item, dept, cat, store, state)) in SERIES.iter().enumerate() {
+            let mut row = vec![format!("{item}_{store}_{suffix}"), item.to_string(), dept.to_string(), cat.to_string(), store.to_string(), state.to_string()];
+            row.extend((1..=days).map(|d| ((k + d) % 4).to_string()));
+            out += &(row.iter().map(|f| q(f)).collect::<Vec<_>>().join(",") + "\n");
+        }
+        out
+    }
+
+    fn prices() -> String {
+        let mut out = String::from("store_id,item_id,wm_yr_wk,sell_price\n");
+        for (item, _, _, store, _) in SERIES {
+            out += &format!("{store},{item},11101,1.5\n{store},{item},11102,2\n");
+        }
+        out
+    }
+
+    fn sources(cal: &str, val: &str, eval: &str, prices: &str) -> M5Sources {
+        let src = |name: &str, text: &str| Source::from_bytes(name.to_string(), text.as_bytes().to_vec()).unwrap_or_else(|e| panic!("{e}"));
+        M5Sources {
+            calendar: src("calendar.csv", cal),
+            prices: Some(src("sell_prices.csv", prices)),
+            validation: Some(src("sales_train_validation.csv", val)),
+            evaluation: Some(src("sales_train_evaluation.csv", eval)),
+        }
+    }
+
+    fn plain() -> M5Sources {
+        sources(&calendar(), &sales(8, "validation", false), &sales(10, "evaluation", false), &prices())
+    }
+
+    fn error(src: &M5Sources) -> String {
+        match load(src) {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// Quoted fields, CRLF line endings and a byte order mark are valid CSV: the same
+    /// folder written with them loads to the same panel.
+    #[test]
+    fn quoting_crlf_and_bom_load_like_plain_files() {
+        let reference = load(&plain()).unwrap_or_else(|e| panic!("{e}")).panel;
+        let crlf = |s: String| s.replace('\n', "\r\n");
+        let bom = |s: String| format!("\u{feff}{s}");
+        let variants = [
+            sources(&calendar(), &sales(8, "validation", true), &sales(10, "evaluation", true), &prices()),
+            sources(&crlf(calendar()), &crlf(sales(8, "validation", true)), &crlf(sales(10, "evaluation", false)), &crlf(prices())),
+            sources(&bom(calendar()), &bom(sales(8, "validation", false)), &bom(sales(10, "evaluation", true)), &bom(prices())),
+            sources(&(calendar() + "\n\n"), &(sales(8, "validation", false) + "\r\n"), &sales(10, "evaluation", false), &(prices() + "\n")),
+        ];
+        for (k, v) in variants.iter().enumerate() {
+            let p = load(v).unwrap_or_else(|e| panic!("variant {k}: {e}")).panel;
+            assert_eq!(p, reference, "variant {k}");
+        }
+    }
+
+    #[test]
+    fn values_past_f32_are_refused_at_their_cell() {
+        for (text, needle) in [("1e39", "'1e39' is too large"), ("1e308", "'1e308' is too large"), ("inf", "infinite"), ("-inf", "negative"), ("nan", "NaN")] {
+            let eval = sales(10, "evaluation", false);
+            let eval =
+                eval.lines().enumerate().map(|(k, l)| if k == 2 { l.rsplit_once(',').map_or("", |(head, _)| head).to_string() + "," + text } else { l.to_string() }).collect::<Vec<_>>().join("\n");
+            let src = sources(&calendar(), &sales(8, "validation", false), &eval, &prices());
+            let msg = error(&src);
+            assert!(msg.contains("sales_train_evaluation.csv: line 3, column 'd_10'") && msg.contains(needle), "{text}: {msg}");
+        }
+    }
+
+    #[test]
+    fn hierarchy_columns_must_agree_with_the_id() {
+        let eval = sales(10, "evaluation", false);
+        let cases = [
+            (eval.replacen("FOODS_1_001_TX_1_evaluation,FOODS_1_001,FOODS_1,FOODS,TX_1", "FOODS_1_001_TX_1_evaluation,FOODS_1_001,FOODS_1,FOODS,CA_1", 1), "line 3, column 'store_id'"),
+            (eval.replacen("FOODS_1_001_TX_1_evaluation,FOODS_1_001,", "FOODS_1_001_TX_1_evaluation,FOODS_1_009,", 1), "line 3, column 'item_id'"),
+            (eval.replacen("FOODS_1_001_TX_1_evaluation,FOODS_1_001,FOODS_1,", "FOODS_1_001_TX_1_evaluation,FOODS_1_001,FOODS_2,", 1), "line 3, column 'dept_id'"),
+            (eval.replacen("HOBBIES_1,HOBBIES,CA_1,CA", "HOBBIES_1,HOBBIES,CA_1,TX", 1), "line 4, column 'state_id'"),
+            (eval.replacen("TX_1_evaluation,FOODS_1_001,FOODS_1,FOODS,", "TX_1_evaluation,FOODS_1_001,FOODS_1,HOBBIES,", 1), "line 3, column 'cat_id'"),
+        ];
+        for (k, (eval, needle)) in cases.iter().enumerate() {
+            let msg = error(&sources(&calendar(), &sales(8, "validation", false), eval, &prices()));
+            assert!(msg.contains(needle), "case {k}: {msg}");
+        }
+    }
+
+    #[test]
+    fn validation_ids_are_compared_parsed() {
+        let val = sales(8, "validation", false).replacen("HOBBIES_1_002_CA_1_validation", "\"HOBBIES_1_002_CA_1_validation\"", 1);
+        assert!(load(&sources(&calendar(), &val, &sales(10, "evaluation", false), &prices())).is_ok());
+        let val = sales(8, "validation", false).replacen("HOBBIES_1_002_CA_1_validation", "HOBBIES_1_003_CA_1_validation", 1);
+        let msg = error(&sources(&calendar(), &val, &sales(10, "evaluation", false), &prices()));
+        assert!(msg.contains("sales_train_validation.csv: line 4, column 'id'"), "{msg}");
+    }
+
+    #[test]
+    fn prices_past_f32_and_duplicate_columns_are_refused() {
+        let p = prices().replacen("11102,2\n", "11102,1e39\n", 1);
+        let msg = error(&sources(&calendar(), &sales(8, "validation", false), &sales(10, "evaluation", false), &p));
+        assert!(msg.contains("sell_prices.csv: line 3, column 'sell_price'") && msg.contains("too large"), "{msg}");
+        let cal = calendar().replacen("snap_TX\n", "snap_CA\n", 1);
+        let msg = error(&sources(&cal, &sales(8, "validation", false), &sales(10, "evaluation", false), &prices()));
+        assert!(msg.contains("calendar.csv: column 'snap_CA'") && msg.contains("twice"), "{msg}");
+    }
 }
