@@ -62,9 +62,16 @@ impl Input {
 }
 
 /// FNV-1a over the input bytes, eight at a time: a cheap, stable identity of the data
-/// for the manifest (not a cryptographic hash).
+/// for the manifest and a checksum of the trial log's records (not a cryptographic hash).
 #[derive(Default)]
-struct Fingerprint(u64, usize);
+pub(crate) struct Fingerprint(u64, usize);
+
+/// The fingerprint of `bytes` as text (`fnv1a64:…:Nbytes`).
+pub(crate) fn checksum(bytes: &[u8]) -> String {
+    let mut f = Fingerprint::default();
+    f.add(bytes);
+    f.hex()
+}
 
 impl Fingerprint {
     fn add(&mut self, bytes: &[u8]) {

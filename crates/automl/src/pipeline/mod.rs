@@ -208,7 +208,8 @@ impl<'a> Pipeline<'a> {
             match &backtest {
                 Some(backtest) => {
                     self.progress.event(&Event::Stage("search"));
-                    let (log, done) = TrialLog::open(&s.out, s.resume)?;
+                    let (log, done, damaged) = TrialLog::open(&s.out, s.resume)?;
+                    plan.notes.extend(damaged);
                     if !done.is_empty() {
                         plan.notes.push(format!("Resumed: {} finished evaluations taken from the trial log.", done.len()));
                     }
