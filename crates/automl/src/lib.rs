@@ -57,6 +57,7 @@ pub mod error;
 pub mod evaluate;
 pub mod hurdle;
 pub mod logit;
+pub mod names;
 pub mod pipeline;
 pub mod quality;
 pub mod recipe;

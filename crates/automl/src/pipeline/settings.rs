@@ -76,7 +76,7 @@ impl Settings {
             (_, Some(n)) => n.clone(),
             (_, None) => "quickstart".into(),
         };
-        crate::pipeline::run_folder::check_name("name", &name)?;
+        crate::names::check_name("name", &name)?;
         if let Some(models) = &options.models {
             registry.check_names(models, "--models")?;
         }

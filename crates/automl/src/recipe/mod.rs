@@ -181,7 +181,7 @@ impl Recipe {
 
     fn validate(&self, label: &str, registry: &Registry) -> Result<()> {
         if let Some(name) = &self.name {
-            crate::pipeline::run_folder::check_name(&format!("{label}: name"), name)?;
+            crate::names::check_name(&format!("{label}: name"), name)?;
         }
         if let Some(models) = &self.models {
             registry.check_names(models, &format!("{label}: models"))?;
@@ -244,7 +244,7 @@ impl SearchSettings {
             return Err(usage(format!("{label}: search.ensemble.shrinkage: {} is not in [0, 1]", self.ensemble.shrinkage)));
         }
         for (name, f) in &self.families {
-            crate::pipeline::run_folder::check_name(&format!("{label}: search.families"), name)?;
+            crate::names::check_name(&format!("{label}: search.families"), name)?;
             let space = f.space(name).map_err(|e| usage(format!("{label}: {e}")))?;
             let at = format!("{label}: search.families.{name}");
             if f.trials == 0 {
