@@ -7,6 +7,7 @@ use tsforge_core::registry::{NoParams, typed_params};
 use tsforge_core::{BuildSpec, DataNeeds, Forecaster, ModelEntry, SearchResource};
 use tsforge_gbdt::catalog::take_train_days;
 
+use crate::bundle::HURDLE_FORMAT;
 use crate::hurdle::{Classifier, HurdleForecaster};
 use crate::sparsity_choice::SparsityChoice;
 
@@ -16,7 +17,7 @@ pub const CHOICE: &str = "GBDT-SparsityChoice";
 
 pub fn catalog() -> Vec<ModelEntry> {
     vec![
-        ModelEntry::new(HURDLE, "gbdt", build_hurdle).seeded().needs(DataNeeds::M5).searchable(SearchResource::Rounds).in_default_run(),
+        ModelEntry::new(HURDLE, "gbdt", build_hurdle).seeded().needs(DataNeeds::M5).searchable(SearchResource::Rounds).in_default_run().restorable(HURDLE_FORMAT, crate::hurdle::restore),
         // the classifier baseline, slow to fit (linfa's solver on every training row): by name only
         ModelEntry::new(HURDLE_LOGIT, "gbdt", |spec: &BuildSpec<'_>| {
             typed_params::<NoParams>(spec.params)?;
@@ -25,7 +26,8 @@ pub fn catalog() -> Vec<ModelEntry> {
             Ok(Box::new(h) as Box<dyn Forecaster>)
         })
         .seeded()
-        .needs(DataNeeds::M5),
+        .needs(DataNeeds::M5)
+        .restorable(HURDLE_FORMAT, crate::hurdle::restore),
         ModelEntry::new(CHOICE, "gbdt", |spec: &BuildSpec<'_>| {
             typed_params::<NoParams>(spec.params)?;
             let mut c = SparsityChoice::new(spec.horizon)?;

@@ -199,6 +199,32 @@ impl HurdleForecaster {
     }
 }
 
+/// A saved hurdle read back: P × E[y | y>0] on any panel of the training data's
+/// schema, from the saved feature spec, vocabulary and models; nothing is trained.
+struct SavedHurdle {
+    bundle: HurdleBundle,
+}
+
+/// Reads a saved hurdle back (see [`HURDLE_FORMAT`]).
+pub fn restore(text: &str) -> Result<Box<dyn tsforge_core::Predictor>, ModelError> {
+    Ok(Box::new(SavedHurdle { bundle: HurdleBundle::from_json(text)? }))
+}
+
+impl tsforge_core::Predictor for SavedHurdle {
+    fn forecast(&self, history: &Panel, horizon: usize, _levels: &[u8]) -> Result<Forecast, ModelError> {
+        let b = &self.bundle;
+        if let tsforge_features::Strategy::Direct { horizon: h } = b.features.strategy
+            && h < horizon
+        {
+            return Err(format!("{}: direct features for a {h}-day horizon cannot forecast {horizon} days", b.alias).into());
+        }
+        let spec = b.features.validate()?;
+        let fx = build_with(history, &spec, &b.vocabulary, &forecast_rows(history, horizon))?;
+        let values = classify(&b.classifier, &fx)?.iter().zip(predict_size(&b.size, &fx)?).map(|(p, s)| p * s).collect();
+        Ok(Forecast::new(b.alias.clone(), history.n_series(), horizon, history.n_time(), values)?)
+    }
+}
+
 /// The rows `idx` of a feature matrix.
 fn subset(x: &FeatureMatrix, idx: &[usize]) -> FeatureMatrix {
     let n = x.n_rows;

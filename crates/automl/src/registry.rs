@@ -93,6 +93,28 @@ impl Registry {
         let spec = BuildSpec { alias, horizon: ctx.horizon, season: ctx.season, retail: ctx.retail, params, sections: &ctx.sections };
         entry.build(&spec).map_err(|e| usage(format!("{alias}: {e}")))
     }
+
+    /// The saved model `text` (a fitted model's JSON) read back by the entry whose
+    /// format its `format` field names.
+    pub fn restore(&self, text: &str) -> std::result::Result<Box<dyn tsforge_core::Predictor>, tsforge_core::model::ModelError> {
+        let format = saved_format(text).ok_or("not a saved model: no 'format' field")?;
+        let saved = self.entries.iter().filter_map(|e| e.saved.as_ref()).find(|s| s.format == format).ok_or_else(|| format!("no model of this tsforge reads the format '{format}'"))?;
+        (saved.restore)(text)
+    }
+
+    /// Whether models of this entry can be saved and read back.
+    pub fn can_save(&self, model: &str) -> bool {
+        self.get(model).is_some_and(|e| e.saved.is_some())
+    }
+}
+
+/// The `format` field of a saved model's JSON (read without parsing the rest).
+pub fn saved_format(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Tag {
+        format: String,
+    }
+    serde_json::from_str::<Tag>(text).ok().map(|t| t.format)
 }
 
 /// What every model of a run is built with: the data's shape and the recipe's model

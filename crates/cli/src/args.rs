@@ -25,6 +25,9 @@ pub enum Command {
     /// Run the whole AutoML at several earlier forecast origins and score each submission
     /// out of sample, beside fixed policies (every model, averages, the previous winner).
     Evaluate(EvaluateArgs),
+    /// Forecast with a run's model bundle, without training: on the run's data by default
+    /// (reproducing its forecasts), or on newer data (`--data`, `--phase evaluation`).
+    Predict(PredictArgs),
     /// Print a recipe resolved: its `extends` chain merged and the overrides applied.
     Recipe {
         #[command(subcommand)]
@@ -86,6 +89,29 @@ pub struct EvaluateArgs {
     pub keep_runs: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// The bundle: a run folder's `bundle/` (or the run folder itself).
+    pub bundle: PathBuf,
+    /// M5 folder, long-format file or shipped dataset (default: the run's data).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Forecast origin rule (default: the run's): validation = after the validation
+    /// file's last day (long format: the last horizon held out), evaluation = after the
+    /// data's last period.
+    #[arg(long, value_enum)]
+    pub phase: Option<PhaseArg>,
+    /// Last period of history to forecast from: a date, a period number or `d_N`.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Output folder (default: reports/RUN-predict).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RecipeCommand {
     /// Print the resolved recipe as TOML (exit code 2 if it does not validate).
@@ -112,6 +138,15 @@ pub enum DataCommand {
 pub enum PhaseArg {
     Validation,
     Evaluation,
+}
+
+impl PhaseArg {
+    pub fn phase(self) -> Phase {
+        match self {
+            PhaseArg::Validation => Phase::Validation,
+            PhaseArg::Evaluation => Phase::Evaluation,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args, Default)]
@@ -206,10 +241,7 @@ impl RunArgs {
             recipe_path: self.recipe.clone(),
             data: self.data.clone(),
             out: self.out.clone(),
-            phase: self.phase.map(|p| match p {
-                PhaseArg::Validation => Phase::Validation,
-                PhaseArg::Evaluation => Phase::Evaluation,
-            }),
+            phase: self.phase.map(PhaseArg::phase),
             seed: self.seed,
             horizon: self.horizon,
             freq: self.freq.clone(),

@@ -17,6 +17,9 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
         if cause.is::<UsageError>() {
             return 2;
         }
+        if let Some(s) = cause.downcast_ref::<tsforge_store::StoreError>() {
+            return if s.is_user_error() { 2 } else { 1 };
+        }
         if let Some(a) = cause.downcast_ref::<AutomlError>() {
             return if a.is_user_error() { 2 } else { 1 };
         }

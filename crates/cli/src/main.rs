@@ -5,6 +5,7 @@ mod board;
 mod evaluate;
 mod exit;
 mod inspect;
+mod predict;
 mod progress;
 mod recipe_show;
 mod run;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Some(Command::Leaderboard(a)) => board::execute(&a),
         Some(Command::Variance(a)) => variance::execute(&a),
         Some(Command::Evaluate(a)) => evaluate::execute(&a),
+        Some(Command::Predict(a)) => predict::execute(&a),
         Some(Command::SwapLoop { out, files }) => swap_loop(&out, files),
         Some(Command::Recipe { command: RecipeCommand::Show(a) }) => recipe_show::execute(&a),
         Some(Command::Data { command: DataCommand::Inspect(a) }) => inspect::execute(&a),

@@ -10,7 +10,10 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
     let (recipe, _) = Recipe::resolve(args.recipe.as_deref(), &args.overrides, &registry)?;
     let settings = Settings::resolve(&args.options(), &recipe, &registry)?;
     let display = Display::new(args.quiet);
-    let outcome = Pipeline::new(settings, registry).with_progress(&display).run()?;
+    let mut outcome = Pipeline::new(settings, registry).with_progress(&display).run()?;
+    // the model bundle goes into the run folder with the rest, swapped in whole
+    let bundle = tsforge_store::bundle::write::files(&outcome)?;
+    outcome.files.extend(bundle);
     display.clear();
     let (record, submission, out) = (outcome.record.clone(), outcome.submission.clone(), outcome.out.clone());
     outcome.write()?;

@@ -27,5 +27,5 @@ pub use forecast::{Forecast, Interval};
 pub use hierarchy::{Hierarchy, IdKey, Level, SeriesAttrs};
 pub use model::{FeatureImportance, FitContext, FittedForecaster, Forecaster, Precomputed};
 pub use panel::{Calendar, Panel, Prices};
-pub use registry::{BuildSpec, DataNeeds, ModelEntry, SearchResource};
+pub use registry::{BuildSpec, DataNeeds, ModelEntry, Predictor, SearchResource};
 pub use time::{Freq, TimeIndex};

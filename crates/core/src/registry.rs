@@ -9,7 +9,9 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::forecast::Forecast;
 use crate::model::{Forecaster, ModelError};
+use crate::panel::Panel;
 
 /// What a model needs from the data beyond the target.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -98,6 +100,33 @@ impl<'a> BuildSpec<'a> {
 /// Builds one model from a spec.
 pub type Constructor = Arc<dyn Fn(&BuildSpec<'_>) -> Result<Box<dyn Forecaster>, ModelError> + Send + Sync>;
 
+/// A fitted model read back from its saved form ([`crate::FittedForecaster::to_json`]):
+/// forecasts a panel of the same schema from its end with what was learned, without
+/// training (`tsforge predict`).
+pub trait Predictor: Send + Sync {
+    /// Forecasts `horizon` steps after the end of `history`, with prediction intervals
+    /// at `levels` (percent) where the model defines them.
+    fn forecast(&self, history: &Panel, horizon: usize, levels: &[u8]) -> Result<Forecast, ModelError>;
+
+    /// What forecasting does beyond applying learned numbers (statistical models that
+    /// estimate their parameters per series do so again on the new history); `None`
+    /// when nothing is estimated.
+    fn estimates(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Reads a saved model back.
+pub type Restorer = Arc<dyn Fn(&str) -> Result<Box<dyn Predictor>, ModelError> + Send + Sync>;
+
+/// How the models of an entry are saved: the `format` tag their JSON carries and the
+/// function that reads it back.
+#[derive(Clone)]
+pub struct Saved {
+    pub format: String,
+    pub restore: Restorer,
+}
+
 /// One model of a catalog.
 #[derive(Clone)]
 pub struct ModelEntry {
@@ -114,6 +143,8 @@ pub struct ModelEntry {
     /// Whether a run that names no models fits it.
     pub default: bool,
     pub construct: Constructor,
+    /// `Some`: its fitted models can be saved and read back (bundles, `tsforge predict`).
+    pub saved: Option<Saved>,
 }
 
 impl fmt::Debug for ModelEntry {
@@ -125,6 +156,7 @@ impl fmt::Debug for ModelEntry {
             .field("needs", &self.needs)
             .field("search", &self.search)
             .field("default", &self.default)
+            .field("saved", &self.saved.as_ref().map(|s| s.format.as_str()))
             .finish_non_exhaustive()
     }
 }
@@ -133,7 +165,7 @@ impl ModelEntry {
     /// An unseeded model that needs nothing but the target, not searchable, not in the
     /// default run; the builder methods below say otherwise.
     pub fn new(alias: impl Into<String>, family: impl Into<String>, construct: impl Fn(&BuildSpec<'_>) -> Result<Box<dyn Forecaster>, ModelError> + Send + Sync + 'static) -> ModelEntry {
-        ModelEntry { alias: alias.into(), family: family.into(), seeded: false, needs: DataNeeds::NOTHING, search: None, default: false, construct: Arc::new(construct) }
+        ModelEntry { alias: alias.into(), family: family.into(), seeded: false, needs: DataNeeds::NOTHING, search: None, default: false, construct: Arc::new(construct), saved: None }
     }
 
     pub fn seeded(mut self) -> ModelEntry {
@@ -155,6 +187,12 @@ impl ModelEntry {
     /// Fitted by a run that names no models.
     pub fn in_default_run(mut self) -> ModelEntry {
         self.default = true;
+        self
+    }
+
+    /// Its fitted models save as JSON tagged `format`, read back by `restore`.
+    pub fn restorable(mut self, format: &str, restore: impl Fn(&str) -> Result<Box<dyn Predictor>, ModelError> + Send + Sync + 'static) -> ModelEntry {
+        self.saved = Some(Saved { format: format.to_string(), restore: Arc::new(restore) });
         self
     }
 

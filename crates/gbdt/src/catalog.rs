@@ -136,7 +136,8 @@ pub fn catalog() -> Vec<ModelEntry> {
             let entry = ModelEntry::new(format!("{base}{}", partition.alias_suffix()), "gbdt", move |spec: &BuildSpec<'_>| build_tweedie(kind, partition, spec))
                 .seeded()
                 .needs(DataNeeds::M5)
-                .searchable(SearchResource::Rounds);
+                .searchable(SearchResource::Rounds)
+                .restorable(crate::grouped::PARTITIONED_FORMAT, crate::grouped::restore);
             // the recursive model with 1-day lags swings from best to worst between adjacent
             // windows (tsforge evaluate, m5-tiny, 8 origins: mean WRMSSE 0.694 against 0.663
             // with lags >= 7): the default run fits the steadier one

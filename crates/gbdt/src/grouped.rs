@@ -111,6 +111,51 @@ impl PartitionedBundle {
     }
 }
 
+/// A saved [`PartitionedGbdt`] read back: forecasts any panel of the training data's
+/// schema with the saved feature spec, vocabulary and boosters, training nothing.
+/// Series are grouped by the saved partition; a group the training data did not have
+/// (a new store) is forecast 0, which the notes of `tsforge predict` report.
+struct SavedGbdt {
+    bundle: PartitionedBundle,
+}
+
+/// Reads a saved GBDT model back (see [`PARTITIONED_FORMAT`]).
+pub fn restore(text: &str) -> Result<Box<dyn tsforge_core::Predictor>, ModelError> {
+    let bundle = PartitionedBundle::from_json(text)?;
+    let first = bundle.groups.iter().filter_map(|g| g.model.as_ref()).next().ok_or("saved GBDT model: no group has a booster")?;
+    if bundle.groups.iter().filter_map(|g| g.model.as_ref()).any(|m| m.features != first.features || m.vocabulary != first.vocabulary) {
+        return Err("saved GBDT model: its groups disagree on the feature spec or vocabulary".into());
+    }
+    Ok(Box::new(SavedGbdt { bundle }))
+}
+
+impl tsforge_core::Predictor for SavedGbdt {
+    fn forecast(&self, history: &Panel, horizon: usize, _levels: &[u8]) -> Result<Forecast, ModelError> {
+        let h = horizon.max(1);
+        let first = self.bundle.groups.iter().filter_map(|g| g.model.as_ref()).next().ok_or("saved GBDT model: no group has a booster")?;
+        if let Strategy::Direct { horizon } = first.features.strategy
+            && horizon < h
+        {
+            return Err(format!("{}: direct features for a {horizon}-day horizon cannot forecast {h} days", self.bundle.alias).into());
+        }
+        let spec = first.features.validate()?;
+        let groups = self.bundle.partition.groups(history)?;
+        let plan: Vec<(Vec<usize>, Option<&Booster>)> = groups
+            .into_iter()
+            .map(|g| {
+                let booster = self.bundle.groups.iter().find(|s| s.key == g.key).and_then(|s| s.model.as_ref()).map(|m| &m.booster);
+                (g.series, booster)
+            })
+            .collect();
+        let values = if first.features.strategy == Strategy::Recursive {
+            recursive::forecast(history, &spec, &first.vocabulary, &plan, h)?
+        } else {
+            direct_forecast(history, &spec, &first.vocabulary, &plan, h)?
+        };
+        Ok(Forecast::new(self.bundle.alias.clone(), history.n_series(), h, history.n_time(), values)?)
+    }
+}
+
 /// One group's booster (none without training rows) and its training row count.
 struct GroupFit {
     booster: Option<Booster>,

@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
+use serde_json::json;
+use tsforge_core::model::ModelError;
 use tsforge_core::registry::{NoParams, typed_params};
-use tsforge_core::{BuildSpec, Forecaster, ModelEntry};
+use tsforge_core::{BuildSpec, FitContext, Forecast, Forecaster, ModelEntry, Panel, Predictor};
 
 use crate::baseline::{Naive, SeasonalNaive};
 use crate::intermittent::{Adida, CrostonClassic, CrostonOptimized, CrostonSBA, Imapa, Tsb};
@@ -76,6 +78,7 @@ pub fn catalog() -> Vec<ModelEntry> {
                 Ok(Box::new(model.renamed(spec.alias)) as Box<dyn Forecaster>)
             })
             .in_default_run()
+            .restorable(STATS_FORMAT, restore)
         })
         .collect()
 }
@@ -85,5 +88,47 @@ pub fn build(alias: &str, opts: &CatalogOptions) -> Option<PerSeries> {
     let (name, family, make) = entries().into_iter().find(|e| e.0 == alias)?;
     let history = if opts.trim_leading_zeros && !matches!(name, "Naive" | "SeasonalNaive") { History::FromFirstNonZero } else { History::Full };
     let fallback: Arc<dyn SeriesModel> = if name == "Naive" { Arc::new(crate::baseline::Zero) } else { Arc::new(Naive) };
-    Some(PerSeries::new(make(opts), family, history, fallback))
+    let saved = json!({"format": STATS_FORMAT, "alias": name, "model": name, "season": opts.season, "trim_leading_zeros": opts.trim_leading_zeros});
+    Some(PerSeries::new(make(opts), family, history, fallback).with_saved(saved))
+}
+
+/// Format tag of a saved statistical model: the catalog model and its options. Its
+/// state is the series' history itself, so reading it back needs nothing more.
+pub const STATS_FORMAT: &str = "tsforge-stats-1";
+
+/// Models that estimate parameters per series (smoothing weights, ETS components, the
+/// theta line): a forecast from a saved model estimates them again on the new history.
+const ESTIMATING: [&str; 9] = ["SESOpt", "CrostonOptimized", "ADIDA", "IMAPA", "AutoETS", "Holt", "Theta", "OptimizedTheta", "AutoTheta"];
+
+/// A saved statistical model: run over a panel's histories from their ends.
+struct SavedStats {
+    model: PerSeries,
+    estimates: bool,
+}
+
+impl Predictor for SavedStats {
+    fn forecast(&self, history: &Panel, horizon: usize, levels: &[u8]) -> Result<Forecast, ModelError> {
+        let mut f = self.model.fit(history, &FitContext::new(horizon))?.predict_with_intervals(horizon, levels)?;
+        f.start = history.n_time();
+        Ok(f)
+    }
+
+    fn estimates(&self) -> Option<String> {
+        self.estimates.then(|| "parameters estimated again per series on the new history".to_string())
+    }
+}
+
+/// Reads a saved statistical model back (see [`STATS_FORMAT`]).
+pub fn restore(text: &str) -> Result<Box<dyn Predictor>, ModelError> {
+    let v: serde_json::Value = serde_json::from_str(text)?;
+    let field = |k: &str| v.get(k).ok_or_else(|| ModelError::from(format!("saved statistical model: no '{k}'")));
+    if field("format")?.as_str() != Some(STATS_FORMAT) {
+        return Err(format!("saved statistical model: format {}, expected '{STATS_FORMAT}'", field("format")?).into());
+    }
+    let name = field("model")?.as_str().ok_or("saved statistical model: 'model' is not text")?;
+    let alias = field("alias")?.as_str().ok_or("saved statistical model: 'alias' is not text")?;
+    let season = field("season")?.as_u64().filter(|s| (1..=10_000).contains(s)).ok_or("saved statistical model: 'season' is not a whole number in 1..=10000")? as usize;
+    let trim = field("trim_leading_zeros")?.as_bool().ok_or("saved statistical model: 'trim_leading_zeros' is not true or false")?;
+    let model = build(name, &CatalogOptions { season, trim_leading_zeros: trim }).ok_or_else(|| format!("saved statistical model: '{name}' is not in this tsforge's catalog"))?;
+    Ok(Box::new(SavedStats { model: model.renamed(alias), estimates: ESTIMATING.contains(&name) }))
 }

@@ -28,12 +28,20 @@ pub struct PerSeries {
     /// Used where `model` fails on a series (too short, all zeros, no convergence).
     pub fallback: Arc<dyn SeriesModel>,
     alias: String,
+    /// The saved form of a fit (catalog models: which model, with which options).
+    saved: Option<serde_json::Value>,
 }
 
 impl PerSeries {
     pub fn new(model: Arc<dyn SeriesModel>, family: &str, history: History, fallback: Arc<dyn SeriesModel>) -> PerSeries {
         let alias = model.alias();
-        PerSeries { model, family: family.into(), history, fallback, alias }
+        PerSeries { model, family: family.into(), history, fallback, alias, saved: None }
+    }
+
+    /// Fits of this model save as `saved` (with the leaderboard alias filled in).
+    pub fn with_saved(mut self, saved: serde_json::Value) -> PerSeries {
+        self.saved = Some(saved);
+        self
     }
 
     /// The same model under another leaderboard name.
@@ -59,6 +67,7 @@ struct FittedPanel {
     fitted: Vec<Option<Box<dyn FittedSeries>>>,
     fallbacks: usize,
     first_failure: Option<String>,
+    saved: Option<String>,
 }
 
 impl Forecaster for PerSeries {
@@ -92,7 +101,11 @@ impl Forecaster for PerSeries {
             .collect();
         let fallbacks = results.iter().filter(|r| r.1.is_some()).count();
         let first_failure = results.iter().find_map(|r| r.1.clone());
-        Ok(Box::new(FittedPanel { alias: self.alias.clone(), fallback_alias: self.fallback.alias(), fitted: results.into_iter().map(|r| r.0).collect(), fallbacks, first_failure }))
+        let saved = self.saved.clone().map(|mut v| {
+            v["alias"] = self.alias.clone().into();
+            v.to_string()
+        });
+        Ok(Box::new(FittedPanel { alias: self.alias.clone(), fallback_alias: self.fallback.alias(), fitted: results.into_iter().map(|r| r.0).collect(), fallbacks, first_failure, saved }))
     }
 }
 
@@ -133,6 +146,10 @@ impl FittedForecaster for FittedPanel {
             forecast.intervals.push(Interval { level, lo, hi });
         }
         Ok(forecast)
+    }
+
+    fn to_json(&self) -> Option<String> {
+        self.saved.clone()
     }
 
     fn notes(&self) -> Vec<String> {

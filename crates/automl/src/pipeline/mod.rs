@@ -82,6 +82,8 @@ pub struct RunOutcome {
     pub forecasts: Vec<Forecast>,
     /// Every model's backtest forecast (the windows one after another), where it has one.
     pub backtests: Vec<(String, Vec<f64>)>,
+    /// The training data's series and covariates (what a model bundle records).
+    pub shape: DataShape,
     trial_log: Option<TrialLog>,
     /// Held from the start of the run until its folder is written.
     lock: Option<run_folder::Lock>,
@@ -97,6 +99,21 @@ impl RunOutcome {
         }
         drop(self.lock);
         Ok(())
+    }
+}
+
+/// The series of a run's training data and which covariates it had.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataShape {
+    pub series: Vec<String>,
+    pub prices: bool,
+    pub calendar: bool,
+    pub hierarchy: bool,
+}
+
+impl DataShape {
+    pub fn of(panel: &tsforge_core::Panel) -> DataShape {
+        DataShape { series: panel.ids.clone(), prices: panel.prices.is_some(), calendar: panel.calendar.is_some(), hierarchy: panel.attrs.is_some() }
     }
 }
 
@@ -340,7 +357,8 @@ impl<'a> Pipeline<'a> {
         let backtests = entries.iter().filter_map(|e| Some((e.row.alias.clone(), e.valid_forecast.clone()?))).collect();
         let (record, files) = run.files(entries)?;
         self.progress.event(&Event::Finished { seconds: started.elapsed().as_secs_f64() });
-        Ok(RunOutcome { record, submission, out: s.out.clone(), files, forecasts, backtests, trial_log, lock: Some(lock) })
+        let shape = DataShape::of(&plan.train);
+        Ok(RunOutcome { record, submission, out: s.out.clone(), files, forecasts, backtests, shape, trial_log, lock: Some(lock) })
     }
 
     /// The ensemble of every entry with a backtest forecast, weighted by the recipe's

@@ -43,8 +43,7 @@ impl Finished<'_> {
     /// The run's record and its files (paths relative to the run folder).
     pub fn files(mut self, entries: Vec<Entry>) -> Result<(RunRecord, Vec<RunFile>)> {
         let (s, plan) = (self.settings, self.plan);
-        let suffix = if s.phase == Phase::Evaluation { "_evaluation" } else { "_validation" };
-        let render = |f: &Forecast| if self.input.is_m5 { m5_submission(&plan.train, f, suffix) } else { long_forecast(&plan.train, f) };
+        let render = |f: &Forecast| forecast_csv(&plan.train, f, self.input.is_m5, s.phase);
         let mut files: Vec<RunFile> = Vec::new();
         let mut importance = ImportanceTable::default();
         for e in &entries {
@@ -129,6 +128,13 @@ impl Finished<'_> {
             "timings": self.timings,
         })
     }
+}
+
+/// A forecast as the run folder writes it: the M5 submission layout (`id,F1..F28`, ids
+/// suffixed by the phase) for M5 data, long format (`unique_id,ds,ALIAS`) otherwise.
+pub fn forecast_csv(train: &tsforge_core::Panel, f: &Forecast, is_m5: bool, phase: Phase) -> String {
+    let suffix = if phase == Phase::Evaluation { "_evaluation" } else { "_validation" };
+    if is_m5 { m5_submission(train, f, suffix) } else { long_forecast(train, f) }
 }
 
 /// A hyperparameter value for the leaderboard: strings bare, floats to 4 significant digits.

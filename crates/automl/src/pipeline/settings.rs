@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tsforge_core::Phase;
 use tsforge_data::registry;
 use tsforge_neural::device::Accelerator;
@@ -36,8 +36,9 @@ pub struct RunOptions {
     pub device: Option<String>,
 }
 
-/// Recipe and options merged: options win.
-#[derive(Debug, Clone, Serialize)]
+/// Recipe and options merged: options win. Saved in the manifest and the bundle
+/// (`tsforge predict` reads its data the way the run did).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
     pub name: String,
     pub data: String,
