@@ -6,6 +6,7 @@ mod architecture;
 mod common;
 mod crash;
 mod malformed;
+mod predict;
 mod readers;
 mod reference;
 mod runs;
