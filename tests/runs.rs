@@ -133,6 +133,25 @@ fn long_format_csv_holds_out_the_last_periods() {
 }
 
 #[test]
+fn series_without_a_scale_are_named_in_the_notes() {
+    let dir = tempdir();
+    let mut text = String::from("unique_id,ds,y\n");
+    for (id, ys) in [("a", [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]), ("flat", [3.0, 3.0, 3.0, 3.0, 4.0, 2.0])] {
+        for (k, y) in ys.iter().enumerate() {
+            text += &format!("{id},2020-{:02}-01,{y}\n", k + 1);
+        }
+    }
+    std::fs::write(dir.path().join("m.csv"), text).unwrap_or_else(|e| panic!("{e}"));
+    ok(&tsforge(&["run", "--data", "m.csv", "--horizon", "2", "--models", "Naive", "--out", "r", "--quiet"], dir.path()));
+    let record: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("r/leaderboard.json")).unwrap_or_default()).unwrap_or_default();
+    let notes = record["notes"].to_string();
+    assert!(notes.contains("1 of 2 for RMSSE, 1 of 2 for MASE"), "{notes}");
+    // MASE is a's alone: history 1..4, forecast 4,4 vs 5,6 → MAE 1.5, scale 1
+    let board = read_csv(&dir.path().join("r/leaderboard.csv"));
+    assert_eq!(board[0]["mase"].parse::<f64>().ok(), Some(1.5));
+}
+
+#[test]
 fn long_format_parquet_reads_like_csv() {
     use tsforge_data::polars::prelude::*;
     let dir = tempdir();

@@ -25,7 +25,11 @@ pub fn catalog() -> Vec<ModelEntry> {
             for fine_tuned in [false, true] {
                 let alias = format!("{base}{}{}", if covariates { COVARIATES } else { "" }, if fine_tuned { FINE_TUNED } else { "" });
                 let needs = DataNeeds { hierarchy: fine_tuned, ..DataNeeds::NOTHING };
-                let entry = ModelEntry::new(alias, "neural", move |spec: &BuildSpec<'_>| build(short, covariates, fine_tuned, spec)).seeded().needs(needs).searchable(SearchResource::Epochs);
+                let entry = ModelEntry::new(alias, "neural", move |spec: &BuildSpec<'_>| build(short, covariates, fine_tuned, spec))
+                    .seeded()
+                    .needs(needs)
+                    .searchable(SearchResource::Epochs)
+                    .restorable(crate::forecaster::NEURAL_FORMAT, crate::forecaster::restore);
                 out.push(entry);
             }
         }

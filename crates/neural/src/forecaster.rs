@@ -478,18 +478,20 @@ impl NeuralForecaster {
         let (train_set, valid_set) = training_windows(panel, &windows, self.train.seed)?;
         let final_set = prediction_windows(panel, &windows);
         let sets = Sets { panel, windows: &windows, train: &train_set, valid: &valid_set, last: &final_set };
-        let (scaled, report) = match &self.architecture {
+        let (scaled, report, weights) = match &self.architecture {
             Architecture::Conv(c) => self.fit_family(c, &sets)?,
             Architecture::ResNet(c) => self.fit_family(c, &sets)?,
             Architecture::Inception(c) => self.fit_family(c, &sets)?,
             Architecture::Recurrent(c) => self.fit_family(c, &sets)?,
             Architecture::Tcn(c) => self.fit_family(c, &sets)?,
         };
-        let h = self.windows.horizon;
-        let values = scaled.chunks_exact(h).zip(&final_set.scales).flat_map(|(row, &scale)| row.iter().map(move |&v| f64::from(v * scale).max(0.0))).collect();
-        let forecast = Forecast::new(self.alias.clone(), panel.n_series(), h, panel.n_time(), values)?;
+        let forecast = unscaled(&self.alias, &scaled, &final_set, panel, self.windows.horizon)?;
         let cost = self.cost_on(panel);
-        Ok(FittedNeural { forecast, report, cost })
+        let saved = match weights {
+            Some(w) => Some(SavedNeural { format: NEURAL_FORMAT.into(), model: NeuralForecaster { windows, ..self.clone() }, weights: hex(&w) }.to_json()?),
+            None => None,
+        };
+        Ok(FittedNeural { forecast, report, cost, saved })
     }
 
     /// Parameters and FLOPs per window on `panel`: the network's, plus the static
@@ -502,7 +504,7 @@ impl NeuralForecaster {
 
     /// Initializes the family's network behind the windows' embedding lookups (none
     /// without static keys) and fits it.
-    fn fit_family<C: NetworkConfig + Clone>(&self, config: &C, sets: &Sets<'_>) -> Result<(Vec<f32>, TrainReport)> {
+    fn fit_family<C: NetworkConfig + Clone>(&self, config: &C, sets: &Sets<'_>) -> Result<(Vec<f32>, TrainReport, Option<Vec<u8>>)> {
         let net = EmbeddedConfig::for_windows(config.clone(), sets.windows, sets.panel);
         net.validate()?;
         self.fit_predict(init_for_training(&net, self.train.seed), sets)
@@ -520,12 +522,18 @@ struct Sets<'a> {
 }
 
 impl NeuralForecaster {
-    fn fit_predict<M: crate::nets::Network>(&self, net: M, sets: &Sets<'_>) -> Result<(Vec<f32>, TrainReport)> {
+    /// Trains, forecasts the final windows and, for one global network, returns its
+    /// weights (burnpack bytes) for the saved model; a network fine-tuned per store is not
+    /// saved (one set of weights per store).
+    fn fit_predict<M: crate::nets::Network>(&self, net: M, sets: &Sets<'_>) -> Result<(Vec<f32>, TrainReport, Option<Vec<u8>>)> {
         let (net, report) = train(net, sets.train, sets.valid, &self.train)?;
         let w = sets.windows;
         let panel = sets.panel;
         let mut scaled = predict_multi_crop(&net, sets.last, self.train.loss, w.crops, w.crop_step)?;
-        let Some(ft) = &self.fine_tune else { return Ok((scaled, report)) };
+        let Some(ft) = &self.fine_tune else {
+            let weights = burn::module::Module::into_record(net.clone()).into_bytes().map(|b| b.to_vec()).ok();
+            return Ok((scaled, report, weights));
+        };
         let attrs = panel.attrs.as_deref().ok_or_else(|| NeuralError::Data { reason: "fine-tuning by store needs the series' store attributes".into() })?;
         let mut stores: Vec<&str> = attrs.iter().map(|a| a.store.as_str()).collect();
         stores.sort_unstable();
@@ -545,7 +553,7 @@ impl NeuralForecaster {
                 scaled[i * h..(i + 1) * h].copy_from_slice(&rows[k * h..(k + 1) * h]);
             }
         }
-        Ok((scaled, report))
+        Ok((scaled, report, None))
     }
 
     /// Pretrains one global network, then fine-tunes a copy of it on each store's series
@@ -579,7 +587,7 @@ impl Forecaster for NeuralForecaster {
         model.train.deadline = ctx.deadline;
         let fitted = model.fit_panel(train)?;
         let (notes, n_params) = (fitted.notes(), Some(fitted.cost.params as u64));
-        Ok(Box::new(Precomputed { forecast: fitted.forecast.first_steps(ctx.horizon)?, notes, importance: Vec::new(), json: None, n_params }))
+        Ok(Box::new(Precomputed { forecast: fitted.forecast.first_steps(ctx.horizon)?, notes, importance: Vec::new(), json: fitted.saved, n_params }))
     }
 }
 
@@ -589,6 +597,96 @@ pub struct FittedNeural {
     pub forecast: Forecast,
     pub report: TrainReport,
     pub cost: Cost,
+    /// The saved model ([`NEURAL_FORMAT`]); `None` for networks fine-tuned per store.
+    pub saved: Option<String>,
+}
+
+/// Format tag of a saved neural model.
+pub const NEURAL_FORMAT: &str = "tsforge-neural-1";
+
+/// A saved neural model: the forecaster (its windows with the learned vocabulary) and
+/// the trained weights as burnpack bytes in hex.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedNeural {
+    format: String,
+    model: NeuralForecaster,
+    weights: String,
+}
+
+impl SavedNeural {
+    fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| NeuralError::Data { reason: format!("saving the model: {e}") })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| text.get(i..i + 2).and_then(|p| u8::from_str_radix(p, 16).ok())).collect()
+}
+
+/// The network's scaled outputs back in units: each series' row times its window scale,
+/// never below 0.
+fn unscaled(alias: &str, scaled: &[f32], set: &WindowSet, panel: &Panel, h: usize) -> Result<Forecast> {
+    let values = scaled.chunks_exact(h).zip(&set.scales).flat_map(|(row, &scale)| row.iter().map(move |&v| f64::from(v * scale).max(0.0))).collect();
+    Ok(Forecast::new(alias.to_string(), panel.n_series(), h, panel.n_time(), values)?)
+}
+
+/// A saved neural model read back: the network rebuilt from its config and loaded with
+/// the trained weights, forecasting any panel's final windows; nothing is trained.
+struct RestoredNeural {
+    model: NeuralForecaster,
+    weights: Vec<u8>,
+}
+
+/// Reads a saved neural model back (see [`NEURAL_FORMAT`]).
+pub fn restore(text: &str) -> std::result::Result<Box<dyn tsforge_core::Predictor>, ModelError> {
+    let saved: SavedNeural = serde_json::from_str(text)?;
+    if saved.format != NEURAL_FORMAT {
+        return Err(format!("saved neural model: format '{}', expected '{NEURAL_FORMAT}'", saved.format).into());
+    }
+    if saved.model.fine_tune.is_some() {
+        return Err("saved neural model: networks fine-tuned per store are not saved".into());
+    }
+    saved.model.validate()?;
+    let weights = unhex(&saved.weights).ok_or("saved neural model: the weights are not hex text")?;
+    Ok(Box::new(RestoredNeural { model: saved.model, weights }))
+}
+
+impl RestoredNeural {
+    fn predict_with<C: NetworkConfig + Clone>(&self, config: &C, panel: &Panel, set: &WindowSet) -> Result<Vec<f32>> {
+        let w = &self.model.windows;
+        let net = EmbeddedConfig::for_windows(config.clone(), w, panel);
+        net.validate()?;
+        let record = burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(self.weights.clone())).map_err(|e| NeuralError::Data { reason: format!("saved weights: {e}") })?;
+        let net = burn::module::Module::try_load_record(init_for_training(&net, self.model.train.seed), record)
+            .map_err(|e| NeuralError::Data { reason: format!("saved weights do not fit the network: {e}") })?;
+        predict_multi_crop(&net, set, self.model.train.loss, w.crops, w.crop_step)
+    }
+}
+
+impl tsforge_core::Predictor for RestoredNeural {
+    fn forecast(&self, history: &Panel, horizon: usize, _levels: &[u8]) -> std::result::Result<Forecast, ModelError> {
+        let h = self.model.windows.horizon;
+        if horizon > h {
+            return Err(Box::new(NeuralError::config("horizon", format!("{horizon} exceeds the trained horizon {h}"))));
+        }
+        let set = prediction_windows(history, &self.model.windows);
+        let scaled = match &self.model.architecture {
+            Architecture::Conv(c) => self.predict_with(c, history, &set)?,
+            Architecture::ResNet(c) => self.predict_with(c, history, &set)?,
+            Architecture::Inception(c) => self.predict_with(c, history, &set)?,
+            Architecture::Recurrent(c) => self.predict_with(c, history, &set)?,
+            Architecture::Tcn(c) => self.predict_with(c, history, &set)?,
+        };
+        Ok(unscaled(&self.model.alias, &scaled, &set, history, h)?.first_steps(horizon)?)
+    }
 }
 
 impl FittedNeural {
@@ -650,6 +748,23 @@ mod tests {
         m.train.batch_size = 32;
         m.train.eval_every = 10;
         m
+    }
+
+    #[test]
+    fn saved_models_forecast_exactly_like_the_fit_for_every_family() {
+        for arch in ["conv", "resnet", "inception", "lstm", "gru", "tcn"] {
+            let m = tiny(arch, 1);
+            let fitted = fit(&m);
+            let json = fitted.to_json().unwrap_or_else(|| panic!("{arch}: not saved"));
+            let saved = restore(&json).unwrap_or_else(|e| panic!("{arch}: {e}"));
+            let again = saved.forecast(&panel(), m.windows.horizon, &[]).unwrap_or_else(|e| panic!("{arch}: {e}"));
+            let first = fitted.predict(m.windows.horizon).unwrap_or_else(|e| panic!("{arch}: {e}"));
+            assert_eq!(again.values, first.values, "{arch}: the saved model forecasts differently");
+            // the weights are what the forecast comes from: a damaged copy is refused or differs
+            let mut v: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+            v["weights"] = "00".into();
+            assert!(restore(&v.to_string()).and_then(|p| p.forecast(&panel(), 7, &[])).is_err(), "{arch}: truncated weights accepted");
+        }
     }
 
     /// The trait's fit, with the model's own seed in the context.

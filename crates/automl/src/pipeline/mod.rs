@@ -178,6 +178,11 @@ impl<'a> Pipeline<'a> {
                 None => Default::default(),
             })
         };
+        if let Some(actual) = &plan.truth
+            && let Some(note) = (Truth { train: &plan.train, actual, horizon: plan.horizon, season: plan.season, m5: None }).scale_note()
+        {
+            plan.notes.push(note);
+        }
         let mut timings = serde_json::Map::new();
 
         // 1. the fixed models of the recipe

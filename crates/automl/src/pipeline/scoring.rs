@@ -37,6 +37,29 @@ impl Truth<'_> {
         }
     }
 
+    /// Series whose training history gives RMSSE or MASE no scale (fewer than two values
+    /// from the first sale on, or a constant history): those metrics average over the
+    /// other series, which the leaderboard's notes say. `(rmsse, mase)` counts.
+    pub fn undefined_scales(&self) -> (usize, usize) {
+        let (mut rmsse, mut mase) = (0, 0);
+        for i in 0..self.train.n_series() {
+            let hist: Vec<f64> = self.train.observed(i).iter().map(|&v| f64::from(v)).collect();
+            let season = if hist.len() > self.season { self.season } else { 1 };
+            rmsse += usize::from(!point::rmsse_scale(&hist).is_some_and(|s| s > 0.0 && s.is_finite()));
+            mase += usize::from(!point::mean_abs_diff(&hist, season).is_some_and(|s| s > 0.0 && s.is_finite()));
+        }
+        (rmsse, mase)
+    }
+
+    /// The note for [`Self::undefined_scales`], if any series lacks a scale.
+    pub fn scale_note(&self) -> Option<String> {
+        let (rmsse, mase) = self.undefined_scales();
+        let n = self.train.n_series();
+        (rmsse + mase > 0).then(|| {
+            format!("Series without a scale (their training history is constant or has fewer than two values from the first sale on): {rmsse} of {n} for RMSSE, {mase} of {n} for MASE; those columns average over the other series, and the series are not scored by them.")
+        })
+    }
+
     /// Per-series metrics averaged over the series where each is defined.
     fn series_scores(&self, forecast: &Forecast) -> Scores {
         let h = self.horizon;

@@ -37,8 +37,7 @@ pub fn files(outcome: &RunOutcome) -> Result<Vec<RunFile>> {
         let saved = file(&format!("models/{alias}.json"));
         let format = saved.and_then(|b| std::str::from_utf8(b).ok()).and_then(saved_format);
         let (Some(bytes), Some(format)) = (saved, format) else {
-            let family = row(alias).map_or("", |r| r.family.as_str());
-            unsaved.push(format!("{alias} ({family} models are not saved yet)"));
+            unsaved.push(format!("{alias} (not saved: networks fine-tuned per store and GBDT-SparsityChoice have no saved form yet)"));
             continue;
         };
         let rel = format!("{MODELS}/{alias}.json");
