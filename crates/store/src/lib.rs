@@ -1,0 +1,22 @@
+//! The store of tsforge: the runs database (embedded SQLite), an index over finished
+//! run folders. The run folders stay the artifacts; the database records who ran what,
+//! on which data, with which recipe, and how every model scored, so runs can be listed,
+//! shown and compared without opening their folders.
+//!
+//! ```no_run
+//! use tsforge_store::db::{Db, ListFilter};
+//!
+//! let mut db = Db::open("reports/tsforge.db")?;
+//! let recorded = db.record_run("reports/quickstart")?;
+//! for run in db.list(&ListFilter::default())? {
+//!     println!("{} {} {} {:?}", run.short_id(), run.name, run.started, run.submission_score);
+//! }
+//! let shown = db.show(&recorded.id)?;
+//! println!("{} models, {} trial families", shown.models.len(), shown.trials.len());
+//! # Ok::<(), tsforge_store::StoreError>(())
+//! ```
+
+pub mod db;
+pub mod error;
+
+pub use error::StoreError;
