@@ -9,5 +9,6 @@ mod malformed;
 mod readers;
 mod reference;
 mod runs;
+mod runs_db;
 mod search;
 mod variance;

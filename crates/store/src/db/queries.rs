@@ -73,9 +73,9 @@ impl Db {
             args.push(name.clone());
             wheres.push(format!("r.name = ?{}", args.len()));
         }
-        for (day, op) in [(&filter.since, ">="), (&filter.until, "<=")] {
+        for (day, op, flag) in [(&filter.since, ">=", "--since"), (&filter.until, "<=", "--until")] {
             if let Some(day) = day {
-                check_day(day).map_err(StoreError::Usage)?;
+                check_day(day).map_err(|why| StoreError::Usage(format!("{flag} {why}")))?;
                 args.push(day.clone());
                 wheres.push(format!("substr(r.started, 1, 10) {op} ?{}", args.len()));
             }

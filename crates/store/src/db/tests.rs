@@ -293,7 +293,10 @@ fn list_filters_by_data_recipe_and_day() {
     assert!(e.is_user_error() && e.to_string().contains("2023-11-31"), "{e}");
 }
 
-fn detail(name: &str, seed: u64, trials: u64, models: &[(&str, Option<f64>, Option<f64>, Vec<Option<f64>>)]) -> RunDetail {
+/// A model row of a hand-made run: alias, head score, backtest score, level scores.
+type Model<'a> = (&'a str, Option<f64>, Option<f64>, Vec<Option<f64>>);
+
+fn detail(name: &str, seed: u64, trials: u64, models: &[Model]) -> RunDetail {
     let run = RunSummary {
         id: format!("{name:0>16}"),
         name: name.into(),
