@@ -98,8 +98,15 @@ fn three_runs_are_listed_shown_compared_and_collected() {
     let text = ok(&tsforge(&["runs", "compare", &id(0), &id(1), "--store", STORE], d));
     assert!(text.contains(&format!("{seasonal:+.4}")), "{text}");
 
+    // recording a folder again replaces its record: still three runs
+    let text = ok(&tsforge(&["runs", "record", "a", "--store", STORE], d));
+    assert!(text.contains("recorded again") && text.contains(&id(0)[..8]), "{text}");
+    let out = tsforge(&["runs", "record", "nowhere", "--store", STORE], d);
+    assert!(out.status.code() == Some(2) && stderr(&out).contains("nowhere"), "{}", stderr(&out));
+
     // filters
     let count = |args: &[&str]| json(&tsforge(&[&["runs", "list", "--store", STORE, "--json"][..], args].concat(), d)).as_array().map_or(0, Vec::len);
+    assert_eq!(count(&[]), 3);
     assert_eq!(count(&["--recipe", "quickstart", "--data", "m5-tiny", "--since", "2000-01-01"]), 3);
     let fingerprint = manifest["data"]["fingerprint"].as_str().unwrap_or_default().to_string();
     assert_eq!(count(&["--data", &fingerprint]), 3);

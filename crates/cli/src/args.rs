@@ -97,6 +97,19 @@ pub enum RunsCommand {
     /// Keep the newest N runs of each run name; forget the older ones (their folders too
     /// with --delete-folders).
     Gc(RunsGcArgs),
+    /// Record finished run folders (runs made with --no-store, or before the database):
+    /// a folder recorded before replaces its own record, never duplicates it.
+    Record(RunsRecordArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunsRecordArgs {
+    /// Runs database (created if missing).
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_STORE)]
+    pub store: PathBuf,
+    /// Run folders.
+    #[arg(required = true)]
+    pub folders: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

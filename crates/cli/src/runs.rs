@@ -6,7 +6,7 @@ use std::path::Path;
 
 use tsforge_store::db::{Comparison, Db, ListFilter, RunDetail, RunSummary};
 
-use crate::args::{DEFAULT_STORE, RecordArgs, RunsCommand, RunsCompareArgs, RunsGcArgs, RunsListArgs, RunsShowArgs};
+use crate::args::{DEFAULT_STORE, RecordArgs, RunsCommand, RunsCompareArgs, RunsGcArgs, RunsListArgs, RunsRecordArgs, RunsShowArgs};
 
 /// Records the run folder `out` after a successful run. The folder is the artifact and
 /// the database its index, so a failure here is a warning and the run still succeeds.
@@ -28,7 +28,18 @@ pub fn execute(command: &RunsCommand) -> anyhow::Result<()> {
         RunsCommand::Show(a) => show(a),
         RunsCommand::Compare(a) => compare(a),
         RunsCommand::Gc(a) => gc(a),
+        RunsCommand::Record(a) => record(a),
     }
+}
+
+fn record(a: &RunsRecordArgs) -> anyhow::Result<()> {
+    let mut db = Db::open(&a.store)?;
+    for folder in &a.folders {
+        let rec = db.record_run(folder)?;
+        let how = if rec.replaced { "recorded again (its earlier record replaced)" } else { "recorded" };
+        println!("{} {how}: run {} ({}, {} models, {} trials) in {}", folder.display(), rec.id.get(..8).unwrap_or(&rec.id), rec.name, rec.models, rec.trials, a.store.display());
+    }
+    Ok(())
 }
 
 fn json(v: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -103,7 +114,7 @@ fn show_text(d: &RunDetail) -> String {
         ("window", format!("{} phase, horizon {}, trained to {}, metric {}{}", r.phase, opt(r.horizon), r.train_end, r.metric, if r.scored { "" } else { " (not scored: backtests only)" })),
         ("settings", format!("seed {}, tsforge {}, {} threads, device {}", opt(r.seed), r.tsforge_version, opt(r.threads), r.device)),
         ("submission", format!("{} ({}): {} {}, valid {}", r.submission_model, d.submission_rule, r.metric, num(r.submission_score), num(r.submission_valid))),
-        ("folder", r.folder.clone()),
+        ("folder", format!("{}{}", r.folder, if d.folder_current { "" } else { " (no longer holds this run: replaced by a later run or removed)" })),
         ("bundle", r.bundle.clone().unwrap_or_else(|| "-".into())),
         ("recorded", r.recorded.clone()),
     ];

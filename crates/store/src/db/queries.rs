@@ -5,6 +5,7 @@ use std::path::Path;
 
 use rusqlite::{OptionalExtension as _, Row, params_from_iter};
 
+use super::folder::current_id;
 use super::time::check_day;
 use super::types::{FamilyTrials, ListFilter, ModelScores, RunDetail, RunSummary};
 use super::{Db, sql};
@@ -134,7 +135,8 @@ impl Db {
             serde_json::Value::Array(a) => a.into_iter().filter_map(|n| n.as_str().map(str::to_string)).collect(),
             _ => Vec::new(),
         };
-        Ok(RunDetail { models: self.models(&run.id)?, trials: self.family_trials(&run.id)?, recipe: json(recipe), submission_rule, timings: json(timings), notes, run })
+        let folder_current = current_id(Path::new(&run.folder)).as_deref() == Some(run.id.as_str());
+        Ok(RunDetail { models: self.models(&run.id)?, trials: self.family_trials(&run.id)?, recipe: json(recipe), submission_rule, timings: json(timings), notes, folder_current, run })
     }
 
     fn models(&self, id: &str) -> Result<Vec<ModelScores>> {
@@ -175,7 +177,11 @@ impl Db {
         for level in levels {
             let (alias, k, score) = level.map_err(sql(&self.path, ctx))?;
             if let Some(m) = models.iter_mut().find(|m| m.alias == alias) {
-                let k = usize::try_from(k).unwrap_or(0).max(1);
+                // level numbers come from the file: a damaged one must not size an allocation
+                let k = usize::try_from(k).unwrap_or(0);
+                if k == 0 || k > 64 {
+                    continue;
+                }
                 if m.levels.len() < k {
                     m.levels.resize(k, None);
                 }

@@ -145,7 +145,7 @@ fn a_version_1_database_is_migrated_with_its_rows() {
     assert_eq!((old.run.id.as_str(), old.run.seed, old.run.bundle.clone(), old.run.trials), ("00000000000000aa", Some(7), None, 0));
     assert_eq!((old.run.submission_score, old.run.submission_valid), (Some(1.25), Some(1.5)));
     assert_eq!(old.models[0].levels, vec![Some(0.5)]);
-    assert!(old.trials.is_empty());
+    assert!(old.trials.is_empty() && !old.folder_current);
     // and new runs go in beside it, trials included
     let run = Fake { trials: Some(TRIALS), ..Fake::new("new", T0) }.write(&dir.path().join("new"));
     db.record_run(&run).unwrap();
@@ -192,6 +192,7 @@ fn a_recorded_run_reads_back_as_its_files_say() {
     assert_eq!(shown.models[1].levels[11], Some(1.0591 * 1.11));
     assert_eq!(shown.models[0].params, json!({"season": "7"}));
     assert_eq!(shown.notes, ["a note"]);
+    assert!(shown.folder_current);
     assert_eq!(shown.recipe["search"]["families"]["gbdt"]["trials"], 6);
     let fams: Vec<(&str, u64, u64, Option<f64>)> = shown.trials.iter().map(|t| (t.family.as_str(), t.trials, t.failed, t.best)).collect();
     assert_eq!(fams, [("gbdt", 2, 0, Some(0.67)), ("lenet", 1, 1, None)]);
@@ -352,6 +353,7 @@ fn detail(name: &str, seed: u64, trials: u64, models: &[Model]) -> RunDetail {
         submission_rule: String::new(),
         timings: json!({}),
         notes: vec![],
+        folder_current: false,
         models,
         trials: vec![],
     }

@@ -108,6 +108,9 @@ pub struct RunDetail {
     pub submission_rule: String,
     pub timings: serde_json::Value,
     pub notes: Vec<String>,
+    /// Whether the run folder still holds this run (a later run of the same name replaces
+    /// the folder in place; the database keeps the older run's record).
+    pub folder_current: bool,
     /// The leaderboard, by rank.
     pub models: Vec<ModelScores>,
     /// Trials per family, by family name.
