@@ -39,7 +39,7 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         files: usize,
     },
-    /// The runs database: list, show and compare recorded runs, forget old ones.
+    /// The runs database: list, show and compare recorded runs, forget old ones, record folders.
     Runs {
         #[command(subcommand)]
         command: RunsCommand,
