@@ -10,5 +10,6 @@ mod predict;
 mod readers;
 mod reference;
 mod runs;
+mod runs_db;
 mod search;
 mod variance;

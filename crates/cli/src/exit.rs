@@ -2,6 +2,7 @@
 
 use tsforge_automl::AutomlError;
 use tsforge_data::DataError;
+use tsforge_store::StoreError;
 
 /// An error the user can fix by changing the command, the recipe or the input.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +23,9 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
         }
         if let Some(a) = cause.downcast_ref::<AutomlError>() {
             return if a.is_user_error() { 2 } else { 1 };
+        }
+        if let Some(s) = cause.downcast_ref::<StoreError>() {
+            return if s.is_user_error() { 2 } else { 1 };
         }
         if let Some(d) = cause.downcast_ref::<DataError>() {
             return if d.is_input_error() { 2 } else { 1 };

@@ -9,6 +9,7 @@ mod predict;
 mod progress;
 mod recipe_show;
 mod run;
+mod runs;
 mod variance;
 
 use std::process::ExitCode;
@@ -32,8 +33,9 @@ fn swap_loop(out: &std::path::Path, files: usize) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => run::execute(&args::RunArgs::default()),
-        Some(Command::Run(a)) => run::execute(&a.split_overrides()),
+        None => run::execute(&args::RunArgs::default(), &args::RecordArgs::default()),
+        Some(Command::Run(a)) => run::execute(&a.run.split_overrides(), &a.record),
+        Some(Command::Runs { command }) => runs::execute(&command),
         Some(Command::Leaderboard(a)) => board::execute(&a),
         Some(Command::Variance(a)) => variance::execute(&a),
         Some(Command::Evaluate(a)) => evaluate::execute(&a),

@@ -2,10 +2,10 @@
 
 use tsforge_automl::{Pipeline, Recipe, Registry, Settings};
 
-use crate::args::RunArgs;
+use crate::args::{RecordArgs, RunArgs};
 use crate::progress::Display;
 
-pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
+pub fn execute(args: &RunArgs, store: &RecordArgs) -> anyhow::Result<()> {
     let registry = Registry::standard();
     let (recipe, _) = Recipe::resolve(args.recipe.as_deref(), &args.overrides, &registry)?;
     let settings = Settings::resolve(&args.options(), &recipe, &registry)?;
@@ -23,5 +23,6 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<()> {
         println!("\n* submission: {submission}. {}", record.notes.join(" "));
         println!("Wrote {}", out.display());
     }
+    crate::runs::record_finished(&out, store, args.quiet);
     Ok(())
 }
