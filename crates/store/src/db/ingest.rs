@@ -15,7 +15,7 @@ use super::{Db, sql};
 use crate::error::{Result, StoreError, io};
 
 /// SQLite keeps 64-bit signed integers: a u64 (a seed) goes in bit for bit and comes
-/// back the same through [`from_i64`](super::queries).
+/// back the same through `queries::from_i64`.
 fn as_i64(v: Option<u64>) -> Option<i64> {
     v.map(|x| x as i64)
 }
