@@ -101,6 +101,8 @@ impl Finished<'_> {
         json!({
             "tsforge_version": env!("CARGO_PKG_VERSION"),
             "run_name": s.name,
+            // wall-clock start (milliseconds since 1970, UTC): the runs database's "started"
+            "started_unix_ms": started_unix_ms(self.started),
             "recipe": s,
             "seed": s.seed,
             "phase": s.phase,
@@ -135,6 +137,11 @@ impl Finished<'_> {
 pub fn forecast_csv(train: &tsforge_core::Panel, f: &Forecast, is_m5: bool, phase: Phase) -> String {
     let suffix = if phase == Phase::Evaluation { "_evaluation" } else { "_validation" };
     if is_m5 { m5_submission(train, f, suffix) } else { long_forecast(train, f) }
+}
+
+/// When a run that began at `started` began, in milliseconds since 1970 (UTC).
+fn started_unix_ms(started: Instant) -> u64 {
+    std::time::SystemTime::now().checked_sub(started.elapsed()).and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// A hyperparameter value for the leaderboard: strings bare, floats to 4 significant digits.

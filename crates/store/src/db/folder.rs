@@ -69,10 +69,18 @@ pub(super) fn read(dir: &Path) -> Result<RunFolder> {
     let metric = m["metric"].as_str().or(board["metric"].as_str()).ok_or_else(|| input(&manifest_path, "no metric"))?.to_string();
     let models = models(&board_path, &board, &metric)?;
 
-    let finished = std::fs::metadata(&manifest_path).and_then(|md| md.modified()).map(unix_millis).map_err(io(&manifest_path))?;
     let timings = m["timings"].clone();
     let total_seconds = timings["total_seconds"].as_f64();
-    let started = finished - total_seconds.filter(|s| s.is_finite() && *s >= 0.0).map_or(0, |s| (s * 1000.0).round() as i64);
+    let total_millis = total_seconds.filter(|s| s.is_finite() && *s >= 0.0).map_or(0, |s| (s * 1000.0).round() as i64);
+    // the manifest's wall-clock start where it has one (a copied folder keeps it); older
+    // manifests: the file's time minus the run's length
+    let (started, finished) = match m["started_unix_ms"].as_i64().filter(|&t| t > 0) {
+        Some(t) => (t, t.saturating_add(total_millis)),
+        None => {
+            let finished = std::fs::metadata(&manifest_path).and_then(|md| md.modified()).map(unix_millis).map_err(io(&manifest_path))?;
+            (finished - total_millis, finished)
+        }
+    };
     let bundle = match m["bundle"].as_str() {
         Some(b) => Some(dir.join(b).display().to_string()),
         None => Some(dir.join("bundle")).filter(|b| b.exists()).map(|b| b.display().to_string()),

@@ -207,6 +207,21 @@ fn a_recorded_run_reads_back_as_its_files_say() {
 }
 
 #[test]
+fn the_manifests_start_time_wins_over_the_files_time() {
+    let dir = Scratch::new("started");
+    let mut db = Db::open(dir.path().join("t.db")).unwrap();
+    let run = Fake::new("copied", T0 + 30 * DAY).write(&dir.path().join("copied"));
+    // what the pipeline writes: the wall-clock start; the file's time is a later copy's
+    let path = run.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m["started_unix_ms"] = json!(T0 * 1000);
+    std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let rec = db.record_run(&run).unwrap();
+    let r = db.show(&rec.id).unwrap().run;
+    assert_eq!((r.started.as_str(), r.finished.as_str()), ("2023-11-14T22:13:20.000Z", "2023-11-14T22:13:30.500Z"));
+}
+
+#[test]
 fn a_failing_recording_leaves_no_trace() {
     let dir = Scratch::new("rollback");
     let mut db = Db::open(dir.path().join("t.db")).unwrap();
