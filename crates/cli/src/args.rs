@@ -3,8 +3,13 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use tsforge_automl::RunOptions;
 use tsforge_core::Phase;
+
+mod run;
+mod store;
+
+pub use run::{RunArgs, split_recipe_arg};
+pub use store::{DEFAULT_STORE, PredictArgs, RecordArgs, RunsCommand, RunsCompareArgs, RunsGcArgs, RunsListArgs, RunsRecordArgs, RunsShowArgs};
 
 #[derive(Debug, Parser)]
 #[command(name = "tsforge", version, about = "Time-series AutoML forecasting for retail demand (M5 and long-format panels)")]
@@ -63,117 +68,6 @@ pub struct RunCommandArgs {
     pub record: RecordArgs,
 }
 
-/// Where `tsforge run` records its run. The run folder is the artifact and the database
-/// only its index: a database that cannot be written costs a warning, never the run.
-#[derive(Debug, Clone, Args, Default)]
-pub struct RecordArgs {
-    /// Runs database to record the finished run in (default: reports/tsforge.db under the
-    /// current folder). If it cannot be written the run still succeeds, with a warning.
-    #[arg(long, value_name = "PATH")]
-    pub store: Option<PathBuf>,
-    /// Do not record the run in a runs database.
-    #[arg(long, conflicts_with = "store")]
-    pub no_store: bool,
-}
-
-/// Where `tsforge run` records runs and `tsforge runs` reads them, under the current folder.
-pub const DEFAULT_STORE: &str = "reports/tsforge.db";
-
-/// The runs database every `tsforge runs` command reads.
-#[derive(Debug, Clone, Args)]
-pub struct StoreArg {
-    /// Runs database (written by `tsforge run`).
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_STORE)]
-    pub store: PathBuf,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum RunsCommand {
-    /// Recorded runs, newest first: id, name, start, data, submission and its score, folder.
-    List(RunsListArgs),
-    /// One run: its facts, leaderboard and trials per family. RUN is an id, a unique
-    /// prefix of one, a run name (its newest run) or a run folder.
-    Show(RunsShowArgs),
-    /// Two runs side by side: every model's score in each and B − A, the 12 M5 level
-    /// scores of the models in both, and the facts (data, recipe, seed, version) that differ.
-    Compare(RunsCompareArgs),
-    /// Keep the newest N runs of each run name; forget the older ones (their folders too
-    /// with --delete-folders).
-    Gc(RunsGcArgs),
-    /// Record finished run folders (runs made with --no-store, or before the database):
-    /// a folder recorded before replaces its own record, never duplicates it.
-    Record(RunsRecordArgs),
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct RunsRecordArgs {
-    /// Runs database (created if missing).
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_STORE)]
-    pub store: PathBuf,
-    /// Run folders.
-    #[arg(required = true)]
-    pub folders: Vec<PathBuf>,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct RunsListArgs {
-    #[command(flatten)]
-    pub store: StoreArg,
-    /// Only runs on this data: its source as given (`m5-tiny`, a path), its fingerprint or
-    /// the start of the fingerprint's digits.
-    #[arg(long, value_name = "SOURCE_OR_FINGERPRINT")]
-    pub data: Option<String>,
-    /// Only runs of this recipe name (the run name).
-    #[arg(long, value_name = "NAME")]
-    pub recipe: Option<String>,
-    /// Only runs started on or after this day (UTC).
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub since: Option<String>,
-    /// Only runs started on or before this day (UTC).
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub until: Option<String>,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct RunsShowArgs {
-    #[command(flatten)]
-    pub store: StoreArg,
-    /// An id, a unique prefix of one, a run name (its newest run) or a run folder.
-    pub run: String,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct RunsCompareArgs {
-    #[command(flatten)]
-    pub store: StoreArg,
-    /// The first run (A): an id, a unique id prefix, a run name or a run folder.
-    pub run_a: String,
-    /// The second run (B); differences are B − A (negative: B scored lower, i.e. better).
-    pub run_b: String,
-    /// Print JSON instead of tables.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct RunsGcArgs {
-    #[command(flatten)]
-    pub store: StoreArg,
-    /// Runs kept per run name, the newest by start time (at least 1).
-    #[arg(long, value_name = "N")]
-    pub keep: usize,
-    /// Also delete the forgotten runs' folders: only folders that carry tsforge's run
-    /// marker and still hold that very run (never a folder a newer run has replaced).
-    #[arg(long)]
-    pub delete_folders: bool,
-}
-
 #[derive(Debug, Clone, Args)]
 pub struct LeaderboardArgs {
     /// A run folder (default: reports/quickstart).
@@ -215,29 +109,6 @@ pub struct EvaluateArgs {
     pub keep_runs: bool,
 }
 
-#[derive(Debug, Args)]
-pub struct PredictArgs {
-    /// The bundle: a run folder's `bundle/` (or the run folder itself).
-    pub bundle: PathBuf,
-    /// M5 folder, long-format file or shipped dataset (default: the run's data).
-    #[arg(long)]
-    pub data: Option<String>,
-    /// Forecast origin rule (default: the run's): validation = after the validation
-    /// file's last day (long format: the last horizon held out), evaluation = after the
-    /// data's last period.
-    #[arg(long, value_enum)]
-    pub phase: Option<PhaseArg>,
-    /// Last period of history to forecast from: a date, a period number or `d_N`.
-    #[arg(long)]
-    pub as_of: Option<String>,
-    /// Output folder (default: reports/RUN-predict).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum RecipeCommand {
     /// Print the resolved recipe as TOML (exit code 2 if it does not validate).
@@ -275,52 +146,6 @@ impl PhaseArg {
     }
 }
 
-#[derive(Debug, Clone, Args, Default)]
-pub struct RunArgs {
-    /// Recipe file (TOML). Without one, the quickstart on the shipped m5-tiny data.
-    pub recipe: Option<PathBuf>,
-    /// `key=value` overrides of the recipe, dotted paths (`seed=3`, `search.families.gbdt.trials=4`).
-    pub overrides: Vec<String>,
-    /// An M5 folder, a long-format CSV/Parquet file, or a shipped dataset name (m5-tiny).
-    #[arg(long)]
-    pub data: Option<String>,
-    /// Output folder (default: reports/RUN-NAME).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// M5 phase: validation (forecast d_1914..d_1941 and score) or evaluation (forecast d_1942..d_1969).
-    #[arg(long, value_enum)]
-    pub phase: Option<PhaseArg>,
-    /// Random seed (recorded in the manifest; every random choice takes it).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Forecast horizon (28 on M5 data; required for long-format data unless the recipe sets it).
-    #[arg(long)]
-    pub horizon: Option<usize>,
-    /// Frequency of long-format dates (daily, weekly, monthly, quarterly, yearly); inferred if absent.
-    #[arg(long)]
-    pub freq: Option<String>,
-    /// Season length for seasonal models (default: from the frequency, 7 for daily data).
-    #[arg(long)]
-    pub season_length: Option<usize>,
-    /// Models to run, comma separated aliases (default: the recipe's). Turns the search off:
-    /// exactly these models run.
-    #[arg(long, value_delimiter = ',')]
-    pub models: Option<Vec<String>>,
-    /// Wall-clock budget of the whole run (`90s`, `30m`, `1h`): no trial or model starts after it.
-    #[arg(long)]
-    pub time_limit: Option<String>,
-    /// Continue an interrupted run with the same output folder from its trial log.
-    #[arg(long)]
-    pub resume: bool,
-    /// Where neural models train: cpu (default), cuda or cuda:N (a build with `--features
-    /// cuda`), wgpu (`--features wgpu`).
-    #[arg(long)]
-    pub device: Option<String>,
-    /// No progress bars and no leaderboard on the terminal.
-    #[arg(long, short)]
-    pub quiet: bool,
-}
-
 #[derive(Debug, Clone, Args)]
 pub struct InspectArgs {
     /// An M5 folder, a long-format file, or a shipped dataset name (default: m5-tiny).
@@ -351,41 +176,4 @@ pub struct SynthArgs {
     pub out: PathBuf,
     #[arg(long, short)]
     pub quiet: bool,
-}
-
-impl RunArgs {
-    /// Moves a `key=value` first argument from the recipe slot to the overrides.
-    pub fn split_overrides(&self) -> RunArgs {
-        let first = self.recipe.as_ref().map(|p| p.to_string_lossy().to_string());
-        let (recipe, overrides) = split_recipe_arg(first.as_deref(), &self.overrides);
-        RunArgs { recipe, overrides, ..self.clone() }
-    }
-
-    /// The flags as the pipeline's options.
-    pub fn options(&self) -> RunOptions {
-        RunOptions {
-            recipe_path: self.recipe.clone(),
-            data: self.data.clone(),
-            out: self.out.clone(),
-            phase: self.phase.map(PhaseArg::phase),
-            seed: self.seed,
-            horizon: self.horizon,
-            freq: self.freq.clone(),
-            season_length: self.season_length,
-            models: self.models.clone(),
-            time_limit: self.time_limit.clone(),
-            resume: self.resume,
-            device: self.device.clone(),
-        }
-    }
-}
-
-/// A first positional argument that is `key=value` and not an existing file is an
-/// override, not a recipe path (`tsforge run seed=3`).
-pub fn split_recipe_arg(first: Option<&str>, rest: &[String]) -> (Option<PathBuf>, Vec<String>) {
-    match first {
-        Some(f) if f.contains('=') && !std::path::Path::new(f).exists() => (None, std::iter::once(f.to_string()).chain(rest.iter().cloned()).collect()),
-        Some(f) => (Some(f.into()), rest.to_vec()),
-        None => (None, rest.to_vec()),
-    }
 }

@@ -1,0 +1,91 @@
+//! Arguments of `tsforge run` (also the base of `variance` and `evaluate`).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use tsforge_automl::RunOptions;
+
+use super::PhaseArg;
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct RunArgs {
+    /// Recipe file (TOML). Without one, the quickstart on the shipped m5-tiny data.
+    pub recipe: Option<PathBuf>,
+    /// `key=value` overrides of the recipe, dotted paths (`seed=3`, `search.families.gbdt.trials=4`).
+    pub overrides: Vec<String>,
+    /// An M5 folder, a long-format CSV/Parquet file, or a shipped dataset name (m5-tiny).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Output folder (default: reports/RUN-NAME).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// M5 phase: validation (forecast d_1914..d_1941 and score) or evaluation (forecast d_1942..d_1969).
+    #[arg(long, value_enum)]
+    pub phase: Option<PhaseArg>,
+    /// Random seed (recorded in the manifest; every random choice takes it).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Forecast horizon (28 on M5 data; required for long-format data unless the recipe sets it).
+    #[arg(long)]
+    pub horizon: Option<usize>,
+    /// Frequency of long-format dates (daily, weekly, monthly, quarterly, yearly); inferred if absent.
+    #[arg(long)]
+    pub freq: Option<String>,
+    /// Season length for seasonal models (default: from the frequency, 7 for daily data).
+    #[arg(long)]
+    pub season_length: Option<usize>,
+    /// Models to run, comma separated aliases (default: the recipe's). Turns the search off:
+    /// exactly these models run.
+    #[arg(long, value_delimiter = ',')]
+    pub models: Option<Vec<String>>,
+    /// Wall-clock budget of the whole run (`90s`, `30m`, `1h`): no trial or model starts after it.
+    #[arg(long)]
+    pub time_limit: Option<String>,
+    /// Continue an interrupted run with the same output folder from its trial log.
+    #[arg(long)]
+    pub resume: bool,
+    /// Where neural models train: cpu (default), cuda or cuda:N (a build with `--features
+    /// cuda`), wgpu (`--features wgpu`).
+    #[arg(long)]
+    pub device: Option<String>,
+    /// No progress bars and no leaderboard on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl RunArgs {
+    /// Moves a `key=value` first argument from the recipe slot to the overrides.
+    pub fn split_overrides(&self) -> RunArgs {
+        let first = self.recipe.as_ref().map(|p| p.to_string_lossy().to_string());
+        let (recipe, overrides) = split_recipe_arg(first.as_deref(), &self.overrides);
+        RunArgs { recipe, overrides, ..self.clone() }
+    }
+
+    /// The flags as the pipeline's options.
+    pub fn options(&self) -> RunOptions {
+        RunOptions {
+            recipe_path: self.recipe.clone(),
+            data: self.data.clone(),
+            out: self.out.clone(),
+            phase: self.phase.map(PhaseArg::phase),
+            seed: self.seed,
+            horizon: self.horizon,
+            freq: self.freq.clone(),
+            season_length: self.season_length,
+            models: self.models.clone(),
+            time_limit: self.time_limit.clone(),
+            resume: self.resume,
+            device: self.device.clone(),
+        }
+    }
+}
+
+/// A first positional argument that is `key=value` and not an existing file is an
+/// override, not a recipe path (`tsforge run seed=3`).
+pub fn split_recipe_arg(first: Option<&str>, rest: &[String]) -> (Option<PathBuf>, Vec<String>) {
+    match first {
+        Some(f) if f.contains('=') && !std::path::Path::new(f).exists() => (None, std::iter::once(f.to_string()).chain(rest.iter().cloned()).collect()),
+        Some(f) => (Some(f.into()), rest.to_vec()),
+        None => (None, rest.to_vec()),
+    }
+}
