@@ -12,4 +12,5 @@ mod reference;
 mod runs;
 mod runs_db;
 mod search;
+mod serve;
 mod variance;

@@ -9,7 +9,7 @@ mod run;
 mod store;
 
 pub use run::{RunArgs, split_recipe_arg};
-pub use store::{DEFAULT_STORE, PredictArgs, RecordArgs, RunsCommand, RunsCompareArgs, RunsGcArgs, RunsListArgs, RunsRecordArgs, RunsShowArgs};
+pub use store::{DEFAULT_STORE, MonitorArgs, PredictArgs, RecordArgs, RunsCommand, RunsCompareArgs, RunsGcArgs, RunsListArgs, RunsRecordArgs, RunsShowArgs, ServeArgs};
 
 #[derive(Debug, Parser)]
 #[command(name = "tsforge", version, about = "Time-series AutoML forecasting for retail demand (M5 and long-format panels)")]
@@ -34,6 +34,12 @@ pub enum Command {
     /// Forecast with a run's model bundle, without training: on the run's data by default
     /// (reproducing its forecasts), or on newer data (`--data`, `--phase evaluation`).
     Predict(PredictArgs),
+    /// Serve bundles over HTTP (POST /v1/forecast, GET /v1/models, /healthz, /metrics),
+    /// several side by side with an A/B split; every answer is logged for `monitor`.
+    Serve(ServeArgs),
+    /// Join logged forecasts (predict, serve) to the actuals: error per origin and arm,
+    /// bias, an arm-against-arm test, alarms (exit code 3 when one fires).
+    Monitor(MonitorArgs),
     /// Print a recipe resolved: its `extends` chain merged and the overrides applied.
     Recipe {
         #[command(subcommand)]

@@ -1,4 +1,5 @@
-//! Exit codes: 0 ok, 1 the run failed, 2 bad usage, recipe or input.
+//! Exit codes: 0 ok, 1 the run failed, 2 bad usage, recipe or input, 3 `tsforge monitor`
+//! raised an alarm.
 
 use tsforge_automl::AutomlError;
 use tsforge_data::DataError;
@@ -17,6 +18,12 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
         if cause.is::<UsageError>() {
             return 2;
+        }
+        if cause.is::<crate::monitor::AlarmFired>() {
+            return crate::monitor::ALARM_EXIT;
+        }
+        if let Some(s) = cause.downcast_ref::<tsforge_serve::ServeError>() {
+            return if s.is_user_error() { 2 } else { 1 };
         }
         if let Some(s) = cause.downcast_ref::<tsforge_store::StoreError>() {
             return if s.is_user_error() { 2 } else { 1 };

@@ -5,11 +5,13 @@ mod board;
 mod evaluate;
 mod exit;
 mod inspect;
+mod monitor;
 mod predict;
 mod progress;
 mod recipe_show;
 mod run;
 mod runs;
+mod serve;
 mod variance;
 
 use std::process::ExitCode;
@@ -40,6 +42,8 @@ fn main() -> ExitCode {
         Some(Command::Variance(a)) => variance::execute(&a),
         Some(Command::Evaluate(a)) => evaluate::execute(&a),
         Some(Command::Predict(a)) => predict::execute(&a),
+        Some(Command::Serve(a)) => serve::execute(&a),
+        Some(Command::Monitor(a)) => monitor::execute(&a),
         Some(Command::SwapLoop { out, files }) => swap_loop(&out, files),
         Some(Command::Recipe { command: RecipeCommand::Show(a) }) => recipe_show::execute(&a),
         Some(Command::Data { command: DataCommand::Inspect(a) }) => inspect::execute(&a),

@@ -9,6 +9,16 @@ pub fn execute(args: &PredictArgs) -> anyhow::Result<()> {
     let options = PredictOptions { bundle: args.bundle.clone(), data: args.data.clone(), phase: args.phase.map(crate::args::PhaseArg::phase), as_of: args.as_of.clone(), out: args.out.clone() };
     let prediction = predict(&options, &Registry::standard())?;
     prediction.write()?;
+    // the folder is the artifact; a log that cannot be written costs a warning
+    if let Some(store) = args.log.path() {
+        let logged = tsforge_store::db::Db::open(&store).and_then(|mut db| {
+            let settings = prediction.bundle.index.settings.clone();
+            db.log_forecasts(&[(prediction.bundle.id.clone(), settings)], &[prediction.log_batch(&args.arm)], now_unix_ms())
+        });
+        if let Err(e) = logged {
+            eprintln!("warning: the forecasts were not logged to {}: {e}", store.display());
+        }
+    }
     if !args.quiet {
         let r = &prediction.record;
         let window = r["forecast_window"].as_array().map(|w| w.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(".."));
@@ -24,4 +34,8 @@ pub fn execute(args: &PredictArgs) -> anyhow::Result<()> {
         println!("* submission: {}. Wrote {}", prediction.submission.alias, prediction.out.display());
     }
     Ok(())
+}
+
+fn now_unix_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -148,6 +148,35 @@ impl Panel {
         })
     }
 
+    /// The series `idx` of the panel (in that order), with their attributes, prices and
+    /// covariates; the calendar and time grid are kept whole. Per-series models forecast
+    /// a selection exactly as they forecast the same series inside the whole panel.
+    pub fn select(&self, idx: &[usize]) -> Result<Panel> {
+        let n = self.n_series();
+        if let Some(&bad) = idx.iter().find(|&&i| i >= n) {
+            return Err(CoreError::Invalid { what: "series selection".into(), reason: format!("series {bad} is outside the panel's {n}") });
+        }
+        if idx.is_empty() {
+            return Err(CoreError::Invalid { what: "series selection".into(), reason: "no series".into() });
+        }
+        let t = self.n_time();
+        let rows = |v: &[f32], width: usize| -> Vec<f32> { idx.iter().flat_map(|&i| v[i * width..(i + 1) * width].iter().copied()).collect() };
+        Ok(Panel {
+            ids: idx.iter().map(|&i| self.ids[i].clone()).collect(),
+            attrs: self.attrs.as_ref().map(|a| idx.iter().map(|&i| a[i].clone()).collect()),
+            index: self.index.clone(),
+            y: rows(&self.y, t),
+            spans: idx.iter().map(|&i| self.spans[i]).collect(),
+            calendar: self.calendar.clone(),
+            prices: match &self.prices {
+                Some(p) => Some(Prices::new(idx.len(), p.days, rows(&p.values, p.days))?),
+                None => None,
+            },
+            dynamic: self.dynamic.iter().map(|c| Covariate { name: c.name.clone(), values: rows(&c.values, t) }).collect(),
+            statics: self.statics.iter().map(|s| StaticCovariate { name: s.name.clone(), values: idx.iter().map(|&i| s.values[i].clone()).collect() }).collect(),
+        })
+    }
+
     /// Holds out the last `horizon` observed values of every series: returns the panel
     /// before them (each series ends `horizon` earlier, the grid is cut after the
     /// latest new end) and the held-out values (`n × horizon`, series-major).

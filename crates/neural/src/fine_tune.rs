@@ -4,37 +4,13 @@
 
 use serde::{Deserialize, Serialize};
 use tsforge_core::Panel;
-use tsforge_core::panel::{Covariate, Prices};
 
 use crate::error::{NeuralError, Result};
 use crate::train::TrainConfig;
 
-/// The series `idx` of `panel` (in that order), with their attributes, prices and
-/// covariates; the calendar and time grid are kept whole.
+/// The series `idx` of `panel` (in that order): [`Panel::select`].
 pub fn subset_panel(panel: &Panel, idx: &[usize]) -> Result<Panel> {
-    let n = panel.n_series();
-    if let Some(&bad) = idx.iter().find(|&&i| i >= n) {
-        return Err(NeuralError::config("subset", format!("series {bad} is outside the panel's {n}")));
-    }
-    if idx.is_empty() {
-        return Err(NeuralError::config("subset", "no series"));
-    }
-    let t = panel.n_time();
-    let rows = |v: &[f32], width: usize| -> Vec<f32> { idx.iter().flat_map(|&i| v[i * width..(i + 1) * width].iter().copied()).collect() };
-    Ok(Panel {
-        ids: idx.iter().map(|&i| panel.ids[i].clone()).collect(),
-        attrs: panel.attrs.as_ref().map(|a| idx.iter().map(|&i| a[i].clone()).collect()),
-        index: panel.index.clone(),
-        y: rows(&panel.y, t),
-        spans: idx.iter().map(|&i| panel.spans[i]).collect(),
-        calendar: panel.calendar.clone(),
-        prices: match &panel.prices {
-            Some(p) => Some(Prices::new(idx.len(), p.days, rows(&p.values, p.days))?),
-            None => None,
-        },
-        dynamic: panel.dynamic.iter().map(|c| Covariate { name: c.name.clone(), values: rows(&c.values, t) }).collect(),
-        statics: panel.statics.iter().map(|s| tsforge_core::panel::StaticCovariate { name: s.name.clone(), values: idx.iter().map(|&i| s.values[i].clone()).collect() }).collect(),
-    })
+    panel.select(idx).map_err(|e| NeuralError::config("subset", e.to_string()))
 }
 
 /// How [`crate::NeuralForecaster::fine_tuned_by_store`] fine-tunes each store's copy.

@@ -20,6 +20,7 @@ pub mod escape;
 pub mod evaluation;
 pub mod html;
 pub mod leaderboard;
+pub mod monitor;
 pub mod plots;
 pub mod record;
 pub mod scores;

@@ -7,8 +7,11 @@
 //! - [`bundle`]: the versioned model bundle (`bundle/` in every run folder), written from
 //!   a finished run and read back with every check a file from elsewhere needs (format
 //!   version, content hashes, paths that stay inside the bundle);
+//! - [`forecaster`]: a bundle's models restored once, forecasting any history;
 //! - [`predict`]: the bundle's models applied to new data (the run's data loading and
-//!   forecast origin rules, the saved feature specs and vocabularies, no training).
+//!   forecast origin rules, the saved feature specs and vocabularies, no training);
+//! - [`monitor`]: logged forecasts joined to the actuals: error per origin, bundle and
+//!   arm, bias, an arm-against-arm test and alarms.
 //!
 //! ```no_run
 //! use tsforge_store::db::{Db, ListFilter};
@@ -26,6 +29,10 @@
 pub mod bundle;
 pub mod db;
 pub mod error;
+pub mod forecaster;
+pub mod monitor;
 pub mod predict;
 
 pub use error::StoreError;
+/// The model registry that reads a bundle's models back (what `serve` passes in).
+pub use tsforge_automl::registry::Registry;

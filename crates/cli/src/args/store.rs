@@ -1,5 +1,5 @@
 //! Arguments of the commands over what outlives a run: recording a run, `tsforge runs`,
-//! `tsforge predict`.
+//! `tsforge predict`, `tsforge serve`, `tsforge monitor`.
 
 use std::path::PathBuf;
 
@@ -136,7 +136,100 @@ pub struct PredictArgs {
     /// Output folder (default: reports/RUN-predict).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The label the forecast log keeps this prediction under (an A/B arm's name for
+    /// `tsforge monitor`).
+    #[arg(long, default_value = "batch")]
+    pub arm: String,
+    #[command(flatten)]
+    pub log: LogArgs,
     /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Where forecasts are logged for `tsforge monitor`.
+#[derive(Debug, Clone, Args, Default)]
+pub struct LogArgs {
+    /// Runs database that logs the forecasts (default: reports/tsforge.db).
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+    /// Do not log the forecasts.
+    #[arg(long, conflicts_with = "store")]
+    pub no_store: bool,
+}
+
+impl LogArgs {
+    /// The database to log to, or `None`.
+    pub fn path(&self) -> Option<PathBuf> {
+        (!self.no_store).then(|| self.store.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_STORE)))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Bundles to serve: run folders or their `bundle/`, as `NAME=PATH` to name the A/B
+    /// arm (default name: the run's).
+    #[arg(required = true, value_name = "BUNDLE")]
+    pub bundles: Vec<String>,
+    /// Share of the series per arm, by a stable hash of the series id:
+    /// `champion=0.9,challenger=0.1` (default: equal shares).
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Data the served series' history comes from (default: each bundle's run data).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Forecast origin rule, as for `tsforge predict`.
+    #[arg(long, value_enum)]
+    pub phase: Option<PhaseArg>,
+    /// Last period of history to forecast from (a request may choose an earlier one).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Address to listen on; loopback unless you mean to expose the server.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port (0: any free port; the one chosen is printed).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Worker threads for HTTP and forecasting (default: the machine's cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Largest request body in MiB.
+    #[arg(long, default_value_t = 64)]
+    pub max_body_mb: usize,
+    /// Most series in one request.
+    #[arg(long, default_value_t = 50_000)]
+    pub max_series: usize,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// The actuals: an M5 folder, a long-format file or a shipped dataset.
+    #[arg(long, value_name = "DIR|FILE")]
+    pub actuals: String,
+    /// Runs database holding the forecast log.
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_STORE)]
+    pub store: PathBuf,
+    /// Only this bundle (its id or a prefix of it).
+    #[arg(long)]
+    pub bundle: Option<String>,
+    /// Only this arm.
+    #[arg(long)]
+    pub arm: Option<String>,
+    /// Origins in the rolling error that is held against the backtest band.
+    #[arg(long, default_value_t = 7)]
+    pub window: usize,
+    /// The band ends at the backtest score × (1 + TOLERANCE).
+    #[arg(long, default_value_t = 0.5)]
+    pub tolerance: f64,
+    /// Largest |bias| (forecast total / actual total − 1) before an alarm.
+    #[arg(long, default_value_t = 0.25)]
+    pub max_bias: f64,
+    /// Report folder (monitor.md, monitor.html, monitor.json).
+    #[arg(long, default_value = "reports/monitor")]
+    pub out: PathBuf,
+    /// Print nothing but errors and alarms.
     #[arg(long, short)]
     pub quiet: bool,
 }

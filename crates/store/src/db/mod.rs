@@ -4,12 +4,14 @@
 //!
 //! Modules: [`schema`] (tables, migrations), `folder` (reading a run folder), `ingest`
 //! ([`Db::record_run`]), `queries` ([`Db::list`], [`Db::resolve`], [`Db::show`]),
-//! [`compare`] ([`Db::compare`]), [`gc`] ([`Db::gc`]).
+//! [`compare`] ([`Db::compare`]), [`gc`] ([`Db::gc`]), [`log`] (the forecast log:
+//! [`Db::log_forecasts`], [`Db::logged_forecasts`]).
 
 pub mod compare;
 mod folder;
 pub mod gc;
 mod ingest;
+pub mod log;
 mod queries;
 pub mod schema;
 mod time;
@@ -22,6 +24,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 pub use compare::{Comparison, FactDiff, LevelDiff, ModelDiff};
 pub use gc::GcReport;
+pub use log::{BundleSettings, ForecastBatch, LogFilter, LoggedBatch};
 pub use types::{FamilyTrials, ListFilter, ModelScores, Recorded, RunDetail, RunSummary};
 
 use crate::error::{Result, StoreError};

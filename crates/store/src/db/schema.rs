@@ -27,9 +27,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, what: "runs, models and their per-level scores", sql: V1 },
     Migration { version: 2, what: "the search's trials; indexes for the list filters", sql: V2 },
     Migration { version: 3, what: "runs.bundle: the model bundle a run wrote", sql: V3 },
+    Migration { version: 4, what: "the forecast log: every served and predicted forecast", sql: V4 },
 ];
 
-pub const LATEST: i64 = 3;
+pub const LATEST: i64 = 4;
 
 const V1: &str = "
 PRAGMA application_id = 1953719911;
@@ -110,6 +111,36 @@ CREATE INDEX runs_by_data ON runs(data_fingerprint);
 ";
 
 const V3: &str = "ALTER TABLE runs ADD COLUMN bundle TEXT;";
+
+// One batch per `tsforge predict` and per served request and arm; its series' values
+// are JSON arrays (a forecast is read back whole, never queried by step).
+const V4: &str = "
+CREATE TABLE forecast_batches (
+    id INTEGER PRIMARY KEY,
+    logged_unix_ms INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    bundle_id TEXT NOT NULL,
+    run_name TEXT NOT NULL,
+    arm TEXT NOT NULL,
+    model TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    first_period TEXT NOT NULL,
+    horizon INTEGER NOT NULL,
+    data_kind TEXT NOT NULL,
+    backtest REAL
+) STRICT;
+CREATE TABLE logged_forecasts (
+    batch_id INTEGER NOT NULL REFERENCES forecast_batches(id) ON DELETE CASCADE,
+    series_id TEXT NOT NULL,
+    forecast TEXT NOT NULL,
+    PRIMARY KEY (batch_id, series_id)
+) STRICT;
+CREATE INDEX forecast_batches_by_arm ON forecast_batches(bundle_id, arm, origin);
+CREATE TABLE logged_bundles (
+    bundle_id TEXT PRIMARY KEY,
+    settings TEXT NOT NULL
+) STRICT;
+";
 
 fn pragma(conn: &Connection, path: &Path, name: &str) -> Result<i64> {
     conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0)).map_err(sql(path, "reading the schema version"))
