@@ -214,4 +214,66 @@ mod tests {
             assert_eq!(field_of(body), (status, field.map(str::to_string)), "{body}");
         }
     }
+
+    /// Any JSON value (a few levels deep), with the request's field names likely.
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|v| json!(v)),
+            any::<f64>().prop_map(|v| serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)),
+            "[a-z_0-9]{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::vec(
+                    (
+                        prop_oneof![
+                            Just("series".to_string()),
+                            Just("history".to_string()),
+                            Just("horizon".to_string()),
+                            Just("id".to_string()),
+                            Just("values".to_string()),
+                            Just("model".to_string()),
+                            Just("as_of".to_string()),
+                            "[a-z]{1,6}"
+                        ],
+                        inner
+                    ),
+                    0..5
+                )
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    use serde_json::json;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        /// Arbitrary bytes never panic; a refusal is always a 4xx with a message.
+        #[test]
+        fn any_bytes_are_parsed_or_refused_with_a_4xx(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            if let Err(e) = parse(&body, LIMITS) {
+                proptest::prop_assert!(e.status.is_client_error() && !e.message.is_empty());
+            }
+        }
+
+        /// Arbitrary JSON never panics; what parses keeps the limits and names a series.
+        #[test]
+        fn any_json_is_parsed_or_refused_with_a_4xx(v in json_value()) {
+            match parse(v.to_string().as_bytes(), LIMITS) {
+                Ok(r) => {
+                    proptest::prop_assert!(!r.series.is_empty() || !r.history.is_empty());
+                    proptest::prop_assert!(r.series.len() + r.history.len() <= LIMITS.max_series);
+                    proptest::prop_assert!(r.history.iter().all(|h| !h.values.is_empty() && h.values.len() <= LIMITS.max_history && h.values.iter().all(|x| x.is_finite())));
+                    proptest::prop_assert!(r.horizon.is_none_or(|h| h >= 1));
+                }
+                Err(e) => proptest::prop_assert!(e.status.is_client_error() && !e.message.is_empty()),
+            }
+        }
+    }
 }
