@@ -18,7 +18,7 @@ pub struct AlarmFired(pub String);
 
 pub fn execute(args: &MonitorArgs) -> anyhow::Result<()> {
     let options = MonitorOptions {
-        store: args.store.clone(),
+        store: args.store.store.clone(),
         actuals: args.actuals.clone(),
         filter: LogFilter { bundle: args.bundle.clone(), arm: args.arm.clone() },
         window: args.window,

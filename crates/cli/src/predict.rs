@@ -13,7 +13,7 @@ pub fn execute(args: &PredictArgs) -> anyhow::Result<()> {
     if let Some(store) = args.log.path() {
         let logged = tsforge_store::db::Db::open(&store).and_then(|mut db| {
             let settings = prediction.bundle.index.settings.clone();
-            db.log_forecasts(&[(prediction.bundle.id.clone(), settings)], &[prediction.log_batch(&args.arm)], now_unix_ms())
+            db.log_forecasts(&[(prediction.bundle.id.clone(), settings)], &[prediction.log_batch(&args.arm)], tsforge_store::db::now_unix_ms())
         });
         if let Err(e) = logged {
             eprintln!("warning: the forecasts were not logged to {}: {e}", store.display());
@@ -34,8 +34,4 @@ pub fn execute(args: &PredictArgs) -> anyhow::Result<()> {
         println!("* submission: {}. Wrote {}", prediction.submission.alias, prediction.out.display());
     }
     Ok(())
-}
-
-fn now_unix_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -19,6 +19,7 @@ pub mod model;
 pub mod panel;
 pub mod registry;
 pub mod sparsity;
+pub mod special;
 pub mod time;
 
 pub use backtest::{Phase, Window};

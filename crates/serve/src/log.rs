@@ -8,7 +8,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use tsforge_store::db::{BundleSettings, Db, ForecastBatch};
+use tsforge_store::db::{BundleSettings, Db, ForecastBatch, now_unix_ms};
 
 use crate::error::ServeError;
 use crate::metrics::Metrics;
@@ -86,8 +86,4 @@ fn write_loop(mut db: Db, receiver: Receiver<LogJob>, metrics: &Metrics) {
             }
         }
     }
-}
-
-pub fn now_unix_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

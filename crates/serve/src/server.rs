@@ -304,7 +304,7 @@ fn batch(arm: &Arm, ans: &ArmAnswer) -> ForecastBatch {
         first_period: ans.periods.first().cloned().unwrap_or_default(),
         horizon: h,
         data_kind: index.data.kind.clone(),
-        backtest: index.ensemble.as_ref().and_then(|e| e.valid).or_else(|| index.models.iter().find(|m| m.alias == index.submission).and_then(|m| m.valid)),
+        backtest: index.submission_backtest(),
         series: ans.series.iter().enumerate().map(|(k, id)| (id.clone(), ans.values[k * h..(k + 1) * h].to_vec())).collect(),
     }
 }

@@ -156,7 +156,7 @@ impl Prediction {
             first_period: self.first_period.clone(),
             horizon: h,
             data_kind: index.data.kind.clone(),
-            backtest: index.ensemble.as_ref().and_then(|e| e.valid).or_else(|| index.models.iter().find(|m| m.alias == index.submission).and_then(|m| m.valid)),
+            backtest: index.submission_backtest(),
             series: self.series.iter().enumerate().map(|(i, id)| (id.clone(), self.submission.values[i * h..(i + 1) * h].to_vec())).collect(),
         }
     }

@@ -2,6 +2,7 @@
 //! per dimension, in the unit cube of the search space.
 
 use rand::{Rng, SeedableRng, rngs::StdRng};
+use tsforge_core::special::normal_cdf;
 
 use super::sampler::uniform_point;
 use super::space::DimKind;
@@ -43,20 +44,6 @@ enum Density {
     Parzen(Vec<(f64, f64, f64)>),
     /// Probabilities of each choice.
     Categorical(Vec<f64>),
-}
-
-fn erfc(x: f64) -> f64 {
-    // Numerical Recipes' erfcc: fractional error below 1.2e-7 everywhere
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let poly = -z * z - 1.265_512_23
-        + t * (1.000_023_68 + t * (0.374_091_96 + t * (0.096_784_18 + t * (-0.186_288_06 + t * (0.278_868_07 + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let r = t * poly.exp();
-    if x >= 0.0 { r } else { 2.0 - r }
-}
-
-fn normal_cdf(x: f64) -> f64 {
-    0.5 * erfc(-x / std::f64::consts::SQRT_2)
 }
 
 fn standard_normal(rng: &mut StdRng) -> f64 {
@@ -223,13 +210,6 @@ mod tests {
     use super::*;
     use crate::search::{SamplerKind, sampler};
     use serde_json::json;
-
-    #[test]
-    fn erfc_matches_known_values() {
-        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
-        assert!((normal_cdf(1.0) - 0.841_344_746).abs() < 1e-7);
-        assert!((normal_cdf(-1.959_963_985) - 0.025).abs() < 1e-7);
-    }
 
     #[test]
     fn parzen_density_integrates_to_one_on_the_unit_interval() {

@@ -208,9 +208,8 @@ pub struct MonitorArgs {
     /// The actuals: an M5 folder, a long-format file or a shipped dataset.
     #[arg(long, value_name = "DIR|FILE")]
     pub actuals: String,
-    /// Runs database holding the forecast log.
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_STORE)]
-    pub store: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArg,
     /// Only this bundle (its id or a prefix of it).
     #[arg(long)]
     pub bundle: Option<String>,

@@ -53,6 +53,16 @@ pub struct BundleIndex {
     pub unsaved: Vec<String>,
 }
 
+impl BundleIndex {
+    /// The mean backtest score of the submission (the ensemble's or the one model's).
+    pub fn submission_backtest(&self) -> Option<f64> {
+        match &self.ensemble {
+            Some(e) => e.valid,
+            None => self.models.iter().find(|m| m.alias == self.submission).and_then(|m| m.valid),
+        }
+    }
+}
+
 /// What the training data looked like: predict refuses data of another shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

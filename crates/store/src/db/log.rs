@@ -42,6 +42,11 @@ pub struct LoggedBatch {
     pub batch: ForecastBatch,
 }
 
+/// Now, in milliseconds since 1970 (UTC): when a batch is logged.
+pub fn now_unix_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// Which logged batches to read.
 #[derive(Debug, Clone, Default)]
 pub struct LogFilter {

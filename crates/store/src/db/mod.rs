@@ -24,7 +24,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 pub use compare::{Comparison, FactDiff, LevelDiff, ModelDiff};
 pub use gc::GcReport;
-pub use log::{BundleSettings, ForecastBatch, LogFilter, LoggedBatch};
+pub use log::{BundleSettings, ForecastBatch, LogFilter, LoggedBatch, now_unix_ms};
 pub use types::{FamilyTrials, ListFilter, ModelScores, Recorded, RunDetail, RunSummary};
 
 use crate::error::{Result, StoreError};
