@@ -133,6 +133,71 @@ fn long_format_csv_holds_out_the_last_periods() {
 }
 
 #[test]
+fn long_format_evaluation_phase_forecasts_the_periods_after_the_data() {
+    let dir = tempdir();
+    write_long(&dir.path().join("m.csv"));
+    // a third series that ends a month earlier: its forecast starts after its own last date
+    let mut text = std::fs::read_to_string(dir.path().join("m.csv")).unwrap_or_default();
+    for (k, y) in [7.0, 8.0, 9.0, 8.0, 7.0].iter().enumerate() {
+        text += &format!("c,2020-{:02}-01,{y},0\n", k + 1);
+    }
+    std::fs::write(dir.path().join("m.csv"), text).unwrap_or_else(|e| panic!("{e}"));
+    ok(&tsforge(&["run", "--data", "m.csv", "--horizon", "2", "--phase", "evaluation", "--out", "r", "--quiet"], dir.path()));
+    let fc = read_csv(&dir.path().join("r/forecasts/Naive.csv"));
+    let rows: Vec<(&str, &str, &str)> = fc.iter().map(|r| (r["unique_id"].as_str(), r["ds"].as_str(), r["Naive"].as_str())).collect();
+    assert_eq!(rows, [("a", "2020-07-01", "6"), ("a", "2020-08-01", "6"), ("b", "2020-07-01", "20"), ("b", "2020-08-01", "20"), ("c", "2020-06-01", "7"), ("c", "2020-07-01", "7")]);
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("r/manifest.json")).unwrap_or_default()).unwrap_or_default();
+    assert_eq!(manifest["scored"], false);
+    assert_eq!(manifest["train_end"], "2020-06-01");
+    // the submission is the same layout: every series, the two periods after its last date
+    let sub = read_csv(&dir.path().join("r/submission.csv"));
+    assert_eq!(sub.len(), 6);
+    assert_eq!((sub[5]["unique_id"].as_str(), sub[5]["ds"].as_str()), ("c", "2020-07-01"));
+    // nothing held out: no scored column has a value
+    let board = read_csv(&dir.path().join("r/leaderboard.csv"));
+    assert!(board.iter().all(|r| r.get("mase").is_none_or(|v| v.is_empty())), "{board:?}");
+    let record: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("r/leaderboard.json")).unwrap_or_default()).unwrap_or_default();
+    assert!(record["notes"].to_string().contains("forecasting 2020-07-01..2020-08-01"), "{}", record["notes"]);
+}
+
+#[test]
+fn hourly_timestamps_forecast_the_next_hours_with_a_daily_season() {
+    let dir = tempdir();
+    // two series, 5 days of hours: a daily profile (peak at noon) on a slow trend, times a
+    // level of 10 and 1000
+    let profile = |t: u32| 1.0 + (12.0 - f64::from(t % 24)).abs().mul_add(-0.05, 1.0) + 0.001 * f64::from(t);
+    let mut text = String::from("unique_id,ds,y\n");
+    for (id, level) in [("small", 10.0), ("big", 1000.0)] {
+        for t in 0..120 {
+            text += &format!("{id},2021-03-{:02} {:02}:00:00,{}\n", t / 24 + 1, t % 24, level * profile(t));
+        }
+    }
+    std::fs::write(dir.path().join("h.csv"), text).unwrap_or_else(|e| panic!("{e}"));
+    let models = "SeasonalNaive,GBDT-Tweedie-direct,GBDT-Tweedie-recursive7,GBDT-Hurdle";
+    ok(&tsforge(&["run", "--data", "h.csv", "--horizon", "6", "--phase", "evaluation", "--models", models, "--out", "r", "--quiet"], dir.path()));
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("r/manifest.json")).unwrap_or_default()).unwrap_or_default();
+    assert_eq!(manifest["train_end"], "2021-03-05 23:00:00");
+    let naive = read_csv(&dir.path().join("r/forecasts/SeasonalNaive.csv"));
+    let first: Vec<(&str, &str)> = naive.iter().take(2).map(|r| (r["unique_id"].as_str(), r["ds"].as_str())).collect();
+    assert_eq!(first, [("small", "2021-03-06 00:00:00"), ("small", "2021-03-06 01:00:00")]);
+    // season 24 (hours in a day): the forecast for 00:00 and 01:00 repeats the last day's
+    for (k, r) in naive.iter().take(2).enumerate() {
+        let v: f64 = r["SeasonalNaive"].parse().unwrap_or(f64::NAN);
+        assert!((v - 10.0 * profile(96 + k as u32)).abs() < 1e-4, "{r:?}");
+    }
+    // the global models see both levels on one scale: each forecast is near its own series' profile
+    for alias in ["GBDT-Tweedie-direct", "GBDT-Tweedie-recursive7", "GBDT-Hurdle"] {
+        let fc = read_csv(&dir.path().join(format!("r/forecasts/{alias}.csv")));
+        assert_eq!(fc.len(), 12, "{alias}");
+        for r in &fc {
+            let v: f64 = r[alias].parse().unwrap_or(f64::NAN);
+            let level = if r["unique_id"] == "big" { 1000.0 } else { 10.0 };
+            assert!(v > 0.5 * level && v < 2.5 * level, "{alias} {r:?}");
+        }
+    }
+}
+
+#[test]
 fn series_without_a_scale_are_named_in_the_notes() {
     let dir = tempdir();
     let mut text = String::from("unique_id,ds,y\n");

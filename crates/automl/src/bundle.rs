@@ -80,6 +80,9 @@ pub struct HurdleBundle {
     pub vocabulary: Vocabulary,
     pub classifier: ClassifierModel,
     pub size: SizeModel,
+    /// Set when trained on level-scaled series (any-panel data): the window of the level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_window: Option<usize>,
 }
 
 impl HurdleBundle {

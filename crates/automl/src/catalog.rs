@@ -17,7 +17,8 @@ pub const CHOICE: &str = "GBDT-SparsityChoice";
 
 pub fn catalog() -> Vec<ModelEntry> {
     vec![
-        ModelEntry::new(HURDLE, "gbdt", build_hurdle).seeded().needs(DataNeeds::M5).searchable(SearchResource::Rounds).in_default_run().restorable(HURDLE_FORMAT, crate::hurdle::restore),
+        // on any panel too (features from the season, level-scaled series)
+        ModelEntry::new(HURDLE, "gbdt", build_hurdle).seeded().needs(DataNeeds::NOTHING).searchable(SearchResource::Rounds).in_default_run().restorable(HURDLE_FORMAT, crate::hurdle::restore),
         // the classifier baseline, slow to fit (linfa's solver on every training row): by name only
         ModelEntry::new(HURDLE_LOGIT, "gbdt", |spec: &BuildSpec<'_>| {
             typed_params::<NoParams>(spec.params)?;
@@ -44,6 +45,9 @@ pub fn catalog() -> Vec<ModelEntry> {
 /// size model and to the classifier (which keeps its binary objective).
 fn build_hurdle(spec: &BuildSpec<'_>) -> Result<Box<dyn Forecaster>, ModelError> {
     let mut h = HurdleForecaster::gbdt(spec.horizon)?;
+    if !spec.retail {
+        h = h.for_any_panel(spec.season)?;
+    }
     h.alias = spec.alias.to_string();
     let mut rest = spec.params.clone();
     if let Some(d) = take_train_days(&mut rest)? {

@@ -7,6 +7,7 @@
 use tsforge_core::model::ModelError;
 use tsforge_core::{FeatureImportance, FitContext, FittedForecaster, Forecast, Forecaster, Panel, Precomputed};
 use tsforge_features::{FeatureMatrix, FeatureSpec, Vocabulary, build_with, forecast_rows};
+use tsforge_gbdt::any_panel::{LevelScale, any_panel_direct_spec, level_window};
 use tsforge_gbdt::forecaster::{importance_note, importance_of, m5_direct_spec, recent_rows, tweedie_params, usable_spec};
 use tsforge_gbdt::{Booster, Dataset, GbdtParams, Objective};
 
@@ -38,6 +39,9 @@ pub struct HurdleForecaster {
     pub train_days: usize,
     /// The classifier is scored on the training rows of the last `quality_days` days.
     pub quality_days: usize,
+    /// Divide each series by its level before features, multiply forecasts back (any
+    /// panel, see `tsforge_gbdt::any_panel`).
+    pub level_window: Option<usize>,
 }
 
 /// Booster settings of the GBDT classifier: those of the default Tweedie GBDT with the
@@ -66,7 +70,16 @@ impl HurdleForecaster {
             horizon: h,
             train_days: 730,
             quality_days: 28,
+            level_window: None,
         })
+    }
+
+    /// The same hurdle for any long-format panel: features from the season and horizon,
+    /// series divided by their level ([`tsforge_gbdt::any_panel`]).
+    pub fn for_any_panel(mut self, season: usize) -> Result<HurdleForecaster, ModelError> {
+        self.features = any_panel_direct_spec(self.horizon, season)?;
+        self.level_window = Some(level_window(season, self.horizon));
+        Ok(self)
     }
 
     /// `GBDT-Hurdle`: GBDT logistic classifier × GBDT size model.
@@ -95,6 +108,9 @@ impl HurdleForecaster {
             return Err(format!("{}: direct features for a {}-day horizon cannot forecast {horizon} days", self.alias, self.horizon).into());
         }
         let mut notes = Vec::new();
+        let scale = self.level_window.map(|w| LevelScale::of(train, w));
+        let scaled = scale.as_ref().map(|s| s.scaled(train));
+        let train = scaled.as_ref().unwrap_or(train);
         let features = usable_spec(&self.features, train, &mut notes);
         let spec = features.validate()?;
         let vocabulary = Vocabulary::from_panel(train);
@@ -116,7 +132,10 @@ impl HurdleForecaster {
 
         let nonzero: Vec<usize> = (0..rows.len()).filter(|&r| positive[r]).collect();
         let size_model = self.fit_size(ctx, &subset(&x, &nonzero), &nonzero.iter().map(|&r| y[r]).collect::<Vec<_>>(), &categorical)?;
-        let size = predict_size(&size_model, &fx)?;
+        let mut size = predict_size(&size_model, &fx)?;
+        if let Some(s) = &scale {
+            s.unscale(&mut size, horizon);
+        }
 
         let values: Vec<f64> = probability.iter().zip(&size).map(|(p, s)| p * s).collect();
         let forecast = Forecast::new(self.alias.clone(), train.n_series(), horizon, train.n_time(), values)?;
@@ -137,7 +156,7 @@ impl HurdleForecaster {
             ),
         );
         notes.insert(2, importance_note(x.n_rows, &importance));
-        let bundle = HurdleBundle { format: HURDLE_FORMAT.into(), alias: self.alias.clone(), features, vocabulary, classifier, size: size_model };
+        let bundle = HurdleBundle { format: HURDLE_FORMAT.into(), alias: self.alias.clone(), features, vocabulary, classifier, size: size_model, level_window: self.level_window };
         Ok(FittedHurdle { forecast, probability, size, quality, notes, importance, json: bundle.to_json()?, bundle })
     }
 
@@ -177,6 +196,10 @@ impl HurdleForecaster {
         let offset = self.size_target.offset();
         let label: Vec<f64> = y.iter().map(|v| v - offset).collect();
         let mut params = self.size_params.clone();
+        if matches!(params.objective, Objective::Tweedie | Objective::Poisson) && label.iter().any(|&v| v < 0.0) {
+            // a log link cannot fit negative sizes (any-panel data with negative values)
+            params.objective = Objective::L2;
+        }
         params.categorical_features = categorical.to_vec();
         params.seed = ctx.seed;
         let booster = params.clone().validate()?.with_deadline(ctx.deadline).fit(&Dataset::new(&x.columns, x.n_rows, x.n_cols(), &label)?, None)?;
@@ -219,8 +242,15 @@ impl tsforge_core::Predictor for SavedHurdle {
             return Err(format!("{}: direct features for a {h}-day horizon cannot forecast {horizon} days", b.alias).into());
         }
         let spec = b.features.validate()?;
-        let fx = build_with(history, &spec, &b.vocabulary, &forecast_rows(history, horizon))?;
-        let values = classify(&b.classifier, &fx)?.iter().zip(predict_size(&b.size, &fx)?).map(|(p, s)| p * s).collect();
+        let scale = b.level_window.map(|w| LevelScale::of(history, w));
+        let scaled = scale.as_ref().map(|s| s.scaled(history));
+        let input = scaled.as_ref().unwrap_or(history);
+        let fx = build_with(input, &spec, &b.vocabulary, &forecast_rows(input, horizon))?;
+        let mut size = predict_size(&b.size, &fx)?;
+        if let Some(s) = &scale {
+            s.unscale(&mut size, horizon);
+        }
+        let values = classify(&b.classifier, &fx)?.iter().zip(size).map(|(p, s)| p * s).collect();
         Ok(Forecast::new(b.alias.clone(), history.n_series(), horizon, history.n_time(), values)?)
     }
 }

@@ -13,6 +13,8 @@ pub enum Freq {
     Yearly,
     /// Integer periods with no calendar meaning.
     Period,
+    /// A step shorter than a day, in seconds (3600: hourly).
+    Intraday(u32),
 }
 
 impl Freq {
@@ -24,6 +26,11 @@ impl Freq {
             Freq::Monthly => 12,
             Freq::Quarterly => 4,
             Freq::Yearly | Freq::Period => 1,
+            // a day's steps (24 for hourly data), where the step divides the day
+            Freq::Intraday(step) => match 86_400u32.checked_rem(step) {
+                Some(0) => (86_400 / step) as usize,
+                _ => 1,
+            },
         }
     }
 
@@ -35,11 +42,20 @@ impl Freq {
             Freq::Quarterly => "quarterly",
             Freq::Yearly => "yearly",
             Freq::Period => "period",
+            Freq::Intraday(3600) => "hourly",
+            Freq::Intraday(_) => "intraday",
         }
     }
 
+    /// A frequency by name: `daily`, `weekly`, `monthly`, `quarterly`, `yearly`,
+    /// `period`, `hourly`, or a sub-daily step such as `30min`, `15min`, `2h`, `90s`
+    /// (pandas' one-letter aliases `D`, `W`, `M`, `Q`, `Y`, `H` too).
     pub fn parse(s: &str) -> Option<Freq> {
-        Some(match s.to_ascii_lowercase().as_str() {
+        let lower = s.to_ascii_lowercase();
+        if let Some(step) = intraday_step(&lower) {
+            return Some(Freq::Intraday(step));
+        }
+        Some(match lower.as_str() {
             "d" | "daily" | "day" => Freq::Daily,
             "w" | "weekly" | "week" => Freq::Weekly,
             "m" | "ms" | "monthly" | "month" => Freq::Monthly,
@@ -51,6 +67,24 @@ impl Freq {
     }
 }
 
+/// Seconds of a sub-daily step written `h`, `hourly`, `2h`, `30min`, `15t`, `90s`: less
+/// than a day and more than nothing.
+fn intraday_step(s: &str) -> Option<u32> {
+    if matches!(s, "h" | "hourly" | "hour") {
+        return Some(3600);
+    }
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = s.split_at(split);
+    let n: u32 = n.parse().ok()?;
+    let seconds = match unit {
+        "h" => n.checked_mul(3600)?,
+        "min" | "t" => n.checked_mul(60)?,
+        "s" => n,
+        _ => return None,
+    };
+    (1..86_400).contains(&seconds).then_some(seconds)
+}
+
 /// A regular time grid: position `t` of every series in a [`crate::Panel`] is `label(t)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TimeIndex {
@@ -58,12 +92,15 @@ pub enum TimeIndex {
     Dates { start_days: i32, freq: Freq, len: usize },
     /// Integer periods `start, start+1, ...`.
     Periods { start: i64, len: usize },
+    /// Instants a fixed sub-daily step apart (hourly data); `start_secs` is seconds since
+    /// 1970-01-01 00:00 UTC.
+    Stamps { start_secs: i64, step_secs: u32, len: usize },
 }
 
 impl TimeIndex {
     pub fn len(&self) -> usize {
         match self {
-            TimeIndex::Dates { len, .. } | TimeIndex::Periods { len, .. } => *len,
+            TimeIndex::Dates { len, .. } | TimeIndex::Periods { len, .. } | TimeIndex::Stamps { len, .. } => *len,
         }
     }
 
@@ -75,6 +112,17 @@ impl TimeIndex {
         match self {
             TimeIndex::Dates { freq, .. } => *freq,
             TimeIndex::Periods { .. } => Freq::Period,
+            TimeIndex::Stamps { step_secs, .. } => Freq::Intraday(*step_secs),
+        }
+    }
+
+    /// Seconds since 1970-01-01 00:00 UTC of position `t` (which may lie past the end):
+    /// the day's midnight for dates, `None` for integer periods.
+    pub fn seconds_of(&self, t: usize) -> Option<i64> {
+        match self {
+            TimeIndex::Periods { .. } => None,
+            TimeIndex::Stamps { start_secs, step_secs, .. } => i64::try_from(t).ok()?.checked_mul(i64::from(*step_secs))?.checked_add(*start_secs),
+            TimeIndex::Dates { .. } => parse_date(&self.label(t)).map(|d| i64::from(d) * 86_400),
         }
     }
 
@@ -82,7 +130,7 @@ impl TimeIndex {
     pub fn with_len(&self, new_len: usize) -> TimeIndex {
         let mut out = self.clone();
         match &mut out {
-            TimeIndex::Dates { len, .. } | TimeIndex::Periods { len, .. } => *len = new_len,
+            TimeIndex::Dates { len, .. } | TimeIndex::Periods { len, .. } | TimeIndex::Stamps { len, .. } => *len = new_len,
         }
         out
     }
@@ -100,11 +148,52 @@ impl TimeIndex {
                     Freq::Monthly => add_months(y, m, d, t as i32),
                     Freq::Quarterly => add_months(y, m, d, 3 * t as i32),
                     Freq::Yearly => add_months(y, m, d, 12 * t as i32),
-                    Freq::Period => (y, m, d),
+                    // (a date grid never carries these: integer periods and stamps have their own)
+                    Freq::Period | Freq::Intraday(_) => (y, m, d),
                 };
                 format!("{y:04}-{m:02}-{d:02}")
             }
+            TimeIndex::Stamps { .. } => match self.seconds_of(t) {
+                Some(secs) => stamp_label(secs),
+                None => format!("step {t}"),
+            },
         }
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (UTC) of an instant in seconds since the epoch.
+pub fn stamp_label(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(i32::try_from(days).unwrap_or(i32::MAX));
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// Seconds after midnight of a time of day written `HH:MM`, `HH:MM:SS` or
+/// `HH:MM:SS.fff` (fractions dropped), optionally followed by `Z`; `None` otherwise.
+pub fn parse_time_of_day(s: &str) -> Option<u32> {
+    let s = s.strip_suffix('Z').unwrap_or(s);
+    let s = s.split_once('.').map_or(s, |(whole, frac)| if frac.bytes().all(|b| b.is_ascii_digit()) { whole } else { "" });
+    let mut parts = s.split(':');
+    let h: u32 = parts.next()?.parse().ok()?;
+    let m: u32 = parts.next()?.parse().ok()?;
+    let sec: u32 = match parts.next() {
+        Some(p) => p.parse().ok()?,
+        None => 0,
+    };
+    (parts.next().is_none() && h < 24 && m < 60 && sec < 60).then_some(h * 3600 + m * 60 + sec)
+}
+
+/// Seconds since the epoch of `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS]` or
+/// `YYYY-MM-DDTHH:MM[:SS][Z]`; the second value says whether a time of day was read.
+/// A time part that is not a plain UTC time of day (`+02:00`) is ignored, as by
+/// [`parse_date`].
+pub fn parse_timestamp(s: &str) -> Option<(i64, bool)> {
+    let days = i64::from(parse_date(s)?);
+    let rest = s.trim().get(10..).unwrap_or("");
+    match rest.get(1..).and_then(parse_time_of_day) {
+        Some(tod) => Some((days * 86_400 + i64::from(tod), true)),
+        None => Some((days * 86_400, false)),
     }
 }
 
@@ -186,7 +275,7 @@ pub fn grid_position(start_days: i32, freq: Freq, days: i32) -> Option<i64> {
             let aligned = months % step == 0 && (d == d0 || (d0 > 28 && d == days_in_month(y, m)));
             aligned.then_some(i64::from(months / step))
         }
-        Freq::Period => None,
+        Freq::Period | Freq::Intraday(_) => None,
     }
 }
 
@@ -213,6 +302,24 @@ mod tests {
         let start = parse_date("2011-01-31").unwrap_or(0);
         let feb = parse_date("2011-02-28").unwrap_or(0);
         assert_eq!(grid_position(start, Freq::Monthly, feb), Some(1));
+    }
+
+    #[test]
+    fn intraday_steps_and_stamps() {
+        assert_eq!(Freq::parse("H"), Some(Freq::Intraday(3600)));
+        assert_eq!(Freq::parse("30min"), Some(Freq::Intraday(1800)));
+        assert_eq!(Freq::parse("15T"), Some(Freq::Intraday(900)));
+        assert_eq!(Freq::parse("24h"), None);
+        assert_eq!(Freq::parse("M"), Some(Freq::Monthly));
+        assert_eq!((Freq::Intraday(3600).season_length(), Freq::Intraday(900).season_length(), Freq::Intraday(7000).season_length()), (24, 96, 1));
+        assert_eq!(Freq::Intraday(3600).name(), "hourly");
+        assert_eq!(parse_timestamp("2020-01-01 13:45"), Some((i64::from(parse_date("2020-01-01").unwrap_or(0)) * 86_400 + 13 * 3600 + 45 * 60, true)));
+        assert_eq!(parse_timestamp("2020-01-01T00:00:30.250Z").map(|t| t.0 % 86_400), Some(30));
+        assert_eq!(parse_timestamp("2020-01-01T05:00:00+02:00").map(|t| t.1), Some(false));
+        assert_eq!(parse_timestamp("2020-01-01 25:00").map(|t| t.1), Some(false));
+        let idx = TimeIndex::Stamps { start_secs: 86_400 * 365 - 3600, step_secs: 3600, len: 2 };
+        assert_eq!((idx.label(0), idx.label(2)), ("1970-12-31 23:00:00".to_string(), "1971-01-01 01:00:00".to_string()));
+        assert_eq!(idx.freq(), Freq::Intraday(3600));
     }
 
     #[test]

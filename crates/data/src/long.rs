@@ -7,7 +7,7 @@ use std::path::Path;
 use polars::prelude::*;
 use tsforge_core::Panel;
 use tsforge_core::panel::{Covariate, StaticCovariate};
-use tsforge_core::time::{Freq, TimeIndex, civil_from_days, days_from_civil, grid_position, parse_date};
+use tsforge_core::time::{Freq, TimeIndex, civil_from_days, days_from_civil, grid_position, parse_timestamp, stamp_label};
 
 use crate::csv;
 use crate::error::{DataError, Location, Result};
@@ -136,9 +136,18 @@ struct Times {
     /// Grid position of every row (0 = earliest period in the file).
     pos: Vec<i64>,
     max_pos: i64,
-    /// Date grid (start days, frequency) or integer periods (start).
-    dates: Option<(i32, Freq)>,
-    period_start: i64,
+    grid: Grid,
+}
+
+/// Where position 0 is and how positions step.
+#[derive(Clone, Copy)]
+enum Grid {
+    /// Dates from `start` (days since the epoch) at a calendar frequency.
+    Dates(i32, Freq),
+    /// Instants from `start` (seconds since the epoch) a sub-daily step (seconds) apart.
+    Stamps(i64, u32),
+    /// Integer periods from `start`.
+    Periods(i64),
 }
 
 impl Times {
@@ -147,9 +156,10 @@ impl Times {
     }
 
     fn index(&self, len: usize) -> TimeIndex {
-        match self.dates {
-            Some((start_days, freq)) => TimeIndex::Dates { start_days, freq, len },
-            None => TimeIndex::Periods { start: self.period_start, len },
+        match self.grid {
+            Grid::Dates(start_days, freq) => TimeIndex::Dates { start_days, freq, len },
+            Grid::Stamps(start_secs, step_secs) => TimeIndex::Stamps { start_secs, step_secs, len },
+            Grid::Periods(start) => TimeIndex::Periods { start, len },
         }
     }
 }
@@ -159,7 +169,7 @@ fn read_times(df: &DataFrame, label: &str, spec: &LongSpec) -> Result<Times> {
     let col = csv::column(df, label, name)?;
     let cell = |r: usize| Location::Cell { line: r + 2, column: name.to_string() };
     let column_error = |e: PolarsError| DataError::invalid(label, Location::Column(name.into()), e.to_string());
-    let days = match col.dtype() {
+    let instants = match col.dtype() {
         dt if dt.is_integer() => {
             // i64 throughout: through f64, periods past 2^53 would merge
             let cast = col.cast(&DataType::Int64).map_err(column_error)?;
@@ -174,31 +184,28 @@ fn read_times(df: &DataFrame, label: &str, spec: &LongSpec) -> Result<Times> {
             check_span(label, name, &periods, |p| p.to_string())?;
             let pos: Vec<i64> = periods.iter().map(|p| p - start).collect();
             let max_pos = pos.iter().copied().max().unwrap_or(0);
-            return Ok(Times { pos, max_pos, dates: None, period_start: start });
+            return Ok(Times { pos, max_pos, grid: Grid::Periods(start) });
         }
-        // Date and timestamps (Parquet) by value: a timestamp is an instant, taken on its
-        // UTC date (polars holds instants in UTC, whatever the time zone it displays)
+        // Date and timestamps (Parquet) by value: a timestamp is an instant, in UTC
+        // (polars holds instants in UTC, whatever the time zone it displays)
         DataType::Date => {
             let phys = col.to_physical_repr();
             let days = phys.i32().map_err(column_error)?;
-            days.iter().enumerate().map(|(r, v)| v.ok_or_else(|| DataError::invalid(label, cell(r), "empty value: expected a date"))).collect::<Result<Vec<i32>>>()?
+            days.iter().enumerate().map(|(r, v)| v.map(|d| i64::from(d) * 86_400).ok_or_else(|| DataError::invalid(label, cell(r), "empty value: expected a date"))).collect::<Result<Vec<i64>>>()?
         }
         DataType::Datetime(unit, _) => {
-            let per_day: i64 = match unit {
-                TimeUnit::Nanoseconds => 86_400_000_000_000,
-                TimeUnit::Microseconds => 86_400_000_000,
-                TimeUnit::Milliseconds => 86_400_000,
+            let per_second: i64 = match unit {
+                TimeUnit::Nanoseconds => 1_000_000_000,
+                TimeUnit::Microseconds => 1_000_000,
+                TimeUnit::Milliseconds => 1_000,
             };
             let phys = col.to_physical_repr();
             let instants = phys.i64().map_err(column_error)?;
             instants
                 .iter()
                 .enumerate()
-                .map(|(r, v)| {
-                    let v = v.ok_or_else(|| DataError::invalid(label, cell(r), "empty value: expected a date"))?;
-                    i32::try_from(v.div_euclid(per_day)).map_err(|_| DataError::invalid(label, cell(r), "timestamp out of range: expected a date in the years 0000-9999"))
-                })
-                .collect::<Result<Vec<i32>>>()?
+                .map(|(r, v)| v.map(|v| v.div_euclid(per_second)).ok_or_else(|| DataError::invalid(label, cell(r), "empty value: expected a date")))
+                .collect::<Result<Vec<i64>>>()?
         }
         _ => {
             let raw = col.cast(&DataType::String).map_err(column_error)?;
@@ -207,16 +214,25 @@ fn read_times(df: &DataFrame, label: &str, spec: &LongSpec) -> Result<Times> {
                 .enumerate()
                 .map(|(r, v)| {
                     let s = v.unwrap_or("");
-                    parse_date(s).ok_or_else(|| DataError::invalid(label, cell(r), format!("'{s}' is not a date: expected YYYY-MM-DD or an integer period")))
+                    parse_timestamp(s)
+                        .map(|(secs, _)| secs)
+                        .ok_or_else(|| DataError::invalid(label, cell(r), format!("'{s}' is not a date: expected YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or an integer period")))
                 })
-                .collect::<Result<Vec<i32>>>()?
+                .collect::<Result<Vec<i64>>>()?
         }
     };
     // the years YYYY-MM-DD text can hold; Parquet dates may lie anywhere in ±5.8 million years
-    let (first_day, last_day) = (days_from_civil(0, 1, 1), days_from_civil(9999, 12, 31));
-    if let Some(r) = days.iter().position(|d| !(first_day..=last_day).contains(d)) {
+    let (first_day, last_day) = (i64::from(days_from_civil(0, 1, 1)), i64::from(days_from_civil(9999, 12, 31)));
+    if let Some(r) = instants.iter().position(|s| !(first_day..=last_day).contains(&s.div_euclid(86_400))) {
         return Err(DataError::invalid(label, cell(r), "date out of range: expected a date in the years 0000-9999"));
     }
+    // sub-daily data: asked for, or rows at different times of day (daily data stamped at
+    // one hour, such as UTC midnight elsewhere, stays daily)
+    let time_of_day = instants.first().map_or(0, |s| s.rem_euclid(86_400));
+    if matches!(spec.freq, Some(Freq::Intraday(_))) || instants.iter().any(|s| s.rem_euclid(86_400) != time_of_day) {
+        return stamp_times(label, name, &instants, spec.freq);
+    }
+    let days: Vec<i32> = instants.iter().map(|s| s.div_euclid(86_400) as i32).collect();
     let start = days.iter().copied().min().unwrap_or(0);
     let freq = match spec.freq {
         Some(f) => f,
@@ -233,9 +249,46 @@ fn read_times(df: &DataFrame, label: &str, spec: &LongSpec) -> Result<Times> {
             })
         })
         .collect::<Result<Vec<i64>>>()?;
-    check_span(label, name, &pos, |p| Times { pos: Vec::new(), max_pos: 0, dates: Some((start, freq)), period_start: 0 }.label_of(p))?;
+    check_span(label, name, &pos, |p| Times { pos: Vec::new(), max_pos: 0, grid: Grid::Dates(start, freq) }.label_of(p))?;
     let max_pos = pos.iter().copied().max().unwrap_or(0);
-    Ok(Times { pos, max_pos, dates: Some((start, freq)), period_start: 0 })
+    Ok(Times { pos, max_pos, grid: Grid::Dates(start, freq) })
+}
+
+/// The grid of sub-daily instants: from the earliest, at the given step or the smallest
+/// gap between distinct instants; an instant off that grid is an error naming its line.
+fn stamp_times(label: &str, name: &str, instants: &[i64], freq: Option<Freq>) -> Result<Times> {
+    let cell = |r: usize| Location::Cell { line: r + 2, column: name.to_string() };
+    let start = instants.iter().copied().min().unwrap_or(0);
+    let step = match freq {
+        Some(Freq::Intraday(step)) => step,
+        _ => {
+            let mut sorted = instants.to_vec();
+            sorted.sort_unstable();
+            sorted.dedup();
+            let gap = sorted.windows(2).map(|w| w[1] - w[0]).min().unwrap_or(3600);
+            u32::try_from(gap)
+                .ok()
+                .filter(|&g| g < 86_400)
+                .ok_or_else(|| DataError::invalid(label, Location::Column(name.into()), "cannot infer the frequency from the timestamps: give it explicitly (hourly, 30min, 15min, ...)"))?
+        }
+    };
+    let step_name = Freq::Intraday(step).name();
+    let pos = instants
+        .iter()
+        .enumerate()
+        .map(|(r, &s)| {
+            let off = s - start;
+            if off % i64::from(step) == 0 {
+                Ok(off / i64::from(step))
+            } else {
+                Err(DataError::invalid(label, cell(r), format!("{} is not on the {step_name} grid ({step} s) starting at the earliest timestamp", stamp_label(s))))
+            }
+        })
+        .collect::<Result<Vec<i64>>>()?;
+    let grid = Grid::Stamps(start, step);
+    check_span(label, name, &pos, |p| Times { pos: Vec::new(), max_pos: 0, grid }.label_of(p))?;
+    let max_pos = pos.iter().copied().max().unwrap_or(0);
+    Ok(Times { pos, max_pos, grid })
 }
 
 /// Refuses a time column whose earliest and latest values lie more than
@@ -374,6 +427,24 @@ mod tests {
             Err(e) => e.to_string(),
         };
         assert!(msg.contains("x.parquet: line 3, column 'ds'") && msg.contains("out of range"), "{msg}");
+    }
+
+    /// Timestamps with a time of day make an hourly (or other sub-daily) grid.
+    #[test]
+    fn hourly_timestamps_make_a_sub_daily_grid() {
+        let p = csv_panel("unique_id,ds,y\na,2020-01-01 00:00:00,1\na,2020-01-01 01:00:00,2\na,2020-01-01T02:00:00Z,3\nb,2020-01-01 01:00,5\nb,2020-01-01 02:00,6\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((p.n_time(), p.index.freq(), p.index.label(3)), (3, Freq::Intraday(3600), "2020-01-01 03:00:00".to_string()));
+        assert_eq!(p.spans, vec![(0, 3), (1, 3)]);
+        // half-hourly steps are inferred from the smallest gap
+        let p = csv_panel("unique_id,ds,y\na,2020-01-01 23:30,1\na,2020-01-02 00:00,2\nb,2020-01-02 00:30,2\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((p.n_time(), p.index.freq().season_length()), (3, 48));
+        // off the declared grid: the line and the grid are named
+        let spec = LongSpec { freq: Some(Freq::Intraday(3600)), ..LongSpec::default() };
+        let e = load_bytes(Path::new("long.csv"), b"unique_id,ds,y\na,2020-01-01 00:00,1\na,2020-01-01 00:30,2\n".to_vec(), &spec).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("line 3, column 'ds'") && e.contains("2020-01-01 00:30:00 is not on the hourly grid"), "{e}");
+        // daily data stamped at one hour of the day stays daily
+        let p = csv_panel("unique_id,ds,y\na,2020-01-01 06:00,1\na,2020-01-02 06:00,2\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((p.index.freq(), p.index.label(0)), (Freq::Daily, "2020-01-01".to_string()));
     }
 
     #[test]

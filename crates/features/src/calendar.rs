@@ -12,7 +12,13 @@ pub fn day_of(index: &TimeIndex, t: usize) -> Option<i32> {
         TimeIndex::Periods { .. } => None,
         TimeIndex::Dates { start_days, freq: tsforge_core::Freq::Daily, .. } => i32::try_from(t).ok().and_then(|t| start_days.checked_add(t)),
         TimeIndex::Dates { .. } => parse_date(&index.label(t)),
+        TimeIndex::Stamps { .. } => index.seconds_of(t).and_then(|s| i32::try_from(s.div_euclid(86_400)).ok()),
     }
+}
+
+/// Hour of day (0..23, UTC) of position `t`: 0 for dates, `None` for integer periods.
+pub fn hour_of(index: &TimeIndex, t: usize) -> Option<f32> {
+    index.seconds_of(t).map(|s| (s.rem_euclid(86_400) / 3600) as f32)
 }
 
 /// Value of a date feature for the day `z` (days since epoch).
@@ -27,6 +33,8 @@ pub fn date_feature(f: CalendarFeature, z: i32) -> f32 {
         CalendarFeature::Year => y as f32,
         CalendarFeature::Quarter => m.div_ceil(3) as f32,
         CalendarFeature::Weekend => f32::from(u8::from(dow >= 5)),
+        // a date's hour; positions with a time of day read theirs through `hour_of`
+        CalendarFeature::Hour => 0.0,
     }
 }
 
@@ -102,6 +110,7 @@ impl TimeTable {
             let day = day_of(index, t);
             for (j, f) in features.iter().enumerate() {
                 values[slot * k + j] = match (*f, cal) {
+                    (TimeFeature::Date(CalendarFeature::Hour), _) => hour_of(index, t).unwrap_or(f32::NAN),
                     (TimeFeature::Date(c), _) => day.map_or(f32::NAN, |z| date_feature(c, z)),
                     (TimeFeature::Event(e), Some(cal)) => match e {
                         EventFeature::EventName1 => event_code(&names, cal.event_name_1.get(t)),
@@ -158,6 +167,10 @@ mod tests {
         let monthly = TimeIndex::Dates { start_days: day("2011-01-31"), freq: Freq::Monthly, len: 3 };
         assert_eq!(day_of(&monthly, 1), Some(day("2011-02-28")));
         assert_eq!(day_of(&TimeIndex::Periods { start: 0, len: 3 }, 1), None);
+        // hourly: 1970-01-01 22:00 + 3 h is 01:00 on day 1, a Friday
+        let hourly = TimeIndex::Stamps { start_secs: 22 * 3600, step_secs: 3600, len: 2 };
+        assert_eq!((day_of(&hourly, 3), hour_of(&hourly, 3), hour_of(&hourly, 1)), (Some(1), Some(1.0), Some(23.0)));
+        assert_eq!(date_feature(CalendarFeature::DayOfWeek, 1), 4.0);
     }
 
     #[test]

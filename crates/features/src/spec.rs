@@ -118,6 +118,8 @@ pub enum CalendarFeature {
     Quarter,
     /// 1 on Saturday and Sunday.
     Weekend,
+    /// Hour of day, 0..23 (UTC; 0 for dates): hourly and other sub-daily data.
+    Hour,
 }
 
 impl CalendarFeature {
@@ -130,6 +132,7 @@ impl CalendarFeature {
             CalendarFeature::Year => "year",
             CalendarFeature::Quarter => "quarter",
             CalendarFeature::Weekend => "weekend",
+            CalendarFeature::Hour => "hour",
         }
     }
 }

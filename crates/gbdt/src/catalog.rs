@@ -5,7 +5,10 @@
 //! and the same per store, store × category and store × department
 //! (`GBDT-Tweedie-direct-by-store`, …). Hyperparameters are LightGBM names
 //! ([`GbdtParams`]) plus `strategy` (`"direct"`, `"recursive"` or `"recursive7"`: lags of
-//! at least 7 days) and `train_days`.
+//! at least 7 days) and `train_days`. On M5 data the models read M5 features (events,
+//! SNAP, prices, hierarchy ids); on any other panel the unpartitioned ones read
+//! features chosen from the season and horizon, on level-scaled series
+//! ([`crate::any_panel`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -13,6 +16,7 @@ use tsforge_core::model::ModelError;
 use tsforge_core::{BuildSpec, DataNeeds, Forecaster, ModelEntry, SearchResource};
 use tsforge_features::{FeatureSpec, Strategy};
 
+use crate::any_panel::{any_panel_direct_spec, any_panel_recursive_spec};
 use crate::{GbdtParams, Partition, PartitionedGbdt};
 
 /// `GBDT-Tweedie-direct`: one booster predicting every horizon day at once.
@@ -47,6 +51,21 @@ impl Kind {
             Kind::Recursive => PartitionedGbdt::tweedie_recursive(),
             Kind::Recursive7 => PartitionedGbdt::tweedie_recursive7(),
         }
+    }
+
+    /// The model on any long-format panel: features from the season and horizon
+    /// ([`crate::any_panel`]), every series divided by its level over the last
+    /// `max(season, horizon)` periods. `recursive7` keeps its meaning, lags of at least
+    /// a week: 7 on daily data (season 7), 1 on weekly and coarser data.
+    fn any_panel_model(self, horizon: usize, season: usize) -> Result<PartitionedGbdt, ModelError> {
+        let mut model = self.model(horizon)?;
+        model.features = match self {
+            Kind::Direct => any_panel_direct_spec(horizon, season)?,
+            Kind::Recursive => any_panel_recursive_spec(season, 1)?,
+            Kind::Recursive7 => any_panel_recursive_spec(season, if season == 7 { 7 } else { 1 })?,
+        };
+        model.level_window = Some(crate::any_panel::level_window(season, horizon));
+        Ok(model)
     }
 }
 
@@ -133,9 +152,11 @@ pub fn catalog() -> Vec<ModelEntry> {
     let mut out = Vec::new();
     for (base, kind) in [(DIRECT, Kind::Direct), (RECURSIVE, Kind::Recursive), (RECURSIVE7, Kind::Recursive7)] {
         for partition in Partition::ALL {
+            // one model for all series runs on any panel; the partitions need M5's stores
+            let needs = if partition == Partition::None { DataNeeds::NOTHING } else { DataNeeds::M5 };
             let entry = ModelEntry::new(format!("{base}{}", partition.alias_suffix()), "gbdt", move |spec: &BuildSpec<'_>| build_tweedie(kind, partition, spec))
                 .seeded()
-                .needs(DataNeeds::M5)
+                .needs(needs)
                 .searchable(SearchResource::Rounds)
                 .restorable(crate::grouped::PARTITIONED_FORMAT, crate::grouped::restore);
             // the recursive model with 1-day lags swings from best to worst between adjacent
@@ -160,7 +181,7 @@ fn build_tweedie(kind: Kind, partition: Partition, spec: &BuildSpec<'_>) -> Resu
         None => kind,
         Some(v) => Kind::parse(&v).ok_or_else(|| format!("strategy: expected \"direct\", \"recursive\" or \"recursive7\", got {v}"))?,
     };
-    let model = kind.model(spec.horizon)?;
+    let model = if spec.retail { kind.model(spec.horizon)? } else { kind.any_panel_model(spec.horizon, spec.season)? };
     let mut model = section.apply(model.partitioned(partition), spec.horizon)?;
     model.alias = spec.alias.to_string();
     if let Some(d) = train_days {

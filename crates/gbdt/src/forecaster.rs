@@ -84,12 +84,16 @@ pub fn recent_rows(panel: &Panel, train_days: usize) -> Vec<(usize, usize)> {
 }
 
 /// The feature spec to use on `panel`: price features are dropped (with a note) when
-/// the panel has no prices.
+/// the panel has no prices, date features when its index is integer periods.
 pub fn usable_spec(spec: &FeatureSpec, panel: &Panel, notes: &mut Vec<String>) -> FeatureSpec {
     let mut spec = spec.clone();
     if panel.prices.is_none() && !spec.prices.is_empty() {
         spec.prices.clear();
         notes.push("no prices: price features left out".to_string());
+    }
+    if tsforge_features::calendar::day_of(&panel.index, 0).is_none() && !spec.calendar.is_empty() {
+        spec.calendar.clear();
+        notes.push("integer periods, no dates: date features left out".to_string());
     }
     spec
 }

@@ -12,10 +12,11 @@ use tsforge_core::model::ModelError;
 use tsforge_core::{FeatureImportance, FitContext, FittedForecaster, Forecast, Forecaster, Panel, Precomputed};
 use tsforge_features::{FeatureSpec, Strategy, ValidFeatureSpec, Vocabulary, build_with};
 
+use crate::any_panel::LevelScale;
 use crate::forecaster::{BUNDLE_FORMAT, ModelBundle, importance_note, importance_of, recent_rows, tweedie_params, usable_spec};
 use crate::partition::{Partition, SeriesGroup};
 use crate::recursive::{self, m5_recursive_spec};
-use crate::{Booster, Dataset, GbdtForecaster, GbdtParams};
+use crate::{Booster, Dataset, GbdtForecaster, GbdtParams, Objective};
 
 /// Version tag of the partitioned bundle layout (one [`ModelBundle`] per group).
 pub const PARTITIONED_FORMAT: &str = "tsforge-gbdt-partitioned-1";
@@ -33,11 +34,14 @@ pub struct PartitionedGbdt {
     pub params: GbdtParams,
     pub train_days: usize,
     pub partition: Partition,
+    /// Divide each series by its level (the mean |y| of its last this-many periods)
+    /// before features, multiply forecasts back (any-panel data, [`crate::any_panel`]).
+    pub level_window: Option<usize>,
 }
 
 impl From<GbdtForecaster> for PartitionedGbdt {
     fn from(g: GbdtForecaster) -> PartitionedGbdt {
-        PartitionedGbdt { alias: g.alias, features: g.features, params: g.params, train_days: g.train_days, partition: Partition::None }
+        PartitionedGbdt { alias: g.alias, features: g.features, params: g.params, train_days: g.train_days, partition: Partition::None, level_window: None }
     }
 }
 
@@ -50,7 +54,7 @@ impl PartitionedGbdt {
     /// `GBDT-Tweedie-recursive`: a one-step Tweedie model with [`m5_recursive_spec`]
     /// features and the direct model's booster settings and training rows.
     pub fn tweedie_recursive() -> Result<PartitionedGbdt, ModelError> {
-        Ok(PartitionedGbdt { alias: "GBDT-Tweedie-recursive".into(), features: m5_recursive_spec()?, params: tweedie_params(0)?, train_days: 730, partition: Partition::None })
+        Ok(PartitionedGbdt { alias: "GBDT-Tweedie-recursive".into(), features: m5_recursive_spec()?, params: tweedie_params(0)?, train_days: 730, partition: Partition::None, level_window: None })
     }
 
     /// `GBDT-Tweedie-recursive7`: the recursive model with lags of at least 7 days
@@ -92,6 +96,9 @@ pub struct PartitionedBundle {
     pub alias: String,
     pub partition: Partition,
     pub groups: Vec<GroupBundle>,
+    /// Set when the model was trained on level-scaled series (see [`PartitionedGbdt::level_window`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_window: Option<usize>,
 }
 
 impl PartitionedBundle {
@@ -147,11 +154,14 @@ impl tsforge_core::Predictor for SavedGbdt {
                 (g.series, booster)
             })
             .collect();
-        let values = if first.features.strategy == Strategy::Recursive {
-            recursive::forecast(history, &spec, &first.vocabulary, &plan, h)?
-        } else {
-            direct_forecast(history, &spec, &first.vocabulary, &plan, h)?
-        };
+        let scale = self.bundle.level_window.map(|w| LevelScale::of(history, w));
+        let scaled = scale.as_ref().map(|s| s.scaled(history));
+        let input = scaled.as_ref().unwrap_or(history);
+        let mut values =
+            if first.features.strategy == Strategy::Recursive { recursive::forecast(input, &spec, &first.vocabulary, &plan, h)? } else { direct_forecast(input, &spec, &first.vocabulary, &plan, h)? };
+        if let Some(s) = &scale {
+            s.unscale(&mut values, h);
+        }
         Ok(Forecast::new(self.bundle.alias.clone(), history.n_series(), h, history.n_time(), values)?)
     }
 }
@@ -221,12 +231,20 @@ impl Forecaster for PartitionedGbdt {
             return Err(format!("{}: direct features for a {horizon}-day horizon cannot forecast {h} days", self.alias).into());
         }
         let mut notes = Vec::new();
+        let scale = self.level_window.map(|w| LevelScale::of(train, w));
+        let scaled = scale.as_ref().map(|s| s.scaled(train));
+        let train = scaled.as_ref().unwrap_or(train);
         let features = usable_spec(&self.features, train, &mut notes);
         let spec = features.validate()?;
         let vocabulary = Vocabulary::from_panel(train);
         let mut params = self.params.clone();
         params.categorical_features = spec.categorical();
         params.seed = ctx.seed;
+        if matches!(params.objective, Objective::Tweedie | Objective::Poisson) && train.y.iter().any(|&v| v < 0.0) {
+            // a log link cannot fit negative values: squared error can
+            params.objective = Objective::L2;
+            notes.push(format!("negative values in the data: squared-error objective instead of {}", self.params.objective.name()));
+        }
         let valid_params = params.clone().validate()?.with_deadline(ctx.deadline);
         let groups: Vec<SeriesGroup> = self.partition.groups(train)?;
         let rows = recent_rows(train, self.train_days);
@@ -245,7 +263,11 @@ impl Forecaster for PartitionedGbdt {
         }
         let fits = groups.iter().zip(&group_rows).map(|(_, rows)| fit_group(train, &spec, &vocabulary, &valid_params, rows)).collect::<Result<Vec<GroupFit>, ModelError>>()?;
         let plan: Vec<(Vec<usize>, Option<&Booster>)> = groups.iter().zip(&fits).map(|(g, f)| (g.series.clone(), f.booster.as_ref())).collect();
-        let values = if self.is_recursive() { recursive::forecast(train, &spec, &vocabulary, &plan, h)? } else { direct_forecast(train, &spec, &vocabulary, &plan, h)? };
+        let mut values = if self.is_recursive() { recursive::forecast(train, &spec, &vocabulary, &plan, h)? } else { direct_forecast(train, &spec, &vocabulary, &plan, h)? };
+        if let (Some(s), Some(w)) = (&scale, self.level_window) {
+            s.unscale(&mut values, h);
+            notes.push(format!("each series divided by its level (mean |y| of its last {w} periods) for training; forecasts multiplied back"));
+        }
         let forecast = Forecast::new(self.alias.clone(), train.n_series(), h, train.n_time(), values)?;
 
         let importance = summed_importance(&fits, spec.names());
@@ -266,6 +288,7 @@ impl Forecaster for PartitionedGbdt {
             format: PARTITIONED_FORMAT.into(),
             alias: self.alias.clone(),
             partition: self.partition,
+            level_window: self.level_window,
             groups: groups
                 .iter()
                 .zip(fits)

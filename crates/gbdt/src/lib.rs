@@ -38,6 +38,7 @@
 //! # Ok::<(), tsforge_gbdt::GbdtError>(())
 //! ```
 
+pub mod any_panel;
 mod binning;
 pub mod catalog;
 pub mod error;

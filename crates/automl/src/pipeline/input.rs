@@ -46,7 +46,7 @@ impl Input {
             }
             None => {
                 let freq = match &s.freq {
-                    Some(f) => Some(Freq::parse(f).ok_or_else(|| usage(format!("--freq {f}: expected daily, weekly, monthly, quarterly, yearly or period")))?),
+                    Some(f) => Some(Freq::parse(f).ok_or_else(|| usage(format!("--freq {f}: expected daily, weekly, monthly, quarterly, yearly, period, hourly or a sub-daily step such as 30min")))?),
                     None => None,
                 };
                 let spec =

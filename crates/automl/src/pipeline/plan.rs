@@ -53,9 +53,20 @@ impl Plan {
             }
         } else {
             let horizon = s.horizon.ok_or_else(|| usage("long-format data needs a horizon: pass --horizon H (or set horizon in the recipe)"))?;
-            let (train, truth) = p.holdout(horizon).map_err(|e| usage(format!("{}: --horizon {horizon}: {e}", s.data)))?;
-            notes.push(format!("The last {horizon} periods of each series are held out and scored (RMSSE, MASE, sMAPE)."));
-            (horizon, train, Some(truth))
+            let (first, last) = (p.index.label(p.n_time()), p.index.label(p.n_time() + horizon - 1));
+            match s.phase {
+                Phase::Validation => {
+                    let (train, truth) = p.holdout(horizon).map_err(|e| usage(format!("{}: --horizon {horizon}: {e}", s.data)))?;
+                    notes.push(format!(
+                        "Validation phase: the last {horizon} periods of each series are held out and scored (RMSSE, MASE, sMAPE); `--phase evaluation` fits on all of the data and forecasts {first}..{last}."
+                    ));
+                    (horizon, train, Some(truth))
+                }
+                Phase::Evaluation => {
+                    notes.push(format!("Evaluation phase: fitted on all {} periods, forecasting {first}..{last} (no truth to score against).", p.n_time()));
+                    (horizon, p.clone(), None)
+                }
+            }
         };
         if input.is_m5 && p.prices.is_none() {
             notes.push("No sell_prices file: WRMSSE weights use unit sales instead of dollar sales.".into());

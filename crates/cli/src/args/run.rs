@@ -19,7 +19,8 @@ pub struct RunArgs {
     /// Output folder (default: reports/RUN-NAME).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// M5 phase: validation (forecast d_1914..d_1941 and score) or evaluation (forecast d_1942..d_1969).
+    /// validation: hold out and score the last horizon (M5: forecast d_1914..d_1941); evaluation: fit on all
+    /// the data and forecast the future (M5: d_1942..d_1969; long format: the periods after the last date).
     #[arg(long, value_enum)]
     pub phase: Option<PhaseArg>,
     /// Random seed (recorded in the manifest; every random choice takes it).
