@@ -197,6 +197,23 @@ fn hourly_timestamps_forecast_the_next_hours_with_a_daily_season() {
     }
 }
 
+/// Every history exactly weekly-seasonal: MASE has no scale on any backtest window, and
+/// the run still ranks the models (by mean absolute error there) instead of failing.
+#[test]
+fn exactly_seasonal_data_still_runs() {
+    let dir = tempdir();
+    let mut text = String::from("unique_id,ds,y\n");
+    for id in ["a", "b"] {
+        for t in 0..70 {
+            text += &format!("{id},{t},{}\n", [3, 1, 4, 1, 5, 9, 2][t % 7]);
+        }
+    }
+    std::fs::write(dir.path().join("s.csv"), text).unwrap_or_else(|e| panic!("{e}"));
+    ok(&tsforge(&["run", "--data", "s.csv", "--horizon", "7", "--season-length", "7", "--models", "Naive,SeasonalNaive", "--out", "r", "--quiet"], dir.path()));
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("r/manifest.json")).unwrap_or_default()).unwrap_or_default();
+    assert_eq!(manifest["submission_model"], "SeasonalNaive");
+}
+
 #[test]
 fn series_without_a_scale_are_named_in_the_notes() {
     let dir = tempdir();

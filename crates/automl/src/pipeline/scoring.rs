@@ -29,11 +29,16 @@ impl Truth<'_> {
 
     /// Only the leaderboard's head metric: WRMSSE straight from the evaluator on M5 data
     /// (the per-series metrics would rescan every history), else the per-series mean.
-    /// The ensemble's selection calls this hundreds of times.
+    /// The ensemble's selection calls this hundreds of times. Where no series has a
+    /// scale (every history constant or exactly seasonal), MASE is undefined and the
+    /// mean absolute error stands in, so that models can still be ranked on the window.
     pub fn main_score(&self, metric: tsforge_report::Metric, forecast: &Forecast) -> Option<f64> {
         match (metric, self.m5) {
             (tsforge_report::Metric::Wrmsse, Some(ev)) => ev.wrmsse(self.actual, &forecast.values).ok().map(|s| s.total),
-            _ => metric.of(&self.score(forecast).ok()?),
+            _ => {
+                let scores = self.score(forecast).ok()?;
+                metric.of(&scores).or(scores.mae)
+            }
         }
     }
 
