@@ -71,9 +71,11 @@ pub fn any_panel_direct_spec(horizon: usize, season: usize) -> Result<FeatureSpe
 }
 
 /// Recursive-strategy features for any panel: lags from `min_lag` on, fed with the
-/// model's own predictions.
+/// model's own predictions. No expanding mean: it would make every forecast step
+/// rebuild features from the whole history (`recursive::lookback`), not its last months.
 pub fn any_panel_recursive_spec(season: usize, min_lag: usize) -> Result<FeatureSpec, ModelError> {
     let mut v = target_features(min_lag.max(1), season);
+    v["expanding_mean"] = json!([]);
     v["strategy"] = json!({"kind": "recursive"});
     v["calendar"] = serde_json::to_value(calendar_for(season))?;
     Ok(serde_json::from_value(v)?)
@@ -151,6 +153,9 @@ mod tests {
         // weekly, recursive: lags 1..14 and 52
         let spec = any_panel_recursive_spec(52, 1).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(spec.lags, (1..15).chain([52]).collect::<Vec<_>>());
+        // bounded look-back: the recursion rebuilds features from the last months only
+        let valid = spec.validate().unwrap_or_else(|e| panic!("{e}"));
+        assert!(crate::recursive::lookback(&valid).is_some());
     }
 
     #[test]
