@@ -369,7 +369,18 @@ impl<'a> Pipeline<'a> {
     /// The ensemble of every entry with a backtest forecast, weighted by the recipe's
     /// rule on the backtest; `None` with fewer than two candidates.
     fn ensemble(&self, entries: &[Entry], backtest: &Backtest<'_>, rule: &EnsembleRule, plan: &Plan, score_truth: &dyn Fn(&Forecast) -> Result<tsforge_report::Scores>) -> Result<Option<Entry>> {
-        let members: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].valid_forecast.is_some() && entries[i].row.valid.is_some_and(f64::is_finite)).collect();
+        let scored: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].valid_forecast.is_some() && entries[i].row.valid.is_some_and(f64::is_finite)).collect();
+        // models that forecast the same numbers (Naive and SeasonalNaive with a season of
+        // 1) are one candidate, not two: else equal weights count that forecast twice
+        let mut members: Vec<usize> = Vec::with_capacity(scored.len());
+        let mut duplicates = Vec::new();
+        for &i in &scored {
+            let same = |&j: &usize| entries[j].valid_forecast == entries[i].valid_forecast && entries[j].forecast.values == entries[i].forecast.values;
+            match members.iter().find(|j| same(j)) {
+                Some(&j) => duplicates.push(format!("{} (= {})", entries[i].row.alias, entries[j].row.alias)),
+                None => members.push(i),
+            }
+        }
         if members.len() < 2 {
             return Ok(None);
         }
@@ -392,7 +403,10 @@ impl<'a> Pipeline<'a> {
             EnsembleMethod::TopK => format!("equal weights on the {} best by backtest score", rule.top_k),
             EnsembleMethod::Shrunk => format!("Caruana's weights ({} rounds) shrunk {:.0}% toward equal weights on the {} best by backtest score", rule.rounds, rule.shrinkage * 100.0, rule.top_k),
         };
-        let note = format!("{how}, over {} candidates on the backtest (its valid score is in-sample for the weights); members refitted on all training data", members.len());
+        let mut note = format!("{how}, over {} candidates on the backtest (its valid score is in-sample for the weights); members refitted on all training data", members.len());
+        if !duplicates.is_empty() {
+            note += &format!("; left out as identical to an earlier candidate: {}", duplicates.join(", "));
+        }
         let valid_windows = per_window(backtest, Some(&valid_values));
         let row = Row { alias: "Ensemble".into(), family: "ensemble".into(), scores, valid: Some(valid), valid_windows, fit_seconds, note, members: chosen, ..Row::default() };
         Ok(Some(Entry { row, forecast, valid_forecast: Some(valid_values), importance: Vec::new(), bundle: None }))
