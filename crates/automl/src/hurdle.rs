@@ -108,9 +108,8 @@ impl HurdleForecaster {
             return Err(format!("{}: direct features for a {}-day horizon cannot forecast {horizon} days", self.alias, self.horizon).into());
         }
         let mut notes = Vec::new();
-        let scale = self.level_window.map(|w| LevelScale::of(train, w));
-        let scaled = scale.as_ref().map(|s| s.scaled(train));
-        let train = scaled.as_ref().unwrap_or(train);
+        let scaled = LevelScale::apply(train, self.level_window);
+        let train = scaled.as_ref().map_or(train, |(_, p)| p);
         let features = usable_spec(&self.features, train, &mut notes);
         let spec = features.validate()?;
         let vocabulary = Vocabulary::from_panel(train);
@@ -133,8 +132,8 @@ impl HurdleForecaster {
         let nonzero: Vec<usize> = (0..rows.len()).filter(|&r| positive[r]).collect();
         let size_model = self.fit_size(ctx, &subset(&x, &nonzero), &nonzero.iter().map(|&r| y[r]).collect::<Vec<_>>(), &categorical)?;
         let mut size = predict_size(&size_model, &fx)?;
-        if let Some(s) = &scale {
-            s.unscale(&mut size, horizon);
+        if let Some((scale, _)) = &scaled {
+            scale.unscale(&mut size, horizon);
         }
 
         let values: Vec<f64> = probability.iter().zip(&size).map(|(p, s)| p * s).collect();
@@ -196,10 +195,8 @@ impl HurdleForecaster {
         let offset = self.size_target.offset();
         let label: Vec<f64> = y.iter().map(|v| v - offset).collect();
         let mut params = self.size_params.clone();
-        if matches!(params.objective, Objective::Tweedie | Objective::Poisson) && label.iter().any(|&v| v < 0.0) {
-            // a log link cannot fit negative sizes (any-panel data with negative values)
-            params.objective = Objective::L2;
-        }
+        // any-panel data with negative values: a log link cannot fit negative sizes
+        params.square_loss_if_negative(label.iter().any(|&v| v < 0.0));
         params.categorical_features = categorical.to_vec();
         params.seed = ctx.seed;
         let booster = params.clone().validate()?.with_deadline(ctx.deadline).fit(&Dataset::new(&x.columns, x.n_rows, x.n_cols(), &label)?, None)?;
@@ -242,13 +239,12 @@ impl tsforge_core::Predictor for SavedHurdle {
             return Err(format!("{}: direct features for a {h}-day horizon cannot forecast {horizon} days", b.alias).into());
         }
         let spec = b.features.validate()?;
-        let scale = b.level_window.map(|w| LevelScale::of(history, w));
-        let scaled = scale.as_ref().map(|s| s.scaled(history));
-        let input = scaled.as_ref().unwrap_or(history);
+        let scaled = LevelScale::apply(history, b.level_window);
+        let input = scaled.as_ref().map_or(history, |(_, p)| p);
         let fx = build_with(input, &spec, &b.vocabulary, &forecast_rows(input, horizon))?;
         let mut size = predict_size(&b.size, &fx)?;
-        if let Some(s) = &scale {
-            s.unscale(&mut size, horizon);
+        if let Some((scale, _)) = &scaled {
+            scale.unscale(&mut size, horizon);
         }
         let values = classify(&b.classifier, &fx)?.iter().zip(size).map(|(p, s)| p * s).collect();
         Ok(Forecast::new(b.alias.clone(), history.n_series(), horizon, history.n_time(), values)?)

@@ -108,6 +108,16 @@ impl LevelScale {
         LevelScale { levels }
     }
 
+    /// `panel` divided by its levels over `window` periods, with the levels to multiply
+    /// forecasts back; `None` without a window (the model reads raw values).
+    pub fn apply(panel: &Panel, window: Option<usize>) -> Option<(LevelScale, Panel)> {
+        window.map(|w| {
+            let scale = LevelScale::of(panel, w);
+            let scaled = scale.scaled(panel);
+            (scale, scaled)
+        })
+    }
+
     /// `panel` with every series divided by its level.
     pub fn scaled(&self, panel: &Panel) -> Panel {
         let mut out = panel.clone();

@@ -16,7 +16,7 @@ use crate::any_panel::LevelScale;
 use crate::forecaster::{BUNDLE_FORMAT, ModelBundle, importance_note, importance_of, recent_rows, tweedie_params, usable_spec};
 use crate::partition::{Partition, SeriesGroup};
 use crate::recursive::{self, m5_recursive_spec};
-use crate::{Booster, Dataset, GbdtForecaster, GbdtParams, Objective};
+use crate::{Booster, Dataset, GbdtForecaster, GbdtParams};
 
 /// Version tag of the partitioned bundle layout (one [`ModelBundle`] per group).
 pub const PARTITIONED_FORMAT: &str = "tsforge-gbdt-partitioned-1";
@@ -154,13 +154,12 @@ impl tsforge_core::Predictor for SavedGbdt {
                 (g.series, booster)
             })
             .collect();
-        let scale = self.bundle.level_window.map(|w| LevelScale::of(history, w));
-        let scaled = scale.as_ref().map(|s| s.scaled(history));
-        let input = scaled.as_ref().unwrap_or(history);
+        let scaled = LevelScale::apply(history, self.bundle.level_window);
+        let input = scaled.as_ref().map_or(history, |(_, p)| p);
         let mut values =
             if first.features.strategy == Strategy::Recursive { recursive::forecast(input, &spec, &first.vocabulary, &plan, h)? } else { direct_forecast(input, &spec, &first.vocabulary, &plan, h)? };
-        if let Some(s) = &scale {
-            s.unscale(&mut values, h);
+        if let Some((scale, _)) = &scaled {
+            scale.unscale(&mut values, h);
         }
         Ok(Forecast::new(self.bundle.alias.clone(), history.n_series(), h, history.n_time(), values)?)
     }
@@ -231,19 +230,16 @@ impl Forecaster for PartitionedGbdt {
             return Err(format!("{}: direct features for a {horizon}-day horizon cannot forecast {h} days", self.alias).into());
         }
         let mut notes = Vec::new();
-        let scale = self.level_window.map(|w| LevelScale::of(train, w));
-        let scaled = scale.as_ref().map(|s| s.scaled(train));
-        let train = scaled.as_ref().unwrap_or(train);
+        let scaled = LevelScale::apply(train, self.level_window);
+        let train = scaled.as_ref().map_or(train, |(_, p)| p);
         let features = usable_spec(&self.features, train, &mut notes);
         let spec = features.validate()?;
         let vocabulary = Vocabulary::from_panel(train);
         let mut params = self.params.clone();
         params.categorical_features = spec.categorical();
         params.seed = ctx.seed;
-        if matches!(params.objective, Objective::Tweedie | Objective::Poisson) && train.y.iter().any(|&v| v < 0.0) {
-            // a log link cannot fit negative values: squared error can
-            params.objective = Objective::L2;
-            notes.push(format!("negative values in the data: squared-error objective instead of {}", self.params.objective.name()));
+        if let Some(replaced) = params.square_loss_if_negative(train.y.iter().any(|&v| v < 0.0)) {
+            notes.push(format!("negative values in the data: squared-error objective instead of {}", replaced.name()));
         }
         let valid_params = params.clone().validate()?.with_deadline(ctx.deadline);
         let groups: Vec<SeriesGroup> = self.partition.groups(train)?;
@@ -264,8 +260,8 @@ impl Forecaster for PartitionedGbdt {
         let fits = groups.iter().zip(&group_rows).map(|(_, rows)| fit_group(train, &spec, &vocabulary, &valid_params, rows)).collect::<Result<Vec<GroupFit>, ModelError>>()?;
         let plan: Vec<(Vec<usize>, Option<&Booster>)> = groups.iter().zip(&fits).map(|(g, f)| (g.series.clone(), f.booster.as_ref())).collect();
         let mut values = if self.is_recursive() { recursive::forecast(train, &spec, &vocabulary, &plan, h)? } else { direct_forecast(train, &spec, &vocabulary, &plan, h)? };
-        if let (Some(s), Some(w)) = (&scale, self.level_window) {
-            s.unscale(&mut values, h);
+        if let (Some((scale, _)), Some(w)) = (&scaled, self.level_window) {
+            scale.unscale(&mut values, h);
             notes.push(format!("each series divided by its level (mean |y| of its last {w} periods) for training; forecasts multiplied back"));
         }
         let forecast = Forecast::new(self.alias.clone(), train.n_series(), h, train.n_time(), values)?;

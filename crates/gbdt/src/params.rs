@@ -158,6 +158,17 @@ fn unit_interval(name: &'static str, v: f64) -> Result<()> {
 }
 
 impl GbdtParams {
+    /// Log-link objectives (Tweedie, Poisson) cannot fit negative labels: when the labels
+    /// have `negative` values, squared error takes their place. Returns the objective
+    /// replaced, if any.
+    pub fn square_loss_if_negative(&mut self, negative: bool) -> Option<Objective> {
+        let replaced = self.objective;
+        (negative && matches!(replaced, Objective::Tweedie | Objective::Poisson)).then(|| {
+            self.objective = Objective::L2;
+            replaced
+        })
+    }
+
     /// Checks every range and returns the checked type.
     pub fn validate(&self) -> Result<ValidGbdtParams> {
         let p = self;
@@ -250,6 +261,9 @@ mod tests {
         let p: GbdtParams = serde_json::from_str(r#"{"objective":"tweedie","num_leaves":7}"#).unwrap_or_default();
         assert_eq!(p.objective, Objective::Tweedie);
         assert_eq!(p.num_leaves, 7);
+        let mut q = p.clone();
+        assert_eq!((q.square_loss_if_negative(false), q.objective), (None, Objective::Tweedie));
+        assert_eq!((q.square_loss_if_negative(true), q.objective), (Some(Objective::Tweedie), Objective::L2));
         assert_eq!(p.learning_rate, 0.1);
         assert!(serde_json::from_str::<GbdtParams>(r#"{"num_leaf":7}"#).is_err());
     }
