@@ -120,6 +120,10 @@ fn long_format_csv_holds_out_the_last_periods() {
     write_long(&dir.path().join("m.csv"));
     ok(&tsforge(&["run", "--data", "m.csv", "--horizon", "2", "--out", "r", "--quiet"], dir.path()));
     let board = read_csv(&dir.path().join("r/leaderboard.csv"));
+    // the quickstart's panel_models, not its M5 list, are the fixed models on a panel
+    let aliases: Vec<&str> = board.iter().map(|r| r["alias"].as_str()).collect();
+    assert!(["AutoETS", "AutoTheta", "SESOpt", "Theta"].iter().all(|m| aliases.contains(m)), "{aliases:?}");
+    assert!(!aliases.contains(&"TSB") && !aliases.contains(&"WindowAverage"), "{aliases:?}");
     let naive = board.iter().find(|r| r["alias"] == "Naive").unwrap_or_else(|| panic!("no Naive row"));
     // a: history 1..4, forecast 4,4 vs 5,6 → MAE 1.5; scale (season 12 > history → 1) = 1 → MASE 1.5
     // b: history 10,10,12,12, forecast 12,12 vs 14,20 → MAE 5; scale mean|diff| = 2/3 → 7.5

@@ -181,3 +181,68 @@ fn the_time_limit_stops_boosting_and_later_models() {
     assert!(manifest.contains("The time limit was reached before SeasonalNaive"), "{manifest}");
     assert_eq!(tsforge(&["run", "--time-limit", "soon", "--out", "x"], dir.path()).status.code(), Some(2));
 }
+
+/// `method = "auto"` on a long-format panel: the ensemble method is the one with the best
+/// held-out score when fitted on one backtest window and scored on the other; the
+/// submitted forecast is the blend of its members with the weights on the board.
+#[test]
+fn auto_ensemble_chooses_its_method_on_held_out_windows() {
+    let dir = tempdir();
+    let mut text = String::from("unique_id,ds,y\n");
+    for (s, id) in ["a", "b", "c", "d"].iter().enumerate() {
+        for t in 0..48 {
+            let season = [0.0, 2.0, 5.0, 3.0, 1.0, -2.0, -4.0, -3.0, 0.0, 1.0, 2.0, -1.0][t % 12];
+            let y = 20.0 + s as f64 * 5.0 + 0.2 * t as f64 + season + ((t * 37 + s * 11) % 7) as f64 * 0.5;
+            text += &format!("{id},{t},{y}\n");
+        }
+    }
+    std::fs::write(dir.path().join("p.csv"), text).unwrap_or_default();
+    let args = [
+        "run",
+        "--data",
+        "p.csv",
+        "--horizon",
+        "6",
+        "--season-length",
+        "12",
+        "--out",
+        "r",
+        "--quiet",
+        "models=[\"Naive\", \"SeasonalNaive\", \"SESOpt\", \"Holt\", \"Theta\", \"WindowAverage\"]",
+        "search.ensemble.method=auto",
+        "search.families.gbdt.enabled=false",
+        "search.families.hurdle.enabled=false",
+        "search.families.lenet.enabled=false",
+    ];
+    ok(&tsforge(&args, dir.path()));
+    let board = read_csv(&dir.path().join("r/leaderboard.csv"));
+    let ens = board.iter().find(|r| r["alias"] == "Ensemble").unwrap_or_else(|| panic!("no ensemble"));
+    let note = &ens["note"];
+    let held: Vec<(&str, f64)> = ["top_k", "shrunk", "caruana", "stack"]
+        .iter()
+        .map(|m| {
+            let at = note.find(&format!("{m} ")).unwrap_or_else(|| panic!("{m} not in {note}"));
+            let value: String = note[at + m.len() + 1..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+            (*m, value.parse::<f64>().unwrap_or(f64::NAN))
+        })
+        .collect();
+    assert!(note.contains("chosen by cross-fitting"), "{note}");
+    let best = held.iter().min_by(|a, b| a.1.total_cmp(&b.1)).map(|b| b.0).unwrap_or_default();
+    let described = match best {
+        "top_k" => "equal weights on the",
+        "shrunk" => "shrunk",
+        "caruana" => "Caruana greedy selection",
+        _ => "non-negative stacking",
+    };
+    assert!(note.starts_with(described), "best held out: {best}; {note}");
+    // the submitted forecast is Σ weight × member forecast (weights printed to 3 decimals)
+    let forecasts = read_csv(&dir.path().join("r/forecasts/Ensemble.csv"));
+    let members: Vec<(String, f64)> = ens["members"].split(' ').filter_map(|m| m.split_once(':')).map(|(a, w)| (a.to_string(), w.parse().unwrap_or(f64::NAN))).collect();
+    assert!(!members.is_empty());
+    let member_rows: Vec<Vec<std::collections::HashMap<String, String>>> = members.iter().map(|(a, _)| read_csv(&dir.path().join(format!("r/forecasts/{a}.csv")))).collect();
+    for (k, row) in forecasts.iter().enumerate() {
+        let blended: f64 = members.iter().zip(&member_rows).map(|((a, w), rows)| w * rows[k][a].parse::<f64>().unwrap_or(f64::NAN)).sum();
+        let got: f64 = row["Ensemble"].parse().unwrap_or(f64::NAN);
+        assert!((got - blended).abs() <= 2e-3 * got.abs().max(1.0), "row {k}: {got} vs {blended}");
+    }
+}

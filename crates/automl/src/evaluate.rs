@@ -24,7 +24,7 @@ use crate::pipeline::search_stage::parse_trial_alias;
 use crate::pipeline::{Backtest, Input, Pipeline, Plan, RunOptions, Settings, Truth};
 use crate::recipe::Recipe;
 use crate::registry::Registry;
-use crate::search::{EnsembleMethod, EnsembleRule, blend, ensemble_weights};
+use crate::search::{EnsembleMethod, EnsembleRule, blend, cross_fit, ensemble_weights};
 
 /// What `tsforge evaluate` is asked for besides the recipe.
 #[derive(Debug, Clone)]
@@ -142,26 +142,37 @@ pub fn run_evaluate(recipe: &Recipe, options: &RunOptions, e: &EvaluateOptions, 
     Ok(EvaluateOutcome { record, out })
 }
 
+/// A model an ensemble rule may weigh: its backtest forecast, score (overall and per
+/// window) and final forecast.
+struct Candidate<'a> {
+    backtest: &'a [f64],
+    score: f64,
+    window_scores: &'a [f64],
+    forecast: &'a [f64],
+}
+
 /// The final forecasts of the ensemble rules (and of the single best model by backtest)
 /// over the run's candidates: what each rule would have submitted.
 fn ensemble_policies(outcome: &crate::RunOutcome, backtest: &Backtest<'_>) -> Result<Vec<(String, Vec<f64>)>> {
     let rows = &outcome.record.leaderboard.rows;
-    let candidates: Vec<(&str, &[f64], f64, &[f64])> = outcome
+    let candidates: Vec<Candidate<'_>> = outcome
         .backtests
         .iter()
         .filter(|(alias, _)| alias != "Ensemble")
         .filter_map(|(alias, bt)| {
-            let valid = rows.iter().find(|r| &r.alias == alias)?.valid.filter(|v| v.is_finite())?;
+            let row = rows.iter().find(|r| &r.alias == alias)?;
+            let valid = row.valid.filter(|v| v.is_finite())?;
             let fc = outcome.forecasts.iter().find(|f| &f.alias == alias)?;
-            Some((alias.as_str(), bt.as_slice(), valid, fc.values.as_slice()))
+            Some(Candidate { backtest: bt, score: valid, window_scores: &row.valid_windows, forecast: &fc.values })
         })
         .collect();
     if candidates.len() < 2 {
         return Ok(Vec::new());
     }
-    let sets: Vec<&[f64]> = candidates.iter().map(|c| c.1).collect();
-    let scores: Vec<f64> = candidates.iter().map(|c| c.2).collect();
-    let finals: Vec<&[f64]> = candidates.iter().map(|c| c.3).collect();
+    let sets: Vec<&[f64]> = candidates.iter().map(|c| c.backtest).collect();
+    let scores: Vec<f64> = candidates.iter().map(|c| c.score).collect();
+    let window_scores: Vec<Vec<f64>> = candidates.iter().map(|c| c.window_scores.to_vec()).collect();
+    let finals: Vec<&[f64]> = candidates.iter().map(|c| c.forecast).collect();
     let loss = |v: &[f64]| backtest.score(v).unwrap_or(f64::INFINITY);
     let mut out = Vec::new();
     let base = EnsembleRule { method: EnsembleMethod::Caruana, rounds: 25, top_k: 3, shrinkage: 0.5 };
@@ -173,7 +184,11 @@ fn ensemble_policies(outcome: &crate::RunOutcome, backtest: &Backtest<'_>) -> Re
         ("ensemble shrunk 50% to top 3".to_string(), EnsembleRule { method: EnsembleMethod::Shrunk, ..base }),
         ("ensemble shrunk 50% to top 5".to_string(), EnsembleRule { method: EnsembleMethod::Shrunk, top_k: 5, ..base }),
         ("best single model by backtest".to_string(), EnsembleRule { method: EnsembleMethod::TopK, top_k: 1, ..base }),
+        ("ensemble stacking".to_string(), EnsembleRule { method: EnsembleMethod::Stack, ..base }),
     ];
+    // `auto`: the method cross-fitting over the backtest windows prefers
+    let auto = cross_fit(&base, &sets, &window_scores, &|v: &[f64]| backtest.window_scores(v)).map_err(|e| failed(format!("ensemble auto: {e}")))?;
+    let rules = rules.into_iter().chain([("ensemble auto (cross-fitted choice)".to_string(), EnsembleRule { method: auto.method, ..base })]);
     for (name, rule) in rules {
         let (weights, _) = ensemble_weights(&rule, &sets, &scores, &loss).map_err(|e| failed(format!("{name}: {e}")))?;
         let values = blend(&finals, &weights).map_err(|e| failed(format!("{name}: {e}")))?;

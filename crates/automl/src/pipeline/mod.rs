@@ -53,7 +53,7 @@ pub use settings::{RunOptions, Settings};
 
 use crate::error::{Result, failed};
 use crate::registry::{BuildContext, Registry};
-use crate::search::{EnsembleMethod, EnsembleRule, blend, ensemble_weights};
+use crate::search::{EnsembleMethod, EnsembleRule, blend, cross_fit, ensemble_weights};
 use search_stage::{SearchRun, top_trials, trial_alias, with_resource};
 use trial_log::TrialLog;
 
@@ -189,7 +189,8 @@ impl<'a> Pipeline<'a> {
         self.progress.event(&Event::Stage("fixed models"));
         let mut entries: Vec<Entry> = Vec::new();
         let stage = Instant::now();
-        for name in &s.models {
+        let fixed = if input.is_m5 { &s.models } else { s.panel_models.as_ref().unwrap_or(&s.models) };
+        for name in fixed {
             let entry = self.registry.entry(name, "models")?;
             // models whose data needs the data does not meet run only when named by flag (and fail clearly there)
             let met = entry.needs.met_by(input.panel.attrs.is_some(), input.panel.calendar.is_some(), input.panel.prices.is_some());
@@ -389,6 +390,22 @@ impl<'a> Pipeline<'a> {
         let scores: Vec<f64> = members.iter().map(|&i| entries[i].row.valid.unwrap_or(f64::INFINITY)).collect();
         let n = plan.train.n_series();
         let loss = |values: &[f64]| -> f64 { backtest.score(values).unwrap_or(f64::INFINITY) };
+        // `auto`: the method whose weights hold up on a backtest window they were not fitted on
+        let (rule, chosen_by) = match rule.method {
+            EnsembleMethod::Auto => {
+                let window_scores: Vec<Vec<f64>> = members.iter().map(|&i| entries[i].row.valid_windows.clone()).collect();
+                let fit = cross_fit(rule, &valid_sets, &window_scores, &|v: &[f64]| backtest.window_scores(v)).map_err(|e| failed(format!("ensembling: {e}")))?;
+                let how = if fit.scores.is_empty() {
+                    "; the method would be chosen by cross-fitting over backtest windows, but there is one".to_string()
+                } else {
+                    let each: Vec<String> = fit.scores.iter().map(|(m, v)| format!("{} {v:.4}", m.name())).collect();
+                    format!("; chosen by cross-fitting (weights fitted on all backtest windows but one, scored on that one, in turn; mean held-out score: {})", each.join(", "))
+                };
+                (EnsembleRule { method: fit.method, ..*rule }, how)
+            }
+            _ => (*rule, String::new()),
+        };
+        let rule = &rule;
         let (weights, valid) = ensemble_weights(rule, &valid_sets, &scores, &loss).map_err(|e| failed(format!("ensembling: {e}")))?;
         let finals: Vec<&[f64]> = members.iter().map(|&i| entries[i].forecast.values.as_slice()).collect();
         let values = blend(&finals, &weights).map_err(|e| failed(format!("ensembling: {e}")))?;
@@ -402,8 +419,15 @@ impl<'a> Pipeline<'a> {
             EnsembleMethod::Caruana => format!("Caruana greedy selection with replacement, {} rounds", rule.rounds),
             EnsembleMethod::TopK => format!("equal weights on the {} best by backtest score", rule.top_k),
             EnsembleMethod::Shrunk => format!("Caruana's weights ({} rounds) shrunk {:.0}% toward equal weights on the {} best by backtest score", rule.rounds, rule.shrinkage * 100.0, rule.top_k),
+            EnsembleMethod::Stack => format!(
+                "non-negative stacking weights fitted to the backtest {} (argmin L-BFGS, the {} best by backtest score entering, from equal weights on the {} best)",
+                backtest.metric.name(),
+                crate::search::stacking::STACK_CANDIDATES,
+                rule.top_k
+            ),
+            EnsembleMethod::Auto => format!("equal weights on the {} best by backtest score", rule.top_k),
         };
-        let mut note = format!("{how}, over {} candidates on the backtest (its valid score is in-sample for the weights); members refitted on all training data", members.len());
+        let mut note = format!("{how}{chosen_by}, over {} candidates on the backtest (its valid score is in-sample for the weights); members refitted on all training data", members.len());
         if !duplicates.is_empty() {
             note += &format!("; left out as identical to an earlier candidate: {}", duplicates.join(", "));
         }

@@ -48,6 +48,9 @@ pub struct Settings {
     pub freq: Option<String>,
     pub season_length: Option<usize>,
     pub models: Vec<String>,
+    /// The fixed models on a long-format panel, where the recipe names them apart
+    /// (`panel_models`); `--models` names the models for every kind of data.
+    pub panel_models: Option<Vec<String>>,
     /// Whether the models were named (option or recipe) rather than defaulted.
     pub models_given: bool,
     /// Whether the options named them: then even models whose data needs are not met run
@@ -106,6 +109,7 @@ impl Settings {
             models_given: options.models.is_some() || recipe.models.is_some(),
             models_flag: options.models.is_some(),
             models: options.models.clone().or_else(|| recipe.models.clone()).unwrap_or_else(|| registry.default_names(partition.alias_suffix())),
+            panel_models: if options.models.is_some() { None } else { recipe.panel_models.clone() },
             columns: recipe.columns.clone(),
             levels: recipe.levels.clone().unwrap_or_else(|| vec![80, 95]),
             gbdt: recipe.gbdt.clone(),

@@ -79,8 +79,17 @@ fn load(path: &Path, depth: usize) -> Result<Table> {
     } else {
         return Err(usage(format!("{}: extends: '{parent}' is neither a file next to it nor a shipped recipe (quickstart)", path.display())));
     };
+    forget_inherited_panel_models(&mut base, &table);
     merge(&mut base, table);
     Ok(base)
+}
+
+/// A layer that names `models` but not `panel_models` means its models for every kind
+/// of data: the `panel_models` it would inherit are dropped.
+fn forget_inherited_panel_models(base: &mut Table, layer: &Table) {
+    if layer.contains_key("models") && !layer.contains_key("panel_models") {
+        base.remove("panel_models");
+    }
 }
 
 /// Merges `over` into `base`: tables recursively, anything else replaced.
@@ -104,6 +113,9 @@ pub fn apply_override(table: &mut Table, text: &str) -> Result<()> {
         return Err(usage(format!("override '{text}': empty key segment in '{key}'")));
     }
     let value = parse_value(raw.trim());
+    if key == "models" {
+        table.remove("panel_models");
+    }
     let mut node = table;
     for (i, part) in parts[..parts.len() - 1].iter().enumerate() {
         let entry = node.entry(part.to_string()).or_insert_with(|| Value::Table(Table::new()));
@@ -207,6 +219,23 @@ mod tests {
         std::fs::write(dir.path().join("bad.toml"), "seed = \n root:x:0:0\n").unwrap_or_default();
         let e = resolve(Some(&dir.path().join("bad.toml")), &[]).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(e.contains("line 2") && !e.contains("root:x"), "{e}");
+    }
+
+    #[test]
+    fn naming_models_drops_inherited_panel_models() {
+        let dir = crate::scratch::Scratch::new("layers-panel");
+        let inherited = resolve(None, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(inherited.contains_key("panel_models"), "the quickstart names its long-format models");
+        std::fs::write(dir.path().join("mine.toml"), "extends = \"quickstart\"\nmodels = [\"Naive\"]\n").unwrap_or_default();
+        let t = resolve(Some(&dir.path().join("mine.toml")), &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!t.contains_key("panel_models"), "models alone mean every kind of data");
+        std::fs::write(dir.path().join("both.toml"), "extends = \"quickstart\"\nmodels = [\"Naive\"]\npanel_models = [\"Theta\"]\n").unwrap_or_default();
+        let t = resolve(Some(&dir.path().join("both.toml")), &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t["panel_models"].as_array().map(Vec::len), Some(1));
+        let t = resolve(None, &["models=[\"Naive\"]".into()]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!t.contains_key("panel_models"), "an override of models too");
+        let t = resolve(None, &["seed=2".into()]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(t.contains_key("panel_models"));
     }
 
     #[test]

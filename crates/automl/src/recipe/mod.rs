@@ -32,6 +32,11 @@ pub struct Recipe {
     pub season_length: Option<usize>,
     /// Models to run, by statsforecast alias (default: every model in the catalog).
     pub models: Option<Vec<String>>,
+    /// The fixed models on a long-format panel (`unique_id, ds, y`) in place of `models`,
+    /// which then names those for M5 data: general-purpose models for data that is not
+    /// retail demand. A recipe layer or override that names `models` without this key
+    /// drops an inherited one (see `layers`), so `models` alone means every kind of data.
+    pub panel_models: Option<Vec<String>>,
     /// Prediction-interval levels in percent for long-format output (default 80 and 95).
     pub levels: Option<Vec<u8>>,
     /// Column names of long-format data.
@@ -100,7 +105,10 @@ fn search_share() -> f64 {
 pub struct EnsembleSettings {
     pub enabled: bool,
     /// `caruana` (greedy selection with replacement), `top_k` (equal weights on the
-    /// `top_k` best by backtest) or `shrunk` (Caruana's weights shrunk toward top_k's).
+    /// `top_k` best by backtest), `shrunk` (Caruana's weights shrunk toward top_k's),
+    /// `stack` (non-negative stacking weights fitted to the backtest metric) or `auto`
+    /// (of those, the one with the best score on backtest windows its weights were not
+    /// fitted on).
     pub method: EnsembleMethod,
     /// Selection rounds (each adds one member, with replacement).
     pub rounds: usize,
@@ -185,6 +193,9 @@ impl Recipe {
         }
         if let Some(models) = &self.models {
             registry.check_names(models, &format!("{label}: models"))?;
+        }
+        if let Some(models) = &self.panel_models {
+            registry.check_names(models, &format!("{label}: panel_models"))?;
         }
         if self.horizon == Some(0) {
             return Err(usage(format!("{label}: horizon: must be at least 1")));

@@ -83,16 +83,24 @@ pub enum EnsembleMethod {
     TopK,
     /// Caruana's weights shrunk toward `top_k`'s equal weights by `shrinkage`.
     Shrunk,
+    /// Non-negative linear stacking on the backtest metric (see [`super::stacking`]).
+    Stack,
+    /// The method of the others with the best held-out score when each is fitted on all
+    /// backtest windows but one and scored on that one ([`super::cross_fit`]); `top_k`
+    /// with a single window.
+    Auto,
 }
 
 impl EnsembleMethod {
-    pub const ALL: [EnsembleMethod; 3] = [EnsembleMethod::Caruana, EnsembleMethod::TopK, EnsembleMethod::Shrunk];
+    pub const ALL: [EnsembleMethod; 5] = [EnsembleMethod::Caruana, EnsembleMethod::TopK, EnsembleMethod::Shrunk, EnsembleMethod::Stack, EnsembleMethod::Auto];
 
     pub fn name(self) -> &'static str {
         match self {
             EnsembleMethod::Caruana => "caruana",
             EnsembleMethod::TopK => "top_k",
             EnsembleMethod::Shrunk => "shrunk",
+            EnsembleMethod::Stack => "stack",
+            EnsembleMethod::Auto => "auto",
         }
     }
 }
@@ -122,14 +130,16 @@ pub fn top_k_weights(scores: &[f64], k: usize) -> Vec<f64> {
 }
 
 /// Weights of the candidates by `rule`, from their backtest forecasts (`candidates`),
-/// their backtest scores and the backtest loss; with the loss of the blend.
+/// their backtest scores and the backtest loss; with the loss of the blend. `auto` is
+/// resolved to a method by [`super::cross_fit`] first; given here it means `top_k`.
 pub fn ensemble_weights(rule: &EnsembleRule, candidates: &[&[f64]], scores: &[f64], loss: &dyn Fn(&[f64]) -> f64) -> Result<(Vec<f64>, f64), SearchError> {
     let weights = match rule.method {
         EnsembleMethod::Caruana => {
             let e = caruana(candidates, rule.rounds, loss)?;
             return Ok((e.weights, e.loss));
         }
-        EnsembleMethod::TopK => top_k_weights(scores, rule.top_k),
+        EnsembleMethod::Stack => return super::stacking::stack(candidates, scores, rule.top_k, loss),
+        EnsembleMethod::TopK | EnsembleMethod::Auto => top_k_weights(scores, rule.top_k),
         EnsembleMethod::Shrunk => {
             let c = caruana(candidates, rule.rounds, loss)?.weights;
             let t = top_k_weights(scores, rule.top_k);
