@@ -81,9 +81,10 @@ pub fn diff(x: &[f64], lag: usize, differences: usize) -> Vec<f64> {
 }
 
 /// The ML objective: half the log of the innovation variance plus the mean log gain.
-fn ml_objective(x: &[f64], o: &Orders, delta: &[f64], par: &[f64], trans: bool) -> f64 {
+/// `ss` is the model of the previous evaluation (see [`StateSpace::update`]).
+fn ml_objective(x: &[f64], o: &Orders, ss: &mut StateSpace, par: &[f64], trans: bool) -> f64 {
     let (phi, theta) = expand(par, o, trans);
-    let mut ss = StateSpace::new(&phi, &theta, delta);
+    ss.update(&phi, &theta);
     let (ssq, sumlog, nu, _) = ss.filter(x, false);
     if nu == 0 {
         return f64::INFINITY;
@@ -131,9 +132,12 @@ pub fn arima(x: &[f64], o: &Orders, reg: Regressor, fixed: Option<&[f64]>) -> Re
             x.iter().zip(&column).map(|(v, c)| v - b * c).collect()
         }
     };
+    // nothing to estimate: one evaluation of the likelihood, as with fixed coefficients
+    let fixed = if fixed.is_none() && narma == 0 && column.is_empty() { Some(&[][..]) } else { fixed };
     let (coef, value, n_free) = match fixed {
         Some(c) => {
-            let v = ml_objective(&adjusted(c), o, &delta, &c[..narma], false);
+            let (phi, theta) = expand(&c[..narma], o, false);
+            let v = ml_objective(&adjusted(c), o, &mut StateSpace::new(&phi, &theta, &delta), &c[..narma], false);
             (c.to_vec(), v, 0)
         }
         None => {
@@ -158,7 +162,9 @@ pub fn arima(x: &[f64], o: &Orders, reg: Regressor, fixed: Option<&[f64]>) -> Re
                 }
             }
             let start = inv_trans(&init, o);
-            let ml = minimise(&|par| ml_objective(&adjusted(par), o, &delta, &par[..narma], true), &start);
+            let (phi, theta) = expand(&start[..narma], o, true);
+            let ss = std::cell::RefCell::new(StateSpace::new(&phi, &theta, &delta));
+            let ml = minimise(&|par| ml_objective(&adjusted(par), o, &mut ss.borrow_mut(), &par[..narma], true), &start);
             (undo_pars(&ml.x, o), ml.value, init.len())
         }
     };
@@ -223,6 +229,9 @@ pub fn candidate(x: &[f64], o: &Orders, constant: bool, criterion: Criterion) ->
     }
     if minroot < 1.01 || fit.ic.is_nan() {
         fit.ic = f64::INFINITY;
+    }
+    if std::env::var_os("TSFORGE_ARIMA_TRACE").is_some() {
+        eprintln!("{o:?} c={constant} ic={} aic={} coef={:?}", fit.ic, fit.aic, fit.coef);
     }
     fit
 }

@@ -25,7 +25,19 @@ struct Objective<'a> {
     f: &'a dyn Fn(&[f64]) -> f64,
     /// Best point seen by the solver, kept for when a line search gives up.
     best: &'a RefCell<(f64, Vec<f64>)>,
+    /// Cost evaluations so far: argmin's line search has no iteration limit of its own
+    /// (scipy's stops at 100), so a budget ends a search that cannot converge.
+    evals: &'a std::cell::Cell<usize>,
+    /// The last point whose cost was asked for, with that cost: like scipy's
+    /// `ScalarFunction`, a gradient there reuses it as the base of the differences
+    /// (this matters because statsforecast's likelihood depends on the evaluation
+    /// before it, see `StateSpace::update`).
+    last: &'a RefCell<(Vec<f64>, f64)>,
 }
+
+/// Cost evaluations allowed in one minimisation (100 iterations of a few line-search
+/// steps each).
+const MAX_EVALS: usize = 2000;
 
 impl Objective<'_> {
     fn value(&self, x: &[f64]) -> f64 {
@@ -39,7 +51,12 @@ impl CostFunction for Objective<'_> {
     type Output = f64;
 
     fn cost(&self, x: &Vec<f64>) -> Result<f64, Error> {
+        self.evals.set(self.evals.get() + 1);
+        if self.evals.get() > MAX_EVALS {
+            return Err(Error::msg("evaluation budget spent"));
+        }
         let v = self.value(x);
+        *self.last.borrow_mut() = (x.clone(), v);
         let mut best = self.best.borrow_mut();
         if v < best.0 {
             *best = (v, x.clone());
@@ -54,7 +71,18 @@ impl Gradient for Objective<'_> {
 
     /// Forward differences with scipy's step, sqrt(eps) max(1, |x|) signed like x.
     fn gradient(&self, x: &Vec<f64>) -> Result<Vec<f64>, Error> {
-        let f0 = self.value(x);
+        let cached = {
+            let last = self.last.borrow();
+            (last.0 == *x).then_some(last.1)
+        };
+        let f0 = match cached {
+            Some(v) => v,
+            None => {
+                let v = self.value(x);
+                *self.last.borrow_mut() = (x.clone(), v);
+                v
+            }
+        };
         let mut xh = x.clone();
         let mut g = vec![0.0; x.len()];
         for i in 0..x.len() {
@@ -72,14 +100,17 @@ impl Gradient for Objective<'_> {
 /// Minimises `f` from `x0`.
 pub fn minimise(f: &dyn Fn(&[f64]) -> f64, x0: &[f64]) -> Minimum {
     let best = RefCell::new((f64::INFINITY, x0.to_vec()));
-    let problem = || Objective { f, best: &best };
-    let start = problem().value(x0);
+    let evals = std::cell::Cell::new(0);
+    let start = f(x0);
+    let start = if start.is_finite() { start } else { BIG };
+    let last = RefCell::new((x0.to_vec(), start));
+    let problem = || Objective { f, best: &best, evals: &evals, last: &last };
     *best.borrow_mut() = (start, x0.to_vec());
     let n = x0.len();
     let eye: Vec<Vec<f64>> = (0..n).map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect()).collect();
     let run = || -> Result<Minimum, Error> {
-        let solver = BFGS::new(MoreThuenteLineSearch::new().with_c(1e-4, 0.9)?).with_tolerance_grad(1e-8)?;
-        let res = Executor::new(problem(), solver).configure(|s| s.param(x0.to_vec()).inv_hessian(eye.clone()).max_iters(100)).run()?;
+        let solver = BFGS::new(MoreThuenteLineSearch::new().with_c(1e-4, 0.9)?).with_tolerance_grad(1e-8)?.with_tolerance_cost(0.0)?;
+        let res = Executor::new(problem(), solver).configure(|s| s.param(x0.to_vec()).cost(start).inv_hessian(eye.clone()).max_iters(100)).run()?;
         let state = res.state();
         let max_iter = matches!(state.get_termination_status(), TerminationStatus::Terminated(TerminationReason::MaxItersReached));
         let x = state.get_best_param().cloned().unwrap_or_else(|| x0.to_vec());

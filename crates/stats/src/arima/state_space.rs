@@ -39,6 +39,24 @@ impl StateSpace {
         StateSpace { phi: phi.to_vec(), theta: th, delta: delta.to_vec(), r, a: vec![0.0; rd], p: vec![0.0; rd * rd], pn }
     }
 
+    /// New ARMA coefficients of the same orders, the filter restarted from `a = 0`.
+    /// Like statsforecast's `upARIMA`, only the ARMA block of `pn` is reset: the
+    /// blocks of the differenced states keep what the last filter left there, so
+    /// after the first likelihood evaluation the diffuse prior is gone (statsforecast
+    /// mutates its model in place; R copies it). Parity needs the same objective.
+    pub fn update(&mut self, phi: &[f64], theta: &[f64]) {
+        let (r, rd) = (self.r, self.rd());
+        self.phi.copy_from_slice(phi);
+        self.theta[..theta.len()].copy_from_slice(theta);
+        let q0 = stationary_covariance(&self.phi, &self.theta, r);
+        for i in 0..r {
+            for j in 0..r {
+                self.pn[i + rd * j] = q0[i + r * j];
+            }
+        }
+        self.a.iter_mut().for_each(|v| *v = 0.0);
+    }
+
     fn rd(&self) -> usize {
         self.r + self.delta.len()
     }
