@@ -100,4 +100,14 @@ mod tests {
         let zig: Vec<f64> = (0..12).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
         assert_eq!(ndiffs(&zig, 2), 0);
     }
+
+    #[test]
+    fn seasonal_strength_matches_statsforecast() {
+        // statsforecast.arima.seas_heuristic(x, 4) = 0.9512161924828401 (STL of statsmodels)
+        let pattern = [3.0, -1.0, 0.5, -2.5];
+        let x: Vec<f64> = (0..40).map(|t| 10.0 + 0.3 * t as f64 + pattern[t % 4] + (t as f64 * 1.7).sin()).collect();
+        let s = seasonal_strength(&x, 4).unwrap();
+        assert!((s - 0.9512161924828401).abs() < 1e-9, "{s}");
+        assert_eq!(nsdiffs(&x, 4), 1);
+    }
 }

@@ -172,7 +172,7 @@ pub fn arima(x: &[f64], o: &Orders, reg: Regressor, fixed: Option<&[f64]>) -> Re
     let mut model = StateSpace::new(&phi, &theta, &delta);
     let (_, _, _, resid) = model.filter(&adjusted(&coef), true);
     let loglik2 = 2.0 * n_used * value + n_used + n_used * (2.0 * std::f64::consts::PI).ln();
-    let aic = if n_free > 0 || fixed.is_some() { loglik2 + 2.0 * (n_free as f64 + 1.0) } else { loglik2 + 2.0 };
+    let aic = loglik2 + 2.0 * (n_free as f64 + 1.0);
     let nstar = (n - o.d - o.sd * o.m) as f64;
     let npar = n_free as f64 + 1.0;
     let sigma2 = resid.iter().map(|r| r * r).sum::<f64>() / (nstar - npar + 1.0);
@@ -229,9 +229,6 @@ pub fn candidate(x: &[f64], o: &Orders, constant: bool, criterion: Criterion) ->
     }
     if minroot < 1.01 || fit.ic.is_nan() {
         fit.ic = f64::INFINITY;
-    }
-    if std::env::var_os("TSFORGE_ARIMA_TRACE").is_some() {
-        eprintln!("{o:?} c={constant} ic={} aic={} coef={:?}", fit.ic, fit.aic, fit.coef);
     }
     fit
 }

@@ -2,11 +2,75 @@
 //! differences, `gtol` 1e-8, at most 100 iterations), here with argmin's BFGS and its
 //! More-Thuente line search.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
-use argmin::core::{CostFunction, Error, Executor, Gradient, State, TerminationReason, TerminationStatus};
+use argmin::core::{CostFunction, Error, Executor, Gradient, IterState, KV, LineSearch, Problem, Solver, State, TerminationReason, TerminationStatus};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::BFGS;
+
+type Params = Vec<f64>;
+type LineState = IterState<Params, Params, (), (), (), f64>;
+
+/// argmin's More-Thuente line search (MINPACK's `dcsrch`, which scipy's BFGS uses too)
+/// with scipy's settings and its first trial step, `min(1, 2.02 (f_k - f_{k-1}) / g'p)`
+/// (`1.01 / |g|` on the first iteration) instead of always 1: on the likelihood's
+/// scales a unit step along the first gradient lands far away.
+#[derive(Clone)]
+struct ScipyLineSearch {
+    inner: MoreThuenteLineSearch<Params, Params, f64>,
+    direction: Params,
+    /// The cost at the start of the previous line search, shared by the copies BFGS makes.
+    previous: Rc<Cell<Option<f64>>>,
+}
+
+impl ScipyLineSearch {
+    fn new() -> Result<ScipyLineSearch, Error> {
+        let inner = MoreThuenteLineSearch::new().with_c(1e-4, 0.9)?.with_bounds(1e-100, 1e100)?.with_width_tolerance(1e-14)?;
+        Ok(ScipyLineSearch { inner, direction: Vec::new(), previous: Rc::new(Cell::new(None)) })
+    }
+}
+
+impl LineSearch<Params, f64> for ScipyLineSearch {
+    fn search_direction(&mut self, direction: Params) {
+        self.direction.clone_from(&direction);
+        self.inner.search_direction(direction);
+    }
+
+    fn initial_step_length(&mut self, step: f64) -> Result<(), Error> {
+        self.inner.initial_step_length(step)
+    }
+}
+
+impl<O> Solver<O, LineState> for ScipyLineSearch
+where
+    O: CostFunction<Param = Params, Output = f64> + Gradient<Param = Params, Gradient = Params>,
+{
+    fn name(&self) -> &str {
+        "More-Thuente, scipy's first step"
+    }
+
+    fn init(&mut self, problem: &mut Problem<O>, state: LineState) -> Result<(LineState, Option<KV>), Error> {
+        let f0 = state.get_cost();
+        if let Some(g) = state.get_gradient() {
+            let slope: f64 = g.iter().zip(&self.direction).map(|(a, b)| a * b).sum();
+            let norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let old = self.previous.get().unwrap_or(f0 + norm / 2.0);
+            let step = if slope != 0.0 { (1.01 * 2.0 * (f0 - old) / slope).min(1.0) } else { 1.0 };
+            self.inner.initial_step_length(if step > 0.0 && step.is_finite() { step } else { 1.0 })?;
+        }
+        self.previous.set(Some(f0));
+        self.inner.init(problem, state)
+    }
+
+    fn next_iter(&mut self, problem: &mut Problem<O>, state: LineState) -> Result<(LineState, Option<KV>), Error> {
+        self.inner.next_iter(problem, state)
+    }
+
+    fn terminate(&mut self, state: &LineState) -> TerminationStatus {
+        <MoreThuenteLineSearch<Params, Params, f64> as Solver<O, LineState>>::terminate(&mut self.inner, state)
+    }
+}
 
 /// Where the minimiser stopped.
 #[derive(Debug, Clone)]
@@ -27,7 +91,7 @@ struct Objective<'a> {
     best: &'a RefCell<(f64, Vec<f64>)>,
     /// Cost evaluations so far: argmin's line search has no iteration limit of its own
     /// (scipy's stops at 100), so a budget ends a search that cannot converge.
-    evals: &'a std::cell::Cell<usize>,
+    evals: &'a Cell<usize>,
     /// The last point whose cost was asked for, with that cost: like scipy's
     /// `ScalarFunction`, a gradient there reuses it as the base of the differences
     /// (this matters because statsforecast's likelihood depends on the evaluation
@@ -100,7 +164,7 @@ impl Gradient for Objective<'_> {
 /// Minimises `f` from `x0`.
 pub fn minimise(f: &dyn Fn(&[f64]) -> f64, x0: &[f64]) -> Minimum {
     let best = RefCell::new((f64::INFINITY, x0.to_vec()));
-    let evals = std::cell::Cell::new(0);
+    let evals = Cell::new(0);
     let start = f(x0);
     let start = if start.is_finite() { start } else { BIG };
     let last = RefCell::new((x0.to_vec(), start));
@@ -109,7 +173,7 @@ pub fn minimise(f: &dyn Fn(&[f64]) -> f64, x0: &[f64]) -> Minimum {
     let n = x0.len();
     let eye: Vec<Vec<f64>> = (0..n).map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect()).collect();
     let run = || -> Result<Minimum, Error> {
-        let solver = BFGS::new(MoreThuenteLineSearch::new().with_c(1e-4, 0.9)?).with_tolerance_grad(1e-8)?.with_tolerance_cost(0.0)?;
+        let solver = BFGS::new(ScipyLineSearch::new()?).with_tolerance_grad(1e-8)?.with_tolerance_cost(0.0)?;
         let res = Executor::new(problem(), solver).configure(|s| s.param(x0.to_vec()).cost(start).inv_hessian(eye.clone()).max_iters(100)).run()?;
         let state = res.state();
         let max_iter = matches!(state.get_termination_status(), TerminationStatus::Terminated(TerminationReason::MaxItersReached));
