@@ -86,14 +86,27 @@ def run_statsforecast(ys, h, m, jobs):
     return out
 
 
+ORDERS_BIN = os.environ.get("ARIMA_ORDERS_BIN")
+
+
+def orders_bin() -> Path:
+    """The arima_golden test executable (built once by cargo)."""
+    global ORDERS_BIN
+    if ORDERS_BIN is None:
+        p = subprocess.run(["cargo", "test", "-p", "tsforge-stats", "--test", "arima_golden", "--no-run", "--message-format=json"],
+                           cwd=ROOT, check=True, capture_output=True, text=True)
+        exes = [json.loads(line).get("executable") for line in p.stdout.splitlines() if line.startswith("{")]
+        ORDERS_BIN = [e for e in exes if e][-1]
+    return Path(ORDERS_BIN)
+
+
 def tsforge_orders(ys, h, m, work: Path):
     """tsforge's forecasts (f64 input) and orders through the dump_orders test."""
     inp, out = work / "orders_in.json", work / "orders_out.json"
     inp.write_text(json.dumps({"season_length": m, "horizon": h, "series": [[float(v) for v in y] for y in ys]}))
     env = dict(os.environ, ARIMA_ORDERS_IN=str(inp), ARIMA_ORDERS_OUT=str(out))
     t0 = time.perf_counter()
-    subprocess.run(["cargo", "test", "-q", "-p", "tsforge-stats", "--test", "arima_golden", "--", "--ignored", "dump_orders"],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([str(orders_bin()), "--ignored", "--exact", "dump_orders", "-q"], cwd=ROOT, env=env, check=True, capture_output=True)
     secs = time.perf_counter() - t0
     doc = json.loads(out.read_text())
     fc = np.stack([np.asarray(r["mean"], float) if r["mean"] is not None else np.repeat(y[-1], h) for r, y in zip(doc, ys)])

@@ -52,10 +52,18 @@ where
 
     fn init(&mut self, problem: &mut Problem<O>, state: LineState) -> Result<(LineState, Option<KV>), Error> {
         let f0 = state.get_cost();
+        // a broken quasi-Newton update (a zero step) gives no descent direction: stop,
+        // as scipy does on "precision loss"
+        if self.direction.iter().any(|v| !v.is_finite()) {
+            return Err(Error::msg("no finite search direction"));
+        }
         if let Some(g) = state.get_gradient() {
             let slope: f64 = g.iter().zip(&self.direction).map(|(a, b)| a * b).sum();
             let norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
             let old = self.previous.get().unwrap_or(f0 + norm / 2.0);
+            if slope >= 0.0 || !slope.is_finite() {
+                return Err(Error::msg("not a descent direction"));
+            }
             let step = if slope != 0.0 { (1.01 * 2.0 * (f0 - old) / slope).min(1.0) } else { 1.0 };
             self.inner.initial_step_length(if step > 0.0 && step.is_finite() { step } else { 1.0 })?;
         }
@@ -92,6 +100,7 @@ struct Objective<'a> {
     /// Cost evaluations so far: argmin's line search has no iteration limit of its own
     /// (scipy's stops at 100), so a budget ends a search that cannot converge.
     evals: &'a Cell<usize>,
+    max_evals: usize,
     /// The last point whose cost was asked for, with that cost: like scipy's
     /// `ScalarFunction`, a gradient there reuses it as the base of the differences
     /// (this matters because statsforecast's likelihood depends on the evaluation
@@ -99,11 +108,19 @@ struct Objective<'a> {
     last: &'a RefCell<(Vec<f64>, f64)>,
 }
 
-/// Cost evaluations allowed in one minimisation (100 iterations of a few line-search
-/// steps each).
-const MAX_EVALS: usize = 2000;
+/// Function evaluations allowed per parameter (plus one) in one minimisation: 100
+/// iterations of a few line-search steps each.
+const EVALS_PER_PARAM: usize = 300;
 
 impl Objective<'_> {
+    fn spend(&self, n: usize) -> Result<(), Error> {
+        self.evals.set(self.evals.get() + n);
+        if self.evals.get() > self.max_evals {
+            return Err(Error::msg("evaluation budget spent"));
+        }
+        Ok(())
+    }
+
     fn value(&self, x: &[f64]) -> f64 {
         let v = (self.f)(x);
         if v.is_finite() { v } else { BIG }
@@ -115,10 +132,7 @@ impl CostFunction for Objective<'_> {
     type Output = f64;
 
     fn cost(&self, x: &Vec<f64>) -> Result<f64, Error> {
-        self.evals.set(self.evals.get() + 1);
-        if self.evals.get() > MAX_EVALS {
-            return Err(Error::msg("evaluation budget spent"));
-        }
+        self.spend(1)?;
         let v = self.value(x);
         *self.last.borrow_mut() = (x.clone(), v);
         let mut best = self.best.borrow_mut();
@@ -135,6 +149,7 @@ impl Gradient for Objective<'_> {
 
     /// Forward differences with scipy's step, sqrt(eps) max(1, |x|) signed like x.
     fn gradient(&self, x: &Vec<f64>) -> Result<Vec<f64>, Error> {
+        self.spend(x.len())?;
         let cached = {
             let last = self.last.borrow();
             (last.0 == *x).then_some(last.1)
@@ -168,7 +183,7 @@ pub fn minimise(f: &dyn Fn(&[f64]) -> f64, x0: &[f64]) -> Minimum {
     let start = f(x0);
     let start = if start.is_finite() { start } else { BIG };
     let last = RefCell::new((x0.to_vec(), start));
-    let problem = || Objective { f, best: &best, evals: &evals, last: &last };
+    let problem = || Objective { f, best: &best, evals: &evals, max_evals: EVALS_PER_PARAM * (x0.len() + 1), last: &last };
     *best.borrow_mut() = (start, x0.to_vec());
     let n = x0.len();
     let eye: Vec<Vec<f64>> = (0..n).map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect()).collect();

@@ -2,6 +2,9 @@
 //! `arima` builds it), its exact Gaussian likelihood by the Kalman filter and its
 //! forecasts. Matrices are column-major, `m[i + n * j]`, as in R.
 
+// index loops kept as in R's C code, which makes the port checkable
+#![allow(clippy::needless_range_loop)]
+
 /// The model: ARMA polynomials, the differencing polynomial, the filter's state `a`
 /// with covariance `p`, and `pn`, the covariance of the predicted state.
 #[derive(Debug, Clone)]
@@ -84,9 +87,7 @@ impl StateSpace {
                 anew[i] = tmp;
             }
             if d > 0 {
-                for i in r + 1..rd {
-                    anew[i] = a[i - 1];
-                }
+                anew[r + 1..rd].copy_from_slice(&a[r..rd - 1]);
                 let mut tmp = a[0];
                 for i in 0..d {
                     tmp += delta[i] * a[r + i];
@@ -97,7 +98,13 @@ impl StateSpace {
             if l > 0 {
                 if d == 0 {
                     for i in 0..r {
-                        let vi = if i == 0 { 1.0 } else if i - 1 < q { theta[i - 1] } else { 0.0 };
+                        let vi = if i == 0 {
+                            1.0
+                        } else if i - 1 < q {
+                            theta[i - 1]
+                        } else {
+                            0.0
+                        };
                         for j in 0..r {
                             let mut tmp = if j == 0 {
                                 vi
@@ -361,9 +368,7 @@ pub fn stationary_covariance(phi: &[f64], theta: &[f64], r: usize) -> Vec<f64> {
             im -= 1;
         }
         // re-order
-        for i in 0..r {
-            xnext[i] = pm[npr + i];
-        }
+        xnext[..r].copy_from_slice(&pm[npr..npr + r]);
         let mut ind = np as isize - 1;
         let mut ind1 = npr as isize - 1;
         for _ in 0..npr {

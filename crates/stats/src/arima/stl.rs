@@ -3,6 +3,9 @@
 //! trend and low-pass windows from the period, degree 1, no jumps, not robust, five
 //! inner passes. Positions in the loess helpers are 1-based, as in the original.
 
+// index loops kept as in the Fortran original, which makes the port checkable
+#![allow(clippy::needless_range_loop)]
+
 /// Loess estimate at `xs` from `y[nleft-1..nright]`; `None` when no weight is positive.
 fn est(y: &[f64], len: usize, ideg: usize, xs: f64, nleft: usize, nright: usize, w: &mut [f64]) -> Option<f64> {
     let n = y.len();
@@ -87,9 +90,9 @@ pub fn stl(y: &[f64], np: usize) -> Option<(Vec<f64>, Vec<f64>)> {
     }
     let ns = 11;
     let mut nt = (1.5 * np as f64 / (1.0 - 1.5 / ns as f64)).ceil() as usize;
-    nt += usize::from(nt % 2 == 0);
+    nt += usize::from(nt.is_multiple_of(2));
     let mut nl = np + 1;
-    nl += usize::from(nl % 2 == 0);
+    nl += usize::from(nl.is_multiple_of(2));
     let mut trend = vec![0.0; n];
     let mut season = vec![0.0; n];
     let mut w = vec![0.0; n];
