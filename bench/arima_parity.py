@@ -102,6 +102,7 @@ def orders_bin() -> Path:
 
 def tsforge_orders(ys, h, m, work: Path):
     """tsforge's forecasts (f64 input) and orders through the dump_orders test."""
+    work.mkdir(parents=True, exist_ok=True)
     inp, out = work / "orders_in.json", work / "orders_out.json"
     inp.write_text(json.dumps({"season_length": m, "horizon": h, "series": [[float(v) for v in y] for y in ys]}))
     env = dict(os.environ, ARIMA_ORDERS_IN=str(inp), ARIMA_ORDERS_OUT=str(out))
