@@ -55,6 +55,8 @@ fn entries() -> Vec<(&'static str, &'static str, Build)> {
         ("Theta", "stats", |o| Arc::new(crate::theta::Theta::new(o.season, Some(crate::theta::ThetaVariant::Standard)))),
         ("OptimizedTheta", "stats", |o| Arc::new(crate::theta::Theta::new(o.season, Some(crate::theta::ThetaVariant::Optimized)))),
         ("AutoTheta", "stats", |o| Arc::new(crate::theta::Theta::new(o.season, None))),
+        // ARIMA (arima.rs)
+        ("AutoARIMA", "stats", |o| Arc::new(crate::arima::AutoArima::new(o.season))),
     ]
 }
 
@@ -98,7 +100,7 @@ pub const STATS_FORMAT: &str = "tsforge-stats-1";
 
 /// Models that estimate parameters per series (smoothing weights, ETS components, the
 /// theta line): a forecast from a saved model estimates them again on the new history.
-const ESTIMATING: [&str; 9] = ["SESOpt", "CrostonOptimized", "ADIDA", "IMAPA", "AutoETS", "Holt", "Theta", "OptimizedTheta", "AutoTheta"];
+const ESTIMATING: [&str; 10] = ["SESOpt", "CrostonOptimized", "ADIDA", "IMAPA", "AutoETS", "Holt", "Theta", "OptimizedTheta", "AutoTheta", "AutoARIMA"];
 
 /// A saved statistical model: run over a panel's histories from their ends.
 struct SavedStats {

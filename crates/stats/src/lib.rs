@@ -12,6 +12,7 @@
 //! assert_eq!(f.mean, vec![3.0, 4.0, 3.0]);
 //! ```
 
+pub mod arima;
 pub mod baseline;
 pub mod catalog;
 pub mod error;
