@@ -21,11 +21,11 @@
 //! from the saved model, `tsforge predict`) applies them the same way.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use smartcore::linalg::basic::arrays::Array;
 use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::ridge_regression::{RidgeRegression, RidgeRegressionParameters, RidgeRegressionSolverName};
 use tsforge_core::model::ModelError;
-use tsforge_core::registry::typed_params;
 use tsforge_core::{BuildSpec, FeatureImportance, FitContext, FittedForecaster, Forecast, Forecaster, ModelEntry, Panel, Precomputed, Predictor, SearchResource};
 use tsforge_features::spec::{CalendarFeature, Column};
 use tsforge_features::{FeatureMatrix, FeatureSpec, Strategy, ValidFeatureSpec, Vocabulary, build_with, forecast_rows};
@@ -68,6 +68,24 @@ impl Default for RidgeParams {
 }
 
 impl RidgeParams {
+    /// The parameters of a trial's keys (`alpha`, `train_days`; the defaults for the
+    /// missing ones), checked: a wrong type, bad value or unknown key is an error naming it.
+    pub fn from_keys(keys: &Map<String, Value>) -> Result<RidgeParams, ModelError> {
+        let mut p = RidgeParams::default();
+        for (k, v) in keys {
+            match k.as_str() {
+                "alpha" => p.alpha = v.as_f64().ok_or_else(|| format!("alpha: expected a positive number, got {v}"))?,
+                "train_days" => {
+                    let whole = v.as_u64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 1e15).map(|f| f as u64));
+                    p.train_days = whole.ok_or_else(|| format!("train_days: expected a positive integer, got {v}"))? as usize;
+                }
+                _ => return Err(format!("unknown hyperparameter '{k}'; expected `alpha` or `train_days`").into()),
+            }
+        }
+        p.validate()?;
+        Ok(p)
+    }
+
     /// Every check, with errors naming the key.
     pub fn validate(&self) -> Result<(), ModelError> {
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
@@ -416,7 +434,7 @@ pub fn catalog() -> Vec<ModelEntry> {
 }
 
 fn build_ridge(spec: &BuildSpec<'_>) -> Result<Box<dyn Forecaster>, ModelError> {
-    let params: RidgeParams = typed_params(spec.params)?;
+    let params = RidgeParams::from_keys(spec.params)?;
     let mut model = if spec.retail { RidgeDirect::m5(spec.horizon, params)? } else { RidgeDirect::any_panel(spec.horizon, spec.season, params)? };
     model.alias = spec.alias.to_string();
     Ok(Box::new(model))
