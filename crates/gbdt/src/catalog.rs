@@ -147,7 +147,7 @@ impl GbdtParams {
     }
 }
 
-/// The Tweedie models in every partition.
+/// The Tweedie models in every partition, then `Ridge-direct` ([`crate::linear`]).
 pub fn catalog() -> Vec<ModelEntry> {
     let mut out = Vec::new();
     for (base, kind) in [(DIRECT, Kind::Direct), (RECURSIVE, Kind::Recursive), (RECURSIVE7, Kind::Recursive7)] {
@@ -165,6 +165,8 @@ pub fn catalog() -> Vec<ModelEntry> {
             out.push(if partition == Partition::None && kind != Kind::Recursive { entry.in_default_run() } else { entry });
         }
     }
+    // the global linear model on the same feature matrix (not in the default run)
+    out.extend(crate::linear::catalog());
     out
 }
 
@@ -210,7 +212,7 @@ mod tests {
     #[test]
     fn every_entry_builds_under_its_alias_and_trials_take_keys() {
         let none = Map::new();
-        for e in catalog() {
+        for e in catalog().into_iter().filter(|e| e.family == "gbdt") {
             let m = e.build(&BuildSpec::plain(&e.alias, 28, 7, true)).unwrap_or_else(|err| panic!("{}: {err}", e.alias));
             assert_eq!(m.alias(), e.alias);
             assert!(e.seeded && e.search == Some(SearchResource::Rounds));
