@@ -105,7 +105,7 @@ impl EnsembleMethod {
     }
 }
 
-/// The settings of [`ensemble_weights`].
+/// The settings of `ensemble_weights` (in `ensemble_choice`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EnsembleRule {
     pub method: EnsembleMethod,
@@ -127,28 +127,6 @@ pub fn top_k_weights(scores: &[f64], k: usize) -> Vec<f64> {
         w[i] = 1.0 / order.len() as f64;
     }
     w
-}
-
-/// Weights of the candidates by `rule`, from their backtest forecasts (`candidates`),
-/// their backtest scores and the backtest loss; with the loss of the blend. `auto` is
-/// resolved to a method by [`super::cross_fit`] first; given here it means `top_k`.
-pub fn ensemble_weights(rule: &EnsembleRule, candidates: &[&[f64]], scores: &[f64], loss: &dyn Fn(&[f64]) -> f64) -> Result<(Vec<f64>, f64), SearchError> {
-    let weights = match rule.method {
-        EnsembleMethod::Caruana => {
-            let e = caruana(candidates, rule.rounds, loss)?;
-            return Ok((e.weights, e.loss));
-        }
-        EnsembleMethod::Stack => return super::stacking::stack(candidates, scores, rule.top_k, loss),
-        EnsembleMethod::TopK | EnsembleMethod::Auto => top_k_weights(scores, rule.top_k),
-        EnsembleMethod::Shrunk => {
-            let c = caruana(candidates, rule.rounds, loss)?.weights;
-            let t = top_k_weights(scores, rule.top_k);
-            let s = rule.shrinkage.clamp(0.0, 1.0);
-            c.iter().zip(&t).map(|(a, b)| (1.0 - s) * a + s * b).collect()
-        }
-    };
-    let l = loss(&blend(candidates, &weights)?);
-    Ok((weights, l))
 }
 
 /// Blends forecasts with the weights: Σ wᵢ·fᵢ per position. Errors when there are no
@@ -228,19 +206,8 @@ mod tests {
     }
 
     #[test]
-    fn top_k_and_shrunk_weights() {
+    fn top_k_weights_take_the_lowest_finite_scores() {
         assert_eq!(top_k_weights(&[0.9, 0.5, f64::NAN, 0.7, 0.5], 3), vec![0.0, 1.0 / 3.0, 0.0, 1.0 / 3.0, 1.0 / 3.0]);
-        let truth = [1.0, 2.0, 3.0, 4.0];
-        let good = [1.1, 2.1, 3.1, 4.1];
-        let bad = [2.0, 3.0, 4.0, 5.0];
-        let loss = mse_to(&truth);
-        let scores = [loss(&bad), loss(&good)];
-        let rule = EnsembleRule { method: EnsembleMethod::Shrunk, rounds: 5, top_k: 2, shrinkage: 0.5 };
-        let (w, l) = ensemble_weights(&rule, &[&bad, &good], &scores, &loss).unwrap();
-        assert_eq!(w, vec![0.25, 0.75]);
-        assert!((l - loss(&blend(&[&bad, &good], &w).unwrap())).abs() < 1e-12);
-        let (w, _) = ensemble_weights(&EnsembleRule { method: EnsembleMethod::TopK, ..rule }, &[&bad, &good], &scores, &loss).unwrap();
-        assert_eq!(w, vec![0.5, 0.5]);
     }
 
     #[test]

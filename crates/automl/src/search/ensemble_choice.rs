@@ -2,9 +2,11 @@
 //! backtest window but one and scored on the window left out, in turn. The in-sample
 //! backtest score cannot choose: the method with the most freedom (stacking, Caruana)
 //! always wins there, and it is the one most likely to have fitted one window's noise.
+//! [`ensemble_weights`] applies one method.
 
 use super::SearchError;
-use super::ensemble::{EnsembleMethod, EnsembleRule, blend, ensemble_weights};
+use super::ensemble::{EnsembleMethod, EnsembleRule, blend, caruana, top_k_weights};
+use super::stacking::stack;
 
 /// The methods `auto` chooses between, simplest first (ties go to the simpler).
 pub const CHOICES: [EnsembleMethod; 4] = [EnsembleMethod::TopK, EnsembleMethod::Shrunk, EnsembleMethod::Caruana, EnsembleMethod::Stack];
@@ -42,6 +44,28 @@ pub fn cross_fit(rule: &EnsembleRule, candidates: &[&[f64]], window_scores: &[Ve
     }
     let method = scores.iter().filter(|(_, s)| s.is_finite()).min_by(|a, b| a.1.total_cmp(&b.1)).map_or(EnsembleMethod::TopK, |(m, _)| *m);
     Ok(CrossFit { method, scores })
+}
+
+/// Weights of the candidates by `rule`, from their backtest forecasts (`candidates`),
+/// their backtest scores and the backtest loss; with the loss of the blend. `auto` is
+/// resolved to a method by [`cross_fit`] first; given here it means `top_k`.
+pub fn ensemble_weights(rule: &EnsembleRule, candidates: &[&[f64]], scores: &[f64], loss: &dyn Fn(&[f64]) -> f64) -> Result<(Vec<f64>, f64), SearchError> {
+    let weights = match rule.method {
+        EnsembleMethod::Caruana => {
+            let e = caruana(candidates, rule.rounds, loss)?;
+            return Ok((e.weights, e.loss));
+        }
+        EnsembleMethod::Stack => return stack(candidates, scores, rule.top_k, loss),
+        EnsembleMethod::TopK | EnsembleMethod::Auto => top_k_weights(scores, rule.top_k),
+        EnsembleMethod::Shrunk => {
+            let c = caruana(candidates, rule.rounds, loss)?.weights;
+            let t = top_k_weights(scores, rule.top_k);
+            let s = rule.shrinkage.clamp(0.0, 1.0);
+            c.iter().zip(&t).map(|(a, b)| (1.0 - s) * a + s * b).collect()
+        }
+    };
+    let l = loss(&blend(candidates, &weights)?);
+    Ok((weights, l))
 }
 
 #[cfg(test)]
@@ -83,5 +107,21 @@ mod tests {
         let loss = |_: &[f64]| Some(vec![1.0]);
         let rule = EnsembleRule { method: EnsembleMethod::Auto, rounds: 10, top_k: 2, shrinkage: 0.5 };
         assert_eq!(cross_fit(&rule, &[&a, &a], &[vec![1.0], vec![1.0]], &loss).unwrap(), CrossFit { method: EnsembleMethod::TopK, scores: Vec::new() });
+    }
+
+    #[test]
+    fn shrunk_and_top_k_weights() {
+        let mse_to = |truth: &'static [f64]| move |f: &[f64]| f.iter().zip(truth).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / truth.len() as f64;
+        const TRUTH: [f64; 4] = [1.0, 2.0, 3.0, 4.0];
+        let good = [1.1, 2.1, 3.1, 4.1];
+        let bad = [2.0, 3.0, 4.0, 5.0];
+        let loss = mse_to(&TRUTH);
+        let scores = [loss(&bad), loss(&good)];
+        let rule = EnsembleRule { method: EnsembleMethod::Shrunk, rounds: 5, top_k: 2, shrinkage: 0.5 };
+        let (w, l) = ensemble_weights(&rule, &[&bad, &good], &scores, &loss).unwrap();
+        assert_eq!(w, vec![0.25, 0.75]);
+        assert!((l - loss(&blend(&[&bad, &good], &w).unwrap())).abs() < 1e-12);
+        let (w, _) = ensemble_weights(&EnsembleRule { method: EnsembleMethod::TopK, ..rule }, &[&bad, &good], &scores, &loss).unwrap();
+        assert_eq!(w, vec![0.5, 0.5]);
     }
 }

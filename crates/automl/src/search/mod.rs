@@ -54,8 +54,8 @@ mod space;
 pub mod stacking;
 mod tpe;
 
-pub use ensemble::{Ensemble, EnsembleMethod, EnsembleRule, blend, caruana, ensemble_weights, top_k_weights};
-pub use ensemble_choice::{CrossFit, cross_fit};
+pub use ensemble::{Ensemble, EnsembleMethod, EnsembleRule, blend, caruana, top_k_weights};
+pub use ensemble_choice::{CrossFit, cross_fit, ensemble_weights};
 pub use halton::HaltonSampler;
 pub use halving::{Halving, SearchPlan, TrialRecord, best, run_search};
 pub use sampler::{RandomSampler, Sampler, SamplerKind, sampler};
