@@ -233,11 +233,7 @@ pub fn restore(text: &str) -> Result<Box<dyn tsforge_core::Predictor>, ModelErro
 impl tsforge_core::Predictor for SavedHurdle {
     fn forecast(&self, history: &Panel, horizon: usize, _levels: &[u8]) -> Result<Forecast, ModelError> {
         let b = &self.bundle;
-        if let tsforge_features::Strategy::Direct { horizon: h } = b.features.strategy
-            && h < horizon
-        {
-            return Err(format!("{}: direct features for a {h}-day horizon cannot forecast {horizon} days", b.alias).into());
-        }
+        b.features.strategy.check_reach(&b.alias, horizon)?;
         let spec = b.features.validate()?;
         let scaled = LevelScale::apply(history, b.level_window);
         let input = scaled.as_ref().map_or(history, |(_, p)| p);

@@ -54,6 +54,16 @@ impl Strategy {
             Strategy::Direct { horizon } => horizon.max(1),
         }
     }
+
+    /// Whether features built this way can forecast `h` steps: a direct spec reaches its
+    /// own horizon and no further. The error names the model (`alias`); it says days, as
+    /// the M5 models always have (a period on other data).
+    pub fn check_reach(self, alias: &str, h: usize) -> std::result::Result<(), String> {
+        match self {
+            Strategy::Direct { horizon } if horizon < h => Err(format!("{alias}: direct features for a {horizon}-day horizon cannot forecast {h} days")),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Statistic of a rolling window.

@@ -174,11 +174,7 @@ impl Forecaster for GbdtForecaster {
     /// training panel's features are at hand.
     fn fit(&self, train: &Panel, ctx: &FitContext) -> Result<Box<dyn FittedForecaster>, ModelError> {
         let horizon = ctx.horizon.max(1);
-        if let tsforge_features::Strategy::Direct { horizon: h } = self.features.strategy
-            && h < horizon
-        {
-            return Err(format!("{}: direct features for a {h}-day horizon cannot forecast {horizon} days", self.alias).into());
-        }
+        self.features.strategy.check_reach(&self.alias, horizon)?;
         let mut notes = Vec::new();
         let features = usable_spec(&self.features, train, &mut notes);
         let spec = features.validate()?;

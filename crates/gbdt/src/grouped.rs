@@ -140,11 +140,7 @@ impl tsforge_core::Predictor for SavedGbdt {
     fn forecast(&self, history: &Panel, horizon: usize, _levels: &[u8]) -> Result<Forecast, ModelError> {
         let h = horizon.max(1);
         let first = self.bundle.groups.iter().filter_map(|g| g.model.as_ref()).next().ok_or("saved GBDT model: no group has a booster")?;
-        if let Strategy::Direct { horizon } = first.features.strategy
-            && horizon < h
-        {
-            return Err(format!("{}: direct features for a {horizon}-day horizon cannot forecast {h} days", self.bundle.alias).into());
-        }
+        first.features.strategy.check_reach(&self.bundle.alias, h)?;
         let spec = first.features.validate()?;
         let groups = self.bundle.partition.groups(history)?;
         let plan: Vec<(Vec<usize>, Option<&Booster>)> = groups
@@ -224,11 +220,7 @@ impl Forecaster for PartitionedGbdt {
     /// boosters and the training panel together).
     fn fit(&self, train: &Panel, ctx: &FitContext) -> Result<Box<dyn FittedForecaster>, ModelError> {
         let h = ctx.horizon.max(1);
-        if let Strategy::Direct { horizon } = self.features.strategy
-            && horizon < h
-        {
-            return Err(format!("{}: direct features for a {horizon}-day horizon cannot forecast {h} days", self.alias).into());
-        }
+        self.features.strategy.check_reach(&self.alias, h)?;
         let mut notes = Vec::new();
         let scaled = LevelScale::apply(train, self.level_window);
         let train = scaled.as_ref().map_or(train, |(_, p)| p);

@@ -28,7 +28,7 @@ use smartcore::linear::ridge_regression::{RidgeRegression, RidgeRegressionParame
 use tsforge_core::model::ModelError;
 use tsforge_core::{BuildSpec, FeatureImportance, FitContext, FittedForecaster, Forecast, Forecaster, ModelEntry, Panel, Precomputed, Predictor, SearchResource};
 use tsforge_features::spec::{CalendarFeature, Column};
-use tsforge_features::{FeatureMatrix, FeatureSpec, Strategy, ValidFeatureSpec, Vocabulary, build_with, forecast_rows};
+use tsforge_features::{FeatureMatrix, FeatureSpec, ValidFeatureSpec, Vocabulary, build_with, forecast_rows};
 
 use crate::any_panel::{LevelScale, any_panel_direct_spec, level_window};
 use crate::forecaster::{m5_direct_spec, recent_rows, usable_spec};
@@ -345,15 +345,6 @@ impl RidgeBundle {
     }
 }
 
-fn check_horizon(alias: &str, spec: &FeatureSpec, h: usize) -> Result<(), ModelError> {
-    if let Strategy::Direct { horizon } = spec.strategy
-        && horizon < h
-    {
-        return Err(format!("{alias}: direct features for a {horizon}-step horizon cannot forecast {h} steps").into());
-    }
-    Ok(())
-}
-
 impl Forecaster for RidgeDirect {
     fn alias(&self) -> &str {
         &self.alias
@@ -365,7 +356,7 @@ impl Forecaster for RidgeDirect {
 
     fn fit(&self, train: &Panel, ctx: &FitContext) -> Result<Box<dyn FittedForecaster>, ModelError> {
         let h = ctx.horizon.max(1);
-        check_horizon(&self.alias, &self.features, h)?;
+        self.features.strategy.check_reach(&self.alias, h)?;
         self.params.validate()?;
         let mut notes = Vec::new();
         let clip_at_zero = !train.y.iter().any(|&v| v < 0.0);
@@ -420,7 +411,7 @@ pub fn restore(text: &str) -> Result<Box<dyn Predictor>, ModelError> {
 impl Predictor for SavedRidge {
     fn forecast(&self, history: &Panel, horizon: usize, _levels: &[u8]) -> Result<Forecast, ModelError> {
         let h = horizon.max(1);
-        check_horizon(&self.bundle.alias, &self.bundle.features, h)?;
+        self.bundle.features.strategy.check_reach(&self.bundle.alias, h)?;
         let spec = self.bundle.features.validate()?;
         let values = self.bundle.forecast(history, &spec, h)?;
         Ok(Forecast::new(self.bundle.alias.clone(), history.n_series(), h, history.n_time(), values)?)
