@@ -45,6 +45,45 @@ fn quickstart_leaderboard_matches_pandas_reference() {
     }
     assert_eq!(rows[0]["alias"], "SeasonalNaive");
     assert_eq!(rows[0]["rank"], "1");
+    uncertainty_file_matches_its_score(&dir.path().join("run"), &rows);
+}
+
+/// The submission's `uncertainty.csv` (Kaggle Uncertainty ids, every level): nine
+/// ordered, non-negative quantiles per series and day, whose WSPL (by the evaluator
+/// the test above checks against pandas) is the leaderboard's `wspl` of that model.
+fn uncertainty_file_matches_its_score(run: &std::path::Path, rows: &[std::collections::HashMap<String, String>]) {
+    let sources = tsforge_data::registry::shipped("m5-tiny").and_then(Result::ok).unwrap_or_else(|| panic!("m5-tiny is shipped"));
+    let data = tsforge_data::m5::load(&sources).unwrap_or_else(|e| panic!("{e}"));
+    let (train, actual) = data.panel.truncated(1941).and_then(|p| p.holdout(28)).unwrap_or_else(|e| panic!("{e}"));
+    let ev = M5Evaluator::from_panel(&train, Hierarchy::m5(&train.attrs.clone().unwrap_or_default()), 28).unwrap_or_else(|e| panic!("{e}"));
+    let text = std::fs::read_to_string(run.join("uncertainty.csv")).unwrap_or_else(|e| panic!("uncertainty.csv: {e}"));
+    let by_id: std::collections::HashMap<&str, Vec<f64>> =
+        text.lines().skip(1).map(|l| l.split_once(',').unwrap_or_else(|| panic!("{l}"))).map(|(id, v)| (id, v.split(',').map(|x| x.parse().unwrap_or(f64::NAN)).collect())).collect();
+    let h = ev.hierarchy();
+    assert_eq!(by_id.len(), 9 * h.n_series(), "nine rows per series of every level");
+    let quantiles: Vec<Vec<f64>> = h
+        .levels
+        .iter()
+        .map(|level| {
+            let mut q = Vec::new();
+            for g in &level.groups {
+                let key = if level.name.contains('_') { g.key.clone() } else { format!("{}_X", g.key) };
+                let series: Vec<&Vec<f64>> = M5_QUANTILES.iter().map(|u| by_id.get(format!("{key}_{u:.3}_validation").as_str()).unwrap_or_else(|| panic!("no row for {key} at {u}"))).collect();
+                for day in 0..28 {
+                    let col: Vec<f64> = series.iter().map(|s| s[day]).collect();
+                    assert!(col[0] >= 0.0 && col.windows(2).all(|p| p[0] <= p[1]), "{key} day {day}: {col:?}");
+                }
+                q.extend(series.into_iter().flatten());
+            }
+            q
+        })
+        .collect();
+    let wspl = ev.wspl(&actual, &quantiles).unwrap_or_else(|e| panic!("{e}")).total;
+    let selected = rows.iter().find(|r| r["selected"] == "true").unwrap_or_else(|| panic!("no selected row"));
+    let listed: f64 = selected["wspl"].parse().unwrap_or(f64::NAN);
+    close(wspl, listed, "WSPL of uncertainty.csv");
+    // better than holding the last 28 days' empirical quantiles flat (the pandas reference's baseline)
+    assert!(wspl < num(&reference()["wspl"]["wspl"]), "WSPL {wspl}");
 }
 
 /// numpy's default (linear) quantile.

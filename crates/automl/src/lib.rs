@@ -53,6 +53,7 @@
 
 pub mod bundle;
 pub mod catalog;
+pub mod conformal;
 pub mod error;
 pub mod evaluate;
 pub mod hurdle;

@@ -4,6 +4,8 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use tsforge_core::hierarchy::Hierarchy;
+use tsforge_core::metrics::M5_QUANTILES;
 use tsforge_core::{Forecast, Panel};
 
 use crate::error::{DataError, Result};
@@ -23,6 +25,35 @@ pub fn m5_submission(panel: &Panel, forecast: &Forecast, suffix: &str) -> String
             let _ = write!(out, ",{}", fmt_value(*v));
         }
         out.push('\n');
+    }
+    out
+}
+
+/// The M5 Uncertainty layout: `id,F1..Fh`, nine rows per series of every level, ids
+/// as Kaggle wrote them (`Total_X_0.005_validation`, `CA_1_X_…` for single-key
+/// levels, `CA_1_HOBBIES_1_0.975_…`, `HOBBIES_1_001_CA_1_0.500_…`), quantile by
+/// quantile, level by level. `quantiles[level]` is `groups × 9 × horizon` (series,
+/// quantile, step), the levels those of [`Hierarchy::m5`].
+pub fn m5_uncertainty(hierarchy: &Hierarchy, quantiles: &[Vec<f64>], horizon: usize, suffix: &str) -> String {
+    let nq = M5_QUANTILES.len();
+    let mut out = String::from("id");
+    for k in 1..=horizon {
+        let _ = write!(out, ",F{k}");
+    }
+    out.push('\n');
+    for (j, u) in M5_QUANTILES.iter().enumerate() {
+        for (level, q) in hierarchy.levels.iter().zip(quantiles) {
+            // levels keyed by one id (total, state, store, cat, dept, item) carry an `X`
+            let single = !level.name.contains('_');
+            for (g, group) in level.groups.iter().enumerate() {
+                let key = if single { format!("{}_X", group.key) } else { group.key.clone() };
+                out.push_str(&field(&format!("{key}_{u:.3}{suffix}")));
+                for v in q.get((g * nq + j) * horizon..(g * nq + j + 1) * horizon).unwrap_or_default() {
+                    let _ = write!(out, ",{}", fmt_value(*v));
+                }
+                out.push('\n');
+            }
+        }
     }
     out
 }
@@ -115,6 +146,24 @@ mod tests {
     use tsforge_core::TimeIndex;
 
     use crate::long::{LongSpec, load_bytes};
+
+    /// The ids of the Kaggle M5 Uncertainty sample submission, for two items in one store.
+    #[test]
+    fn uncertainty_ids_follow_kaggle() {
+        use tsforge_core::hierarchy::SeriesAttrs;
+        let attrs: Vec<SeriesAttrs> =
+            ["HOBBIES_1_001", "HOBBIES_1_002"].iter().map(|i| SeriesAttrs { item: i.to_string(), dept: "HOBBIES_1".into(), cat: "HOBBIES".into(), store: "CA_1".into(), state: "CA".into() }).collect();
+        let h = Hierarchy::m5(&attrs);
+        // every level: groups × 9 quantiles × 1 step, the value = quantile index
+        let q: Vec<Vec<f64>> = h.levels.iter().map(|l| (0..l.groups.len()).flat_map(|_| (0..9).map(f64::from)).collect()).collect();
+        let csv = m5_uncertainty(&h, &q, 1, "_validation");
+        let ids: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap_or("")).collect();
+        assert_eq!(ids.len(), 9 * 15); // nine levels of one series, three of two
+        assert_eq!(&ids[..5], ["Total_X_0.005_validation", "CA_X_0.005_validation", "CA_1_X_0.005_validation", "HOBBIES_X_0.005_validation", "HOBBIES_1_X_0.005_validation"]);
+        assert!(ids.contains(&"CA_1_HOBBIES_1_0.975_validation") && ids.contains(&"HOBBIES_1_002_CA_1_0.500_validation") && ids.contains(&"HOBBIES_1_001_X_0.250_validation"));
+        assert!(csv.lines().skip(1).all(|l| l.split(',').nth(1).is_some()));
+        assert!(csv.contains("Total_X_0.995_validation,8\n"));
+    }
 
     #[test]
     fn fields_are_quoted_only_when_needed() {

@@ -195,6 +195,27 @@ fn numeric_columns(board: &Leaderboard) -> Vec<Col<'_>> {
         });
     }
     cols.push(Col { head: "sMAPE".into(), tip: "symmetric MAPE, averaged over series".into(), best_low: true, value: Box::new(|r: &Row| finite(r.scores.smape)), fmt: |v| format!("{v:.2}") });
+    cols.push(Col {
+        head: "WSPL".into(),
+        tip: "weighted scaled pinball loss of the nine M5 quantiles over the 12 levels, on the held-out test window (the M5 Uncertainty metric)".into(),
+        best_low: true,
+        value: Box::new(|r: &Row| finite(r.uncertainty.as_ref().and_then(|u| u.wspl))),
+        fmt: |v| format!("{v:.4}"),
+    });
+    cols.push(Col {
+        head: "valid WSPL".into(),
+        tip: "WSPL on the backtest, each window's quantiles calibrated on the other windows".into(),
+        best_low: true,
+        value: Box::new(|r: &Row| finite(r.uncertainty.as_ref().and_then(|u| u.valid_wspl))),
+        fmt: |v| format!("{v:.4}"),
+    });
+    cols.push(Col {
+        head: "cov 97.5".into(),
+        tip: "share of the truth at or below the 0.975 quantile (nominal 0.975)".into(),
+        best_low: false,
+        value: Box::new(|r: &Row| finite(r.uncertainty.as_ref().and_then(|u| u.coverage_975))),
+        fmt: |v| format!("{v:.3}"),
+    });
     cols.push(Col { head: "fit s".into(), tip: "fit time, seconds".into(), best_low: true, value: Box::new(|r: &Row| finite(Some(r.fit_seconds))), fmt: |v| format!("{v:.2}") });
     cols.push(Col { head: "predict s".into(), tip: "predict time, seconds".into(), best_low: false, value: Box::new(|r: &Row| finite(Some(r.predict_seconds))), fmt: |v| format!("{v:.2}") });
     cols.push(Col { head: "size".into(), tip: "learned parameters".into(), best_low: false, value: Box::new(|r: &Row| r.n_params.map(|n| n as f64)), fmt: |v| compact(v as u64) });

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::scores::Scores;
+use crate::scores::{Scores, Uncertainty};
 
 /// One member of an ensemble and its weight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +49,9 @@ pub struct Row {
     /// For an ensemble: its members and weights.
     #[serde(default)]
     pub members: Vec<Member>,
+    /// Its quantile forecasts' scores, where it has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<Uncertainty>,
 }
 
 /// Which metric heads the board: WRMSSE on M5 data, MASE on long-format data.
@@ -103,6 +106,11 @@ impl Leaderboard {
         self.rows.iter().map(|r| r.scores.levels.len()).max().unwrap_or(0)
     }
 
+    /// Levels of the widest WSPL breakdown (0: no row has quantiles).
+    fn n_wspl_levels(&self) -> Option<usize> {
+        self.rows.iter().filter_map(|r| r.uncertainty.as_ref()).map(|u| u.levels.len()).max()
+    }
+
     pub fn to_csv(&self) -> String {
         let m = self.metric.name();
         let mut cols = vec!["rank".to_string(), "alias".into(), "family".into(), m.to_string()];
@@ -111,6 +119,13 @@ impl Leaderboard {
         let others: Vec<&str> = ["rmsse", "mase", "smape", "mae", "rmse", "bias"].into_iter().filter(|c| *c != m).collect();
         cols.extend(others.iter().map(|c| c.to_string()));
         cols.extend(["fit_seconds", "predict_seconds", "selected", "note", "params", "n_params", "seed", "members", "forecast_in_fit", "valid_sd", "valid_windows"].map(String::from));
+        // quantile columns come last, and only where some model has quantiles
+        let wspl_levels = self.n_wspl_levels();
+        if let Some(k) = wspl_levels {
+            cols.extend(["wspl".to_string(), "valid_wspl".into()]);
+            cols.extend((1..=k).map(|l| format!("wspl_level_{l}")));
+            cols.extend(["coverage_0.025".to_string(), "coverage_0.975".into()]);
+        }
         let mut out = cols.join(",") + "\n";
         for r in &self.rows {
             let s = &r.scores;
@@ -136,6 +151,12 @@ impl Leaderboard {
             cells.push(r.forecast_in_fit.to_string());
             cells.push(num(r.valid_sd()));
             cells.push(r.valid_windows.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join(" "));
+            if let Some(k) = wspl_levels {
+                let u = r.uncertainty.clone().unwrap_or_default();
+                cells.extend([num(u.wspl), num(u.valid_wspl)]);
+                cells.extend((0..k).map(|l| num(u.levels.get(l).copied())));
+                cells.extend([num(u.coverage_025), num(u.coverage_975)]);
+            }
             let _ = writeln!(out, "{}", cells.join(","));
         }
         out
@@ -150,7 +171,12 @@ impl Leaderboard {
         let m = self.metric.name().to_uppercase();
         let mut head = vec!["rank".to_string(), "model".into(), "family".into(), m.clone(), format!("valid {m}")];
         head.extend((1..=self.n_levels()).map(|l| format!("L{l}")));
-        head.extend(["sMAPE".into(), "fit s".into(), "size".into()]);
+        head.push("sMAPE".into());
+        let wspl = self.n_wspl_levels().is_some();
+        if wspl {
+            head.push(if self.scored { "WSPL".into() } else { "valid WSPL".into() });
+        }
+        head.extend(["fit s".into(), "size".into()]);
         let body: Vec<Vec<String>> = self
             .rows
             .iter()
@@ -164,7 +190,11 @@ impl Leaderboard {
                 let mut row = vec![r.rank.to_string(), alias, r.family.clone(), f(self.metric.of(&r.scores), 4), valid];
                 row.extend((0..self.n_levels()).map(|l| f(r.scores.levels.get(l).copied(), 3)));
                 let fit = if r.forecast_in_fit { format!("{:.2}†", r.fit_seconds) } else { format!("{:.2}", r.fit_seconds) };
-                row.extend([f(r.scores.smape, 2), fit, r.n_params.map(compact).unwrap_or_else(|| "-".into())]);
+                row.push(f(r.scores.smape, 2));
+                if wspl {
+                    row.push(f(r.uncertainty.as_ref().and_then(|u| if self.scored { u.wspl } else { u.valid_wspl }), 4));
+                }
+                row.extend([fit, r.n_params.map(compact).unwrap_or_else(|| "-".into())]);
                 row
             })
             .collect();

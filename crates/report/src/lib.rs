@@ -29,4 +29,4 @@ pub mod variance;
 pub use html::to_html;
 pub use leaderboard::{Leaderboard, Member, Metric, Row};
 pub use record::{M5_LEVELS, RunRecord, SeriesPlot};
-pub use scores::Scores;
+pub use scores::{Scores, Uncertainty};

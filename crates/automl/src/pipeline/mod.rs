@@ -36,6 +36,7 @@ pub mod scoring;
 pub mod search_stage;
 pub mod settings;
 pub mod trial_log;
+pub mod uncertainty;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -335,6 +336,13 @@ impl<'a> Pipeline<'a> {
         };
         entries[best].row.selected = true;
         let submission = entries[best].row.alias.clone();
+
+        // 4. quantiles of every model at every level (M5 data), from its backtest errors
+        let stage = Instant::now();
+        let origin_ev = if scored_ev.is_none() && input.is_m5 { Plan::evaluator(&plan.train, plan.horizon)? } else { None };
+        let quantile_ev = scored_ev.as_ref().or(origin_ev.as_ref());
+        let quantiles = quantile_ev.and_then(|ev| uncertainty::attach(&mut entries, &windows, ev, plan.truth.as_deref()).map(|q| (ev.hierarchy(), q)));
+        timings.insert("uncertainty_seconds".into(), stage.elapsed().as_secs_f64().into());
         let (first, last) = windows.first().map(|w| window_label(w, plan.horizon)).unwrap_or_default();
         let rule = match (ensemble, windows.len()) {
             (Some(_), k) => format!("the ensemble ({}, on {k} backtest window(s) of {} periods, the latest {first}..{last})", s.search.as_ref().map_or("", |x| x.ensemble.method.name()), plan.horizon),
@@ -355,6 +363,7 @@ impl<'a> Pipeline<'a> {
             trial_records: &trial_records,
             trial_log: trial_log.as_ref(),
             submission: &submission,
+            quantiles: quantiles.as_ref().map(|(h, q)| (*h, q.as_slice())),
             rule: &rule,
             timings,
             started,

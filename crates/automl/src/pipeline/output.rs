@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde_json::json;
 use tsforge_core::{Forecast, Phase};
-use tsforge_data::write::{cross_validation, long_forecast, m5_submission};
+use tsforge_data::write::{cross_validation, long_forecast, m5_submission, m5_uncertainty};
 use tsforge_report::{Leaderboard, Metric, RunRecord};
 
 use crate::error::Result;
@@ -33,6 +33,8 @@ pub(crate) struct Finished<'a> {
     pub trial_records: &'a [TrialRecord],
     pub trial_log: Option<&'a TrialLog>,
     pub submission: &'a str,
+    /// The submission's quantiles at every level (M5 data) and the hierarchy they follow.
+    pub quantiles: Option<(&'a tsforge_core::Hierarchy, &'a [Vec<f64>])>,
     /// How the submission was chosen, in words.
     pub rule: &'a str,
     pub timings: serde_json::Map<String, serde_json::Value>,
@@ -55,6 +57,10 @@ impl Finished<'_> {
         }
         if let Some(best) = entries.iter().find(|e| e.row.selected) {
             files.push(("submission.csv".into(), render(&best.forecast).into_bytes()));
+        }
+        if let Some((hierarchy, q)) = self.quantiles {
+            let suffix = if s.phase == Phase::Evaluation { "_evaluation" } else { "_validation" };
+            files.push(("uncertainty.csv".into(), m5_uncertainty(hierarchy, q, plan.horizon, suffix).into_bytes()));
         }
         if let Some(cv) = self.cv_csv(&entries) {
             files.push(("cv.csv".into(), cv.into_bytes()));

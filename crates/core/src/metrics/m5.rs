@@ -97,6 +97,17 @@ impl M5Evaluator {
         &self.rmsse_scales[level]
     }
 
+    /// WSPL scales of level `level`'s series (mean absolute one-step change of the
+    /// history from the first sale on).
+    pub fn spl_scales(&self, level: usize) -> &[Option<f64>] {
+        &self.spl_scales[level]
+    }
+
+    /// The forecast horizon the evaluator scores.
+    pub fn horizon(&self) -> usize {
+        self.horizon
+    }
+
     /// WRMSSE of bottom-level point forecasts (`n × horizon`, series-major) against the truth.
     pub fn wrmsse(&self, actual: &[f64], forecast: &[f64]) -> Result<LevelScores> {
         let (n, h) = (self.hierarchy.n_bottom, self.horizon);
