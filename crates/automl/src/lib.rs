@@ -62,6 +62,7 @@ pub mod names;
 pub mod pipeline;
 pub mod quality;
 pub mod recipe;
+pub mod reconcile;
 pub mod registry;
 pub mod search;
 pub mod sparsity_choice;

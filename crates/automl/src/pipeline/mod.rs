@@ -31,6 +31,7 @@ pub mod output;
 pub mod plan;
 pub mod plots;
 pub mod progress;
+pub mod reconciled;
 pub mod run_folder;
 pub mod scoring;
 pub mod search_stage;
@@ -312,7 +313,19 @@ impl<'a> Pipeline<'a> {
         }
         timings.insert("search_seconds".into(), stage.elapsed().as_secs_f64().into());
 
-        // 3. the ensemble: Caruana's selection on the backtest, applied to the final forecasts
+        // 3. reconciled variants of the best models (M5 data), before the ensemble so that it can use them
+        let stage = Instant::now();
+        if let (Some(rec), Some(backtest), Some(attrs)) = (&s.reconcile, &backtest, &plan.train.attrs) {
+            if past(deadline) {
+                plan.notes.push("The time limit was reached before the reconciled variants: none were made.".into());
+            } else {
+                let notes = self.reconcile_best(&mut entries, rec, backtest, attrs, &ctx, &build, &plan.train, &score_truth)?;
+                plan.notes.extend(notes);
+            }
+        }
+        timings.insert("reconcile_seconds".into(), stage.elapsed().as_secs_f64().into());
+
+        // 4. the ensemble: Caruana's selection on the backtest, applied to the final forecasts
         let stage = Instant::now();
         if let (Some(search), Some(backtest)) = (&s.search, &backtest)
             && search.ensemble.enabled
@@ -337,7 +350,7 @@ impl<'a> Pipeline<'a> {
         entries[best].row.selected = true;
         let submission = entries[best].row.alias.clone();
 
-        // 4. quantiles of every model at every level (M5 data), from its backtest errors
+        // 5. quantiles of every model at every level (M5 data), from its backtest errors
         let stage = Instant::now();
         let origin_ev = if scored_ev.is_none() && input.is_m5 { Plan::evaluator(&plan.train, plan.horizon)? } else { None };
         let quantile_ev = scored_ev.as_ref().or(origin_ev.as_ref());
@@ -374,6 +387,43 @@ impl<'a> Pipeline<'a> {
         self.progress.event(&Event::Finished { seconds: started.elapsed().as_secs_f64() });
         let shape = DataShape::of(&plan.train);
         Ok(RunOutcome { record, submission, out: s.out.clone(), files, forecasts, backtests, shape, trial_log, lock: Some(lock) })
+    }
+
+    /// Adds the reconciled variants of the `rec.top` best entries by backtest score.
+    #[allow(clippy::too_many_arguments)]
+    fn reconcile_best(
+        &self,
+        entries: &mut Vec<Entry>,
+        rec: &crate::recipe::ReconcileSettings,
+        backtest: &Backtest<'_>,
+        attrs: &[tsforge_core::hierarchy::SeriesAttrs],
+        ctx: &FitContext,
+        build: &BuildContext,
+        train: &tsforge_core::Panel,
+        score_truth: &dyn Fn(&Forecast) -> Result<tsforge_report::Scores>,
+    ) -> Result<Vec<String>> {
+        let mut best: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].valid_forecast.is_some() && entries[i].row.valid.is_some_and(f64::is_finite)).collect();
+        best.sort_by(|&a, &b| entries[a].row.valid.unwrap_or(f64::INFINITY).total_cmp(&entries[b].row.valid.unwrap_or(f64::INFINITY)).then(a.cmp(&b)));
+        best.truncate(rec.top);
+        let mut notes = Vec::new();
+        if best.is_empty() {
+            return Ok(notes);
+        }
+        self.progress.event(&Event::Stage("reconciling"));
+        let structure = reconciled::structure_of(&tsforge_core::Hierarchy::m5(attrs));
+        let model = self.registry.build(&rec.aggregate_model, &rec.aggregate_model, &serde_json::Map::new(), build)?;
+        let agg = reconciled::AggregateForecasts::fit(model.as_ref(), &structure, train, backtest.windows, ctx)?;
+        let n = structure.aggregates.len() + structure.n_bottom;
+        if n > reconciled::MINT_MAX_SERIES {
+            notes.push(format!("MinT reconciliation skipped: {n} series over all levels (its dense covariance is limited to {}); top-down variants only.", reconciled::MINT_MAX_SERIES));
+        }
+        let mut made = Vec::new();
+        for i in best {
+            self.progress.event(&Event::Model { action: "reconciling", alias: &entries[i].row.alias });
+            made.extend(reconciled::variants(&entries[i], &agg, &structure, backtest, score_truth)?);
+        }
+        entries.extend(made);
+        Ok(notes)
     }
 
     /// The ensemble of every entry with a backtest forecast, weighted by the recipe's
@@ -453,7 +503,7 @@ fn window_label(w: &BacktestWindow, horizon: usize) -> (String, String) {
 }
 
 /// The backtest score of each window (empty with a single window, where the mean says it all).
-fn per_window(backtest: &Backtest<'_>, values: Option<&[f64]>) -> Vec<f64> {
+pub(crate) fn per_window(backtest: &Backtest<'_>, values: Option<&[f64]>) -> Vec<f64> {
     match values {
         Some(v) if backtest.windows.len() > 1 => backtest.window_scores(v).unwrap_or_default(),
         _ => Vec::new(),

@@ -10,7 +10,7 @@ use tsforge_neural::device::Accelerator;
 
 use crate::error::{Result, usage};
 use crate::recipe::layers::parse_duration;
-use crate::recipe::{Columns, Recipe, SearchSettings};
+use crate::recipe::{Columns, Recipe, ReconcileSettings, SearchSettings};
 use crate::registry::Registry;
 
 /// What a caller sets beside the recipe (the command line's flags). `None` keeps the
@@ -64,6 +64,9 @@ pub struct Settings {
     pub time_limit: Option<f64>,
     /// The search; off when the options name the models to run.
     pub search: Option<SearchSettings>,
+    /// Reconciled variants of the best models; off, like the search, when the options
+    /// name the models to run.
+    pub reconcile: Option<ReconcileSettings>,
     /// Continue from the trial log of an interrupted run with the same output folder.
     pub resume: bool,
     /// Where neural models train (`cpu`, `cuda:0`).
@@ -115,6 +118,7 @@ impl Settings {
             gbdt: recipe.gbdt.clone(),
             time_limit,
             search: if options.models.is_some() { None } else { recipe.search.clone() },
+            reconcile: if options.models.is_some() { None } else { recipe.reconcile.clone() },
             resume: options.resume,
         })
     }

@@ -52,6 +52,26 @@ pub struct Recipe {
     pub device: Option<String>,
     /// Hyperparameter search and ensembling (absent: only the fixed models run).
     pub search: Option<SearchSettings>,
+    /// Reconciled variants of the best models over the M5 hierarchy (absent: none).
+    pub reconcile: Option<ReconcileSettings>,
+}
+
+/// `[reconcile]`: on M5 data, the best models by backtest score get reconciled
+/// variants (`ALIAS-MinT`, `ALIAS-TD`) that combine their bottom-level forecasts with
+/// forecasts of the aggregated series of levels 1–11 by `aggregate_model`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileSettings {
+    /// The per-series model fitted on every aggregated series (a catalog alias).
+    #[serde(default = "default_aggregate_model")]
+    pub aggregate_model: String,
+    /// How many of the best models (by backtest score) get reconciled variants.
+    #[serde(default = "two")]
+    pub top: usize,
+}
+
+fn default_aggregate_model() -> String {
+    "Theta".into()
 }
 
 /// `[search]`: which families are searched, how, and how the results are ensembled.
@@ -214,6 +234,12 @@ impl Recipe {
         }
         if let Some(s) = &self.search {
             s.validate(label, registry, &model_sections(&self.gbdt))?;
+        }
+        if let Some(r) = &self.reconcile {
+            registry.check_names(std::slice::from_ref(&r.aggregate_model), &format!("{label}: reconcile.aggregate_model"))?;
+            if r.top == 0 {
+                return Err(usage(format!("{label}: reconcile.top: must be at least 1")));
+            }
         }
         Ok(())
     }
