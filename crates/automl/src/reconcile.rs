@@ -45,7 +45,7 @@ pub struct Covariance {
 /// with its off-diagonal correlations shrunk toward zero by the intensity that
 /// minimises the estimated mean squared error.
 pub fn shrunk_covariance(errors: &[f64], n: usize) -> Covariance {
-    let t = if n == 0 { 0 } else { errors.len() / n };
+    let t = errors.len().checked_div(n).unwrap_or(0);
     let mut cov = vec![0.0; n * n];
     if t == 0 {
         return Covariance { matrix: cov, lambda: 1.0 };
@@ -140,7 +140,7 @@ pub fn mint(s: &Structure, w: &[f64], aggregates: &[f64], bottom: &[f64], h: usi
 /// Bottom forecasts rescaled at each step so that they sum to `total` (`h` values);
 /// a step whose bottom forecasts sum to zero is spread equally.
 pub fn top_down(total: &[f64], bottom: &[f64], h: usize) -> Vec<f64> {
-    let nb = if h == 0 { 0 } else { bottom.len() / h };
+    let nb = bottom.len().checked_div(h).unwrap_or(0);
     let mut out = bottom.to_vec();
     for (t, &target) in total.iter().enumerate().take(h) {
         let sum: f64 = (0..nb).map(|b| bottom[b * h + t]).sum();

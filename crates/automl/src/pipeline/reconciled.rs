@@ -124,10 +124,10 @@ pub fn variants(base: &Entry, agg: &AggregateForecasts, s: &Structure, backtest:
             Ok((values, w.lambda))
         };
         let mut values = Vec::with_capacity(per * k);
-        for j in 0..k {
+        for (j, (aggregates, bottom)) in agg.windows.iter().zip(&bottoms).enumerate() {
             // each window's covariance comes from the other windows (itself when alone)
             let others: Vec<usize> = if k > 1 { (0..k).filter(|&i| i != j).collect() } else { vec![j] };
-            values.extend(reconcile(&others, &agg.windows[j], bottoms[j])?.0);
+            values.extend(reconcile(&others, aggregates, bottom)?.0);
         }
         let all: Vec<usize> = (0..k).collect();
         let (final_values, lambda) = reconcile(&all, &agg.forecast, &base.forecast.values)?;
