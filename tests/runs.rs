@@ -437,3 +437,53 @@ fn ridge_direct_runs_on_m5_tiny() {
     let sub = read_csv(&dir.path().join("r/forecasts/Ridge-direct.csv"));
     assert_eq!(sub.len(), 280);
 }
+
+/// A model without intervals of its own gets conformal ones on a long-format panel:
+/// with one short series, the forecast ± the quantile of its mirrored absolute backtest
+/// errors (recomputed here from cv.csv, numpy's linear quantile), the errors taken as
+/// they are (scale: the series' own errors) or relative to the history's mean absolute
+/// one-step change before the window and back at the origin's (scale: the history's).
+#[test]
+fn long_format_models_get_conformal_intervals_from_their_backtest_errors() {
+    let dir = tempdir();
+    let mut text = String::from("unique_id,ds,y\n");
+    let mut y = Vec::new();
+    for k in 0..60 {
+        y.push(((50.0 + 10.0 * (f64::from(k) / 3.0).sin() + f64::from((k * 37) % 11) - 5.0) * 10.0).round() / 10.0);
+        text += &format!("s1,{}-{:02}-01,{:.1}\n", 2015 + k / 12, k % 12 + 1, y[k as usize]);
+    }
+    std::fs::write(dir.path().join("one.csv"), text).unwrap_or_else(|e| panic!("{e}"));
+    ok(&tsforge(&["run", "--data", "one.csv", "--horizon", "6", "--models", "ADIDA", "--out", "r", "--quiet"], dir.path()));
+    let cv = read_csv(&dir.path().join("r/cv.csv"));
+    let num = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
+    let mut mirrored: Vec<f64> = cv
+        .iter()
+        .flat_map(|r| {
+            let e = (num(&r["y"]) - num(&r["ADIDA"])).abs();
+            [e, -e]
+        })
+        .collect();
+    mirrored.sort_by(f64::total_cmp);
+    let quantile = |u: f64| {
+        let pos = u * (mirrored.len() - 1) as f64;
+        let lo = pos.floor() as usize;
+        mirrored[lo] + (pos - lo as f64) * (mirrored[(lo + 1).min(mirrored.len() - 1)] - mirrored[lo])
+    };
+    let scale = |ys: &[f64]| ys.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (ys.len() - 1) as f64;
+    // the last 6 months are held out, the 6 before them are the backtest window
+    let history_ratio = scale(&y[..54]) / scale(&y[..48]);
+    let fc = read_csv(&dir.path().join("r/forecasts/ADIDA.csv"));
+    assert_eq!(fc.len(), 6);
+    let mut matched = [true, true];
+    for r in &fc {
+        let f = num(&r["ADIDA"]);
+        for (col, u) in [("ADIDA-lo-80", 0.1), ("ADIDA-hi-80", 0.9), ("ADIDA-lo-95", 0.025), ("ADIDA-hi-95", 0.975)] {
+            for (m, ratio) in matched.iter_mut().zip([1.0, history_ratio]) {
+                *m &= (num(&r[col]) - (f + quantile(u) * ratio).max(0.0)).abs() < 1e-6;
+            }
+        }
+    }
+    assert!(matched.iter().any(|m| *m), "{fc:?} vs ±{:?} (×1 or ×{history_ratio})", [quantile(0.9), quantile(0.975)]);
+    let board = read_csv(&dir.path().join("r/leaderboard.csv"));
+    assert!(board[0]["wspl"].parse::<f64>().is_ok_and(f64::is_finite), "{:?}", board[0]);
+}

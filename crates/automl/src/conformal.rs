@@ -11,12 +11,13 @@
 //! forecast. Quantiles are clipped at zero (counts), which keeps them in order since
 //! the error quantiles are.
 //!
-//! How many bins each level gets is chosen on the backtest: each candidate is
+//! Each level's scale (the history's or the series' own backtest errors) and bin
+//! count are chosen on the backtest: each candidate is
 //! calibrated on every window but one and scored (scaled pinball loss) on that one, in
 //! turn; with a single window the choice is in-sample.
 //!
 //! ```
-//! use tsforge_automl::conformal::{Calibration, Window};
+//! use tsforge_automl::conformal::{CANDIDATES, Calibration, Window};
 //! use tsforge_core::hierarchy::{Hierarchy, SeriesAttrs};
 //! use tsforge_core::metrics::M5Evaluator;
 //!
@@ -24,7 +25,7 @@
 //! // one series, history 1, 3, 4 (scale 1.5), a 2-day backtest that forecast 2 and saw 1 and 3
 //! let ev = M5Evaluator::new(Hierarchy::m5(&[attrs]), &[1.0, 3.0, 4.0], 3, &[1.0, 1.0], 2, 2)?;
 //! let window = Window { ev: &ev, actual: &[1.0, 3.0], forecast: &[2.0, 2.0] };
-//! let cal = Calibration::fit(&[window], &[1; 12]);
+//! let cal = Calibration::fit(&[window], &[CANDIDATES[0]; 12]);
 //! let q = cal.quantiles(&ev, &[2.0, 2.0]); // per level: groups × 9 quantiles × steps
 //! assert_eq!(q.len(), 12);
 //! assert!(q[11][..2].iter().all(|&v| v >= 1.0 - 1e-9)); // the 0.005 quantile near 2 − 1
@@ -38,8 +39,33 @@ const NQ: usize = M5_QUANTILES.len();
 /// Fewest pooled errors per bin: the 0.5 % quantile needs a few hundred.
 const MIN_PER_BIN: usize = 400;
 
-/// Bin counts tried at each level: one pool, or up to eight bins of the scaled forecast.
-pub const BIN_CHOICES: [usize; 2] = [1, 8];
+/// Fewer pooled errors than this (one short series, a handful of windows) say little
+/// about skew: their absolute values are mirrored, so that the quantiles are symmetric
+/// about the forecast (split-conformal's usual interval), not all on one side of it
+/// when the few errors happened to share a sign.
+const MIN_ASYMMETRIC: usize = 100;
+
+/// What a series' errors are divided by before they are pooled with its level's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// The WSPL scale: the mean absolute one-step change of the series' history.
+    History,
+    /// The series' own mean absolute backtest error (the history scale where that is
+    /// zero): a series the model forecasts well gets narrow quantiles, one it misses
+    /// (a launch, a stock-out) wide ones, whatever their histories' volatility.
+    Errors,
+}
+
+/// One way of calibrating a level: its scale and the most bins of the scaled forecast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    pub scale: Scale,
+    pub bins: usize,
+}
+
+/// The candidates tried at each level.
+pub const CANDIDATES: [Candidate; 4] =
+    [Candidate { scale: Scale::History, bins: 1 }, Candidate { scale: Scale::History, bins: 8 }, Candidate { scale: Scale::Errors, bins: 1 }, Candidate { scale: Scale::Errors, bins: 8 }];
 
 /// One backtest window: its evaluator (hierarchy and scales of the history before it),
 /// the truth and a point forecast of it (bottom series, `n × horizon`, series-major).
@@ -50,56 +76,64 @@ pub struct Window<'a> {
     pub forecast: &'a [f64],
 }
 
-/// The error quantiles of one level: upper edges of the bins of the scaled forecast
-/// (the last bin open) and the nine quantiles of the scaled errors in each bin.
+/// The scaled errors of one level: its candidate, each series' error scale (for
+/// [`Scale::Errors`]), upper edges of the bins of the scaled forecast (the last bin
+/// open) and the sorted scaled errors of each bin.
 #[derive(Debug, Clone, PartialEq)]
 struct LevelTable {
+    candidate: Candidate,
+    error_scales: Vec<Option<f64>>,
     edges: Vec<f64>,
-    quantiles: Vec<[f64; NQ]>,
+    errors: Vec<Vec<f64>>,
 }
 
 /// Calibrated error quantiles of every level.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calibration {
     levels: Vec<LevelTable>,
-    /// Bins used at each level (fewer than asked where the errors are few).
-    pub bins: Vec<usize>,
+    /// Quantiles are clipped at zero (counts; on by default).
+    pub nonnegative: bool,
 }
 
 impl Calibration {
-    /// Calibrates on `windows` with at most `max_bins[level]` bins at each level.
-    pub fn fit(windows: &[Window<'_>], max_bins: &[usize]) -> Calibration {
+    /// Calibrates on `windows` with `candidates[level]` at each level.
+    pub fn fit(windows: &[Window<'_>], candidates: &[Candidate]) -> Calibration {
         let n_levels = windows.first().map_or(0, |w| w.ev.hierarchy().levels.len());
-        let levels: Vec<LevelTable> = (0..n_levels).map(|l| LevelTable::fit(scaled_errors(windows, l), max_bins.get(l).copied().unwrap_or(1))).collect();
-        let bins = levels.iter().map(|t| t.quantiles.len()).collect();
-        Calibration { levels, bins }
+        let levels = (0..n_levels).map(|l| LevelTable::fit(windows, l, candidates.get(l).copied().unwrap_or(CANDIDATES[0]))).collect();
+        Calibration { levels, nonnegative: true }
     }
 
-    /// Cross-fitted choice of the bin count per level among [`BIN_CHOICES`], then the
+    /// Each level's candidate and the bins it ended with (fewer than asked where the
+    /// errors are few), in words: `history/1`, `errors/8`.
+    pub fn describe(&self) -> Vec<String> {
+        self.levels.iter().map(|t| format!("{}/{}", if t.candidate.scale == Scale::History { "history" } else { "errors" }, t.errors.len())).collect()
+    }
+
+    /// Cross-fitted choice of a candidate per level among [`CANDIDATES`], then the
     /// calibration on every window. Returns it and, per level, the mean held-out scaled
-    /// pinball loss of the chosen count (`None` with one window: nothing held out).
+    /// pinball loss of the chosen candidate (`None` with one window: nothing held out).
     pub fn choose(windows: &[Window<'_>]) -> (Calibration, Option<Vec<f64>>) {
         let n_levels = windows.first().map_or(0, |w| w.ev.hierarchy().levels.len());
         if windows.len() < 2 {
             let Some(only) = windows.first() else { return (Calibration::fit(windows, &[]), None) };
             // one window: the choice can only be in-sample
-            let scores: Vec<Vec<f64>> = BIN_CHOICES.iter().map(|&b| level_scores(&Calibration::fit(windows, &vec![b; n_levels]), only)).collect();
+            let scores: Vec<Vec<f64>> = CANDIDATES.iter().map(|&c| level_scores(&Calibration::fit(windows, &vec![c; n_levels]), only)).collect();
             let best = best_per_level(&scores, n_levels);
-            return (Calibration::fit(windows, &best), None);
+            return (Calibration::fit(windows, &best.iter().map(|&c| CANDIDATES[c]).collect::<Vec<_>>()), None);
         }
-        let mut held_out = vec![vec![0.0; n_levels]; BIN_CHOICES.len()];
-        for (c, &b) in BIN_CHOICES.iter().enumerate() {
+        let mut held_out = vec![vec![0.0; n_levels]; CANDIDATES.len()];
+        for (c, &candidate) in CANDIDATES.iter().enumerate() {
             for k in 0..windows.len() {
                 let rest: Vec<Window<'_>> = windows.iter().enumerate().filter(|(j, _)| *j != k).map(|(_, w)| *w).collect();
-                let scores = level_scores(&Calibration::fit(&rest, &vec![b; n_levels]), &windows[k]);
+                let scores = level_scores(&Calibration::fit(&rest, &vec![candidate; n_levels]), &windows[k]);
                 for (acc, s) in held_out[c].iter_mut().zip(scores) {
                     *acc += s / windows.len() as f64;
                 }
             }
         }
         let best = best_per_level(&held_out, n_levels);
-        let chosen: Vec<f64> = (0..n_levels).map(|l| held_out[BIN_CHOICES.iter().position(|&b| b == best[l]).unwrap_or(0)][l]).collect();
-        (Calibration::fit(windows, &best), Some(chosen))
+        let chosen: Vec<f64> = (0..n_levels).map(|l| held_out[best[l]][l]).collect();
+        (Calibration::fit(windows, &best.iter().map(|&c| CANDIDATES[c]).collect::<Vec<_>>()), Some(chosen))
     }
 
     /// Quantile forecasts of every level for the bottom point forecast `forecast`
@@ -107,80 +141,116 @@ impl Calibration {
     /// (series, then quantile in the order of [`M5_QUANTILES`], then step), as
     /// [`M5Evaluator::wspl`] takes them.
     pub fn quantiles(&self, ev: &M5Evaluator, forecast: &[f64]) -> Vec<Vec<f64>> {
+        (0..ev.hierarchy().levels.len()).map(|l| self.level_quantiles(ev, forecast, l, &M5_QUANTILES)).collect()
+    }
+
+    /// Quantiles at `levels` (shares in 0..1, ascending) of level `level`'s series:
+    /// `groups × levels.len() × horizon`.
+    pub fn level_quantiles(&self, ev: &M5Evaluator, forecast: &[f64], level: usize, levels: &[f64]) -> Vec<f64> {
         let h = ev.horizon();
-        let hierarchy = ev.hierarchy();
-        (0..hierarchy.levels.len())
-            .map(|l| {
-                let agg = hierarchy.aggregate(l, forecast, h);
-                let scales = ev.spl_scales(l);
-                let mut out = vec![0.0; scales.len() * NQ * h];
-                for (g, scale) in scales.iter().enumerate() {
-                    for t in 0..h {
-                        let f = agg[g * h + t];
-                        let q = match (usable(*scale), self.levels.get(l)) {
-                            (Some(s), Some(table)) => table.at(f, s),
-                            _ => [f; NQ],
-                        };
-                        for (j, v) in q.iter().enumerate() {
-                            out[(g * NQ + j) * h + t] = v.max(0.0);
-                        }
-                    }
+        let nq = levels.len();
+        let agg = ev.hierarchy().aggregate(level, forecast, h);
+        let history = ev.spl_scales(level);
+        let table = self.levels.get(level);
+        let mut out = vec![0.0; history.len() * nq * h];
+        for (g, hist) in history.iter().enumerate() {
+            let scale = table.and_then(|t| t.scale_of(g, *hist));
+            for t in 0..h {
+                let f = agg[g * h + t];
+                for (j, &u) in levels.iter().enumerate() {
+                    let v = match (scale, table) {
+                        (Some(s), Some(table)) => table.at(f, s, u),
+                        _ => f,
+                    };
+                    out[(g * nq + j) * h + t] = if self.nonnegative { v.max(0.0) } else { v };
                 }
-                out
-            })
-            .collect()
+            }
+        }
+        out
     }
 }
 
 impl LevelTable {
-    fn fit(mut points: Vec<(f64, f64)>, max_bins: usize) -> LevelTable {
+    fn fit(windows: &[Window<'_>], level: usize, candidate: Candidate) -> LevelTable {
+        let error_scales = if candidate.scale == Scale::Errors { mean_abs_errors(windows, level) } else { Vec::new() };
+        let mut table = LevelTable { candidate, error_scales, edges: Vec::new(), errors: Vec::new() };
+        let mut points = table.scaled_errors(windows, level);
         if points.is_empty() {
-            return LevelTable { edges: Vec::new(), quantiles: Vec::new() };
+            return table;
+        }
+        if points.len() < MIN_ASYMMETRIC {
+            points = points.iter().flat_map(|&(x, e)| [(x, e.abs()), (x, -e.abs())]).collect();
         }
         points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-        let bins = max_bins.min(points.len() / MIN_PER_BIN).max(1);
-        let mut edges = Vec::with_capacity(bins);
-        let mut quantiles = Vec::with_capacity(bins);
+        let bins = candidate.bins.min(points.len() / MIN_PER_BIN).max(1);
         for b in 0..bins {
             let chunk = &points[b * points.len() / bins..(b + 1) * points.len() / bins];
-            edges.push(if b + 1 == bins { f64::INFINITY } else { chunk[chunk.len() - 1].0 });
+            table.edges.push(if b + 1 == bins { f64::INFINITY } else { chunk[chunk.len() - 1].0 });
             let mut errors: Vec<f64> = chunk.iter().map(|p| p.1).collect();
             errors.sort_by(f64::total_cmp);
-            quantiles.push(M5_QUANTILES.map(|u| empirical_quantile(&errors, u)));
+            table.errors.push(errors);
         }
-        LevelTable { edges, quantiles }
+        table
     }
 
-    /// The nine quantiles of a series forecast at `f` with scale `s`.
-    fn at(&self, f: f64, s: f64) -> [f64; NQ] {
-        if self.quantiles.is_empty() {
-            return [f; NQ];
+    /// The scale of series `g` of the level, given its history scale.
+    fn scale_of(&self, g: usize, history: Option<f64>) -> Option<f64> {
+        let history = usable(history);
+        match self.candidate.scale {
+            Scale::History => history,
+            Scale::Errors => usable(self.error_scales.get(g).copied().flatten()).or(history),
         }
+    }
+
+    /// `(forecast / scale, (actual − forecast) / scale)` of every series and step of
+    /// level `level` over the windows, for series with a usable scale.
+    fn scaled_errors(&self, windows: &[Window<'_>], level: usize) -> Vec<(f64, f64)> {
+        let mut out = Vec::new();
+        for w in windows {
+            let h = w.ev.horizon();
+            let agg_f = w.ev.hierarchy().aggregate(level, w.forecast, h);
+            let agg_a = w.ev.hierarchy().aggregate(level, w.actual, h);
+            for (g, history) in w.ev.spl_scales(level).iter().enumerate() {
+                let Some(s) = self.scale_of(g, *history) else { continue };
+                for t in g * h..(g + 1) * h {
+                    let (f, a) = (agg_f[t], agg_a[t]);
+                    if f.is_finite() && a.is_finite() {
+                        out.push((f / s, (a - f) / s));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The `u`-quantile of a series forecast at `f` with scale `s`.
+    fn at(&self, f: f64, s: f64, u: f64) -> f64 {
         let x = f / s;
-        let bin = self.edges.iter().position(|&e| x <= e).unwrap_or(self.edges.len() - 1);
-        self.quantiles[bin].map(|e| f + e * s)
+        match self.edges.iter().position(|&e| x <= e).or(self.edges.len().checked_sub(1)) {
+            Some(bin) => f + empirical_quantile(&self.errors[bin], u) * s,
+            None => f,
+        }
     }
 }
 
-/// `(forecast / scale, (actual − forecast) / scale)` of every series and step of level
-/// `level` over the windows, for series with a usable scale.
-fn scaled_errors(windows: &[Window<'_>], level: usize) -> Vec<(f64, f64)> {
-    let mut out = Vec::new();
+/// Each series' mean absolute error over the windows at level `level`.
+fn mean_abs_errors(windows: &[Window<'_>], level: usize) -> Vec<Option<f64>> {
+    let mut sums: Vec<(f64, usize)> = Vec::new();
     for w in windows {
         let h = w.ev.horizon();
         let agg_f = w.ev.hierarchy().aggregate(level, w.forecast, h);
         let agg_a = w.ev.hierarchy().aggregate(level, w.actual, h);
-        for (g, scale) in w.ev.spl_scales(level).iter().enumerate() {
-            let Some(s) = usable(*scale) else { continue };
+        sums.resize(agg_f.len() / h.max(1), (0.0, 0));
+        for (g, acc) in sums.iter_mut().enumerate() {
             for t in g * h..(g + 1) * h {
-                let (f, a) = (agg_f[t], agg_a[t]);
-                if f.is_finite() && a.is_finite() {
-                    out.push((f / s, (a - f) / s));
+                if agg_f[t].is_finite() && agg_a[t].is_finite() {
+                    acc.0 += (agg_a[t] - agg_f[t]).abs();
+                    acc.1 += 1;
                 }
             }
         }
     }
-    out
+    sums.into_iter().map(|(s, n)| (n > 0).then(|| s / n as f64)).collect()
 }
 
 fn usable(scale: Option<f64>) -> Option<f64> {
@@ -193,15 +263,10 @@ fn level_scores(cal: &Calibration, w: &Window<'_>) -> Vec<f64> {
     w.ev.wspl(w.actual, &q).map(|s| s.levels).unwrap_or_default()
 }
 
-/// The bin count with the lowest score at each level (`scores[choice][level]`), the
-/// first choice on ties.
+/// The candidate (index into [`CANDIDATES`]) with the lowest score at each level
+/// (`scores[candidate][level]`), the first on ties.
 fn best_per_level(scores: &[Vec<f64>], n_levels: usize) -> Vec<usize> {
-    (0..n_levels)
-        .map(|l| {
-            let best = (0..BIN_CHOICES.len()).min_by(|&a, &b| scores[a].get(l).unwrap_or(&f64::INFINITY).total_cmp(scores[b].get(l).unwrap_or(&f64::INFINITY)).then(a.cmp(&b)));
-            BIN_CHOICES[best.unwrap_or(0)]
-        })
-        .collect()
+    (0..n_levels).map(|l| (0..scores.len()).min_by(|&a, &b| scores[a].get(l).unwrap_or(&f64::INFINITY).total_cmp(scores[b].get(l).unwrap_or(&f64::INFINITY)).then(a.cmp(&b))).unwrap_or(0)).collect()
 }
 
 /// The `u`-quantile of sorted values, interpolating linearly between order statistics

@@ -126,7 +126,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     (alias.to_string(), f)
                 })
                 .collect();
-            SeriesPlot { id: id.into(), group: group.into(), history, actual, forecasts }
+            SeriesPlot { id: id.into(), group: group.into(), history, actual, forecasts, bands: Vec::new() }
         })
         .collect();
     let mut record = RunRecord {

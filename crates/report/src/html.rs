@@ -117,6 +117,13 @@ pub fn to_html(record: &RunRecord) -> String {
         "Per-level scores of the five best-ranked models: L1 total, L2 state, L3 store, L4 cat, L5 dept, L6 state×cat, L7 state×dept, L8 store×cat, L9 store×dept, L10 item, L11 item×state, L12 item×store. Lower is better.",
         false,
     );
+    if board.rows.iter().any(|r| r.uncertainty.as_ref().is_some_and(|u| !u.coverage.is_empty())) {
+        out += &figure(
+            plots::coverage(board, 5),
+            "Calibration of the quantile forecasts (all 12 levels pooled per level, then averaged): the share of the truth at or below each of the nine M5 quantiles against the quantile itself; on the diagonal is perfect. Sales are whole numbers, so at the sparse levels the lowest quantiles are often 0 and the truth sits on them: the low end lies above the diagonal even when the quantiles are right.",
+            false,
+        );
+    }
     out += "</div>\n";
     out += &forecasts(record);
     out += "</section>\n";
@@ -376,6 +383,7 @@ mod tests {
             history: (0..56).map(|d| (d % 7) as f64).collect(),
             actual: if actual { (0..28).map(|d| (d % 5) as f64).collect() } else { vec![] },
             forecasts: vec![("LGBM".into(), vec![2.0; 28]), ("<script>alert(1)</script>".into(), vec![1.0; 28])],
+            bands: if actual { vec![crate::Band { level: 95, lo: vec![0.5; 28], hi: vec![4.0; 28] }, crate::Band { level: 50, lo: vec![1.5; 28], hi: vec![2.5; 28] }] } else { Vec::new() },
         }
     }
 

@@ -28,5 +28,5 @@ pub mod variance;
 
 pub use html::to_html;
 pub use leaderboard::{Leaderboard, Member, Metric, Row};
-pub use record::{M5_LEVELS, RunRecord, SeriesPlot};
+pub use record::{Band, M5_LEVELS, RunRecord, SeriesPlot};
 pub use scores::{Scores, Uncertainty};

@@ -26,6 +26,7 @@ use crate::record::SeriesPlot;
 
 /// The `data-plot` attribute of each kind of plot.
 pub const SCORE_BY_FAMILY: &str = "score-by-family";
+pub const COVERAGE: &str = "coverage";
 pub const PER_LEVEL: &str = "per-level";
 pub const FORECAST: &str = "forecast";
 pub const TIME_VS_SCORE: &str = "time-vs-score";
@@ -269,6 +270,63 @@ pub fn per_level(board: &Leaderboard, top: usize) -> Result<String, String> {
     })
 }
 
+/// `c` blended toward white: `share` of the colour is kept (an opaque tint, so that
+/// overlapping bands and the legend show the same shade).
+fn tint(c: RGBColor, share: f64) -> RGBColor {
+    let mix = |v: u8| (f64::from(v) * share + 255.0 * (1.0 - share)).round().clamp(0.0, 255.0) as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
+/// (5) Calibration of the quantile forecasts: the observed share of the truth at or
+/// below each of the nine M5 quantiles against its nominal level, for the `top` models
+/// with the lowest WSPL, beside the diagonal of perfect calibration.
+pub fn coverage(board: &Leaderboard, top: usize) -> Result<String, String> {
+    let mut rows: Vec<(&Row, f64)> = board.rows.iter().filter_map(|r| r.uncertainty.as_ref().filter(|u| u.coverage.len() == NOMINAL.len()).and_then(|u| u.wspl).map(|w| (r, w))).collect();
+    rows.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.alias.cmp(&b.0.alias)));
+    // the submission always, then the best by WSPL
+    if let Some(pos) = rows.iter().position(|(r, _)| r.selected) {
+        let sel = rows.remove(pos);
+        rows.insert(0, sel);
+    }
+    rows.truncate(top);
+    if rows.is_empty() {
+        return Err("No model has scored quantile forecasts (they need M5 data, a backtest and held-out truth), so the coverage plot is left out.".into());
+    }
+    render(COVERAGE, "coverage of the quantile forecasts", (640, 400), |root| {
+        let (chart_area, legend_area) = layout(root, "Observed against nominal coverage of the quantiles")?;
+        let mut chart = ChartBuilder::on(&chart_area).margin(12).x_label_area_size(44).y_label_area_size(64).build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+        chart
+            .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(GRID)
+            .axis_style(AXIS)
+            .x_desc("quantile (nominal share at or below)")
+            .y_desc("observed share at or below")
+            .x_labels(6)
+            .y_labels(6)
+            .x_label_formatter(&|v: &f64| format!("{v:.1}"))
+            .y_label_formatter(&|v: &f64| format!("{v:.1}"))
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 15))
+            .draw()?;
+        chart.draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], HISTORY.stroke_width(1)))?;
+        let mut entries = vec![("perfect calibration".to_string(), HISTORY, Mark::Line)];
+        for (k, (r, _)) in rows.iter().enumerate() {
+            let c = PALETTE[k % PALETTE.len()];
+            let observed = r.uncertainty.as_ref().map(|u| u.coverage.clone()).unwrap_or_default();
+            let pts: Vec<(f64, f64)> = NOMINAL.iter().copied().zip(observed).filter(|(_, v)| v.is_finite()).collect();
+            chart.draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))?;
+            chart.draw_series(pts.iter().map(|p| Circle::new(*p, 3, c.filled())))?;
+            let name = if r.selected { format!("{} *", r.alias) } else { r.alias.clone() };
+            entries.push((name, c, Mark::Line));
+        }
+        legend(&legend_area, "model", &entries)
+    })
+}
+
+/// The nine quantiles of the M5 Uncertainty track.
+const NOMINAL: [f64; 9] = [0.005, 0.025, 0.165, 0.25, 0.5, 0.75, 0.835, 0.975, 0.995];
+
 /// Colours of a forecast plot's models: each alias keeps its rank's palette colour
 /// unless an earlier line took it, so every line of a plot differs.
 fn forecast_colors(board: &Leaderboard, series: &SeriesPlot) -> Vec<RGBColor> {
@@ -289,7 +347,19 @@ pub fn forecast(board: &Leaderboard, series: &SeriesPlot, horizon_labels: &[Stri
     let ahead = |v: &[f64]| -> Vec<(f64, f64)> { v.iter().enumerate().filter(|(_, y)| y.is_finite()).map(|(h, y)| ((h + 1) as f64, *y)).collect() };
     let actual = ahead(&series.actual);
     let fcs: Vec<(String, Vec<(f64, f64)>)> = series.forecasts.iter().map(|(a, v)| (a.clone(), ahead(v))).collect();
-    let all = hist.iter().chain(&actual).chain(fcs.iter().flat_map(|(_, v)| v.iter()));
+    let bands: Vec<(u8, Vec<(f64, f64)>)> = series
+        .bands
+        .iter()
+        .map(|b| {
+            // the band's outline: along the upper bound, back along the lower one
+            let upper = ahead(&b.hi);
+            let mut lower = ahead(&b.lo);
+            lower.reverse();
+            (b.level, upper.into_iter().chain(lower).collect())
+        })
+        .filter(|(_, pts): &(u8, Vec<(f64, f64)>)| pts.len() >= 3)
+        .collect();
+    let all = hist.iter().chain(&actual).chain(fcs.iter().flat_map(|(_, v)| v.iter())).chain(bands.iter().flat_map(|(_, v)| v.iter()));
     let Some((x_lo, x_hi)) = finite_range(all.clone().map(|p| p.0)) else {
         return Err(format!("Series {} has no values to plot.", series.id));
     };
@@ -325,6 +395,13 @@ pub fn forecast(board: &Leaderboard, series: &SeriesPlot, horizon_labels: &[Stri
         // the forecast origin: a shaded band over the forecast window
         chart.draw_series(std::iter::once(Rectangle::new([(0.5, y_lo), (x_hi, y_hi)], PALETTE[0].mix(0.07).filled())))?;
         let mut entries = Vec::new();
+        // the submission's prediction intervals (it is drawn first, in the first colour)
+        let fan = colors.first().copied().unwrap_or(PALETTE[0]);
+        for (k, (level, pts)) in bands.iter().enumerate() {
+            let shade = tint(fan, 0.22 + 0.2 * k as f64);
+            chart.draw_series(std::iter::once(Polygon::new(pts.clone(), shade.filled())))?;
+            entries.push((format!("{level}% interval"), shade, Mark::Bar));
+        }
         if !hist.is_empty() {
             chart.draw_series(LineSeries::new(hist.iter().copied(), HISTORY.stroke_width(1)))?;
             entries.push(("history".to_string(), HISTORY, Mark::Line));
@@ -447,6 +524,7 @@ mod tests {
             history: (0..56).map(|d| 50.0 + (d % 7) as f64).collect(),
             actual: if actual { (0..28).map(|d| 52.0 + (d % 7) as f64).collect() } else { vec![] },
             forecasts: (0..n_fc).map(|k| (format!("m{k}"), vec![51.0 + k as f64; 28])).collect(),
+            bands: Vec::new(),
         }
     }
 
@@ -516,10 +594,11 @@ mod tests {
             history: vec![0.0, f64::NAN, 0.0],
             actual: vec![0.0, 0.0],
             forecasts: vec![("Only".into(), vec![]), ("nan".into(), vec![f64::NAN; 2])],
+            bands: Vec::new(),
         };
         let svg = forecast(&b, &s, &["d_1".into(), "d_2".into()]).unwrap();
         assert!(svg.contains("1 = d_1, 2 = d_2"));
-        let none = SeriesPlot { id: "empty".into(), group: "top sales".into(), history: vec![], actual: vec![], forecasts: vec![] };
+        let none = SeriesPlot { id: "empty".into(), group: "top sales".into(), history: vec![], actual: vec![], forecasts: vec![], bands: vec![] };
         assert!(forecast(&b, &none, &[]).unwrap_err().contains("empty"));
     }
 

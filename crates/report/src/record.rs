@@ -41,4 +41,16 @@ pub struct SeriesPlot {
     pub actual: Vec<f64>,
     /// Forecasts of the window by model alias (the best few models and the submission).
     pub forecasts: Vec<(String, Vec<f64>)>,
+    /// The submission's central prediction intervals (from its quantiles), widest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bands: Vec<Band>,
+}
+
+/// A central prediction interval of one series over the forecast window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Band {
+    /// Coverage in percent (95: the 0.025 and 0.975 quantiles).
+    pub level: u8,
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
 }

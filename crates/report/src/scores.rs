@@ -34,6 +34,9 @@ pub struct Uncertainty {
     pub coverage_025: Option<f64>,
     /// The same at the 0.975 quantile.
     pub coverage_975: Option<f64>,
+    /// The observed share at each of the nine M5 quantiles (empty without truth).
+    #[serde(default)]
+    pub coverage: Vec<f64>,
     /// How the quantiles were made, in words.
     pub method: String,
 }

@@ -84,8 +84,9 @@ fn poisson_demand_is_calibrated_close_to_the_exact_quantiles() {
     let (cal, held_out) = Calibration::choose(&windows);
     assert_eq!(held_out.map(|v| v.len()), Some(12));
     // the bottom level has plenty of errors and they depend on the rate: binned
-    assert_eq!(cal.bins[11], 8);
-    assert_eq!(cal.bins[0], 1);
+    let how = cal.describe();
+    assert!(how[11].ends_with("/8"), "{how:?}");
+    assert!(how[0].ends_with("/1"), "{how:?}");
 
     let (ev, actual, forecast) = window(&mut rng, &attrs, &rates);
     let q = cal.quantiles(&ev, &forecast);

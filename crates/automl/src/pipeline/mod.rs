@@ -350,11 +350,16 @@ impl<'a> Pipeline<'a> {
         entries[best].row.selected = true;
         let submission = entries[best].row.alias.clone();
 
-        // 5. quantiles of every model at every level (M5 data), from its backtest errors
+        // 5. quantiles of every model (every level of M5 data), from its backtest errors
         let stage = Instant::now();
         let origin_ev = if scored_ev.is_none() && input.is_m5 { Plan::evaluator(&plan.train, plan.horizon)? } else { None };
         let quantile_ev = scored_ev.as_ref().or(origin_ev.as_ref());
         let quantiles = quantile_ev.and_then(|ev| uncertainty::attach(&mut entries, &windows, ev, plan.truth.as_deref()).map(|q| (ev.hierarchy(), q)));
+        if !input.is_m5
+            && let Some(evs) = uncertainty::Evaluators::long(&plan.train, &windows, plan.horizon)
+        {
+            uncertainty::attach_with(&mut entries, &windows, &evs, plan.truth.as_deref(), &s.levels);
+        }
         timings.insert("uncertainty_seconds".into(), stage.elapsed().as_secs_f64().into());
         let (first, last) = windows.first().map(|w| window_label(w, plan.horizon)).unwrap_or_default();
         let rule = match (ensemble, windows.len()) {

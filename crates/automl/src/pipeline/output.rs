@@ -65,7 +65,7 @@ impl Finished<'_> {
         if let Some(cv) = self.cv_csv(&entries) {
             files.push(("cv.csv".into(), cv.into_bytes()));
         }
-        let series = series_plots(&plan.train, plan.truth.as_deref(), plan.horizon, &entries.iter().map(|e| (&e.row, &e.forecast)).collect::<Vec<_>>());
+        let series = series_plots(&plan.train, plan.truth.as_deref(), plan.horizon, &entries.iter().map(|e| (&e.row, &e.forecast)).collect::<Vec<_>>(), self.quantiles);
         let board = Leaderboard::new(self.metric, plan.truth.is_some(), entries.into_iter().map(|e| e.row).collect());
         let title = format!("tsforge leaderboard: {} ({}, {} phase)", s.name, s.data, s.phase.name());
         files.push(("leaderboard.csv".into(), board.to_csv().into_bytes()));

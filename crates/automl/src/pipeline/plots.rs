@@ -3,8 +3,10 @@
 //! forecasts of the submission and the best few models.
 
 use tsforge_core::sparsity::{DemandClass, classify};
-use tsforge_core::{Forecast, Panel};
+use tsforge_core::{Forecast, Hierarchy, Panel};
 use tsforge_report::{Row, SeriesPlot};
+
+use crate::pipeline::uncertainty::bottom_bands;
 
 /// Days of history drawn before the forecast origin.
 const HISTORY: usize = 56;
@@ -13,7 +15,8 @@ const SPARSE: usize = 3;
 /// Models drawn per series besides the submission.
 const MODELS: usize = 3;
 
-pub fn series_plots(train: &Panel, truth: Option<&[f64]>, horizon: usize, entries: &[(&Row, &Forecast)]) -> Vec<SeriesPlot> {
+/// `quantiles`: the submission's quantiles of every level (M5 data), drawn as intervals.
+pub fn series_plots(train: &Panel, truth: Option<&[f64]>, horizon: usize, entries: &[(&Row, &Forecast)], quantiles: Option<(&Hierarchy, &[Vec<f64>])>) -> Vec<SeriesPlot> {
     let n = train.n_series();
     let recent = |i: usize| -> f64 {
         let r = train.row(i);
@@ -42,6 +45,7 @@ pub fn series_plots(train: &Panel, truth: Option<&[f64]>, horizon: usize, entrie
             history: row[row.len().saturating_sub(HISTORY)..].iter().map(|&v| f64::from(v)).collect(),
             actual: truth.map(|t| t[i * horizon..(i + 1) * horizon].to_vec()).unwrap_or_default(),
             forecasts: drawn.iter().map(|&m| (entries[m].1.alias.clone(), entries[m].1.row(i).to_vec())).collect(),
+            bands: quantiles.map(|(h, q)| bottom_bands(h, q, i, horizon)).unwrap_or_default(),
         }
     };
     let mut out: Vec<SeriesPlot> = top.iter().map(|&i| plot(i, "top sales")).collect();
