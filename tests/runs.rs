@@ -41,6 +41,17 @@ fn run_writes_the_contracted_files() {
     assert!(board.iter().any(|r| r["alias"] == "Naive") && board.iter().any(|r| r["alias"] == "SeasonalNaive"));
     let md = std::fs::read_to_string(r.join("leaderboard.md")).unwrap_or_default();
     assert!(md.contains(&format!("| {chosen} *")), "{md}");
+    // quantiles: nine rows per series of all 12 levels (546 series on m5-tiny), scored
+    let uncertainty = std::fs::read_to_string(r.join("uncertainty.csv")).unwrap_or_default();
+    assert_eq!(uncertainty.lines().count(), 1 + 9 * 546);
+    let chosen_row = board.iter().find(|r| r["alias"] == chosen).unwrap_or_else(|| panic!("no {chosen} row"));
+    // below the M5 benchmark of the last 28 days' empirical quantiles (pandas reference)
+    let reference: serde_json::Value = serde_json::from_slice(&std::fs::read(crate::common::repo_root().join("bench/reference/m5_tiny_metrics.json")).unwrap_or_default()).unwrap_or_default();
+    let benchmark = reference["wspl"]["wspl"].as_f64().unwrap_or(0.0);
+    assert!(chosen_row["wspl"].parse::<f64>().is_ok_and(|w| w > 0.0 && w < benchmark), "{chosen_row:?} vs {benchmark}");
+    // the reconciled variants of the two best models, unless the time limit came first
+    let reconciled = board.iter().filter(|r| r["alias"].ends_with("-MinT") || r["alias"].ends_with("-TD")).count();
+    assert!(reconciled == 4 || md.contains("before the reconciled variants"), "{reconciled} reconciled rows");
 }
 
 #[test]

@@ -43,7 +43,7 @@ const MIN_PER_BIN: usize = 400;
 /// about skew: their absolute values are mirrored, so that the quantiles are symmetric
 /// about the forecast (split-conformal's usual interval), not all on one side of it
 /// when the few errors happened to share a sign.
-const MIN_ASYMMETRIC: usize = 100;
+const MIN_ASYMMETRIC: usize = 20;
 
 /// What a series' errors are divided by before they are pooled with its level's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +54,10 @@ pub enum Scale {
     /// zero): a series the model forecasts well gets narrow quantiles, one it misses
     /// (a launch, a stock-out) wide ones, whatever their histories' volatility.
     Errors,
+    /// No pooled errors: a negative binomial around the forecast (the forecast its
+    /// mean), its dispersion fitted to the level's backtest errors by moments (Poisson
+    /// where they vary no more than Poisson counts do): a distribution for counts.
+    NegBin,
 }
 
 /// One way of calibrating a level: its scale and the most bins of the scaled forecast.
@@ -64,8 +68,13 @@ pub struct Candidate {
 }
 
 /// The candidates tried at each level.
-pub const CANDIDATES: [Candidate; 4] =
-    [Candidate { scale: Scale::History, bins: 1 }, Candidate { scale: Scale::History, bins: 8 }, Candidate { scale: Scale::Errors, bins: 1 }, Candidate { scale: Scale::Errors, bins: 8 }];
+pub const CANDIDATES: [Candidate; 5] = [
+    Candidate { scale: Scale::History, bins: 1 },
+    Candidate { scale: Scale::History, bins: 8 },
+    Candidate { scale: Scale::Errors, bins: 1 },
+    Candidate { scale: Scale::Errors, bins: 8 },
+    Candidate { scale: Scale::NegBin, bins: 1 },
+];
 
 /// One backtest window: its evaluator (hierarchy and scales of the history before it),
 /// the truth and a point forecast of it (bottom series, `n × horizon`, series-major).
@@ -85,6 +94,8 @@ struct LevelTable {
     error_scales: Vec<Option<f64>>,
     edges: Vec<f64>,
     errors: Vec<Vec<f64>>,
+    /// [`Scale::NegBin`]: the inverse of the dispersion `r` (0: Poisson).
+    inverse_dispersion: f64,
 }
 
 /// Calibrated error quantiles of every level.
@@ -106,7 +117,14 @@ impl Calibration {
     /// Each level's candidate and the bins it ended with (fewer than asked where the
     /// errors are few), in words: `history/1`, `errors/8`.
     pub fn describe(&self) -> Vec<String> {
-        self.levels.iter().map(|t| format!("{}/{}", if t.candidate.scale == Scale::History { "history" } else { "errors" }, t.errors.len())).collect()
+        self.levels
+            .iter()
+            .map(|t| match t.candidate.scale {
+                Scale::History => format!("history/{}", t.errors.len()),
+                Scale::Errors => format!("errors/{}", t.errors.len()),
+                Scale::NegBin => format!("negbin(1/r={:.3})", t.inverse_dispersion),
+            })
+            .collect()
     }
 
     /// Cross-fitted choice of a candidate per level among [`CANDIDATES`], then the
@@ -173,7 +191,11 @@ impl Calibration {
 impl LevelTable {
     fn fit(windows: &[Window<'_>], level: usize, candidate: Candidate) -> LevelTable {
         let error_scales = if candidate.scale == Scale::Errors { mean_abs_errors(windows, level) } else { Vec::new() };
-        let mut table = LevelTable { candidate, error_scales, edges: Vec::new(), errors: Vec::new() };
+        let mut table = LevelTable { candidate, error_scales, edges: Vec::new(), errors: Vec::new(), inverse_dispersion: 0.0 };
+        if candidate.scale == Scale::NegBin {
+            table.inverse_dispersion = inverse_dispersion(windows, level);
+            return table;
+        }
         let mut points = table.scaled_errors(windows, level);
         if points.is_empty() {
             return table;
@@ -199,6 +221,9 @@ impl LevelTable {
         match self.candidate.scale {
             Scale::History => history,
             Scale::Errors => usable(self.error_scales.get(g).copied().flatten()).or(history),
+            // the negative binomial needs no scale, but a series without one (it never
+            // sold) keeps its forecast as every quantile, as with the other candidates
+            Scale::NegBin => history,
         }
     }
 
@@ -225,11 +250,84 @@ impl LevelTable {
 
     /// The `u`-quantile of a series forecast at `f` with scale `s`.
     fn at(&self, f: f64, s: f64, u: f64) -> f64 {
+        if self.candidate.scale == Scale::NegBin {
+            return negbin_quantile(f, self.inverse_dispersion, u);
+        }
         let x = f / s;
         match self.edges.iter().position(|&e| x <= e).or(self.edges.len().checked_sub(1)) {
             Some(bin) => f + empirical_quantile(&self.errors[bin], u) * s,
             None => f,
         }
+    }
+}
+
+/// The negative binomial's `1/r` that matches the backtest errors' variance at level
+/// `level` by moments: `Σ((a − f)² − f) / Σ f²` (Var = μ + μ²/r), at least 0.
+fn inverse_dispersion(windows: &[Window<'_>], level: usize) -> f64 {
+    let (mut num, mut den) = (0.0, 0.0);
+    for w in windows {
+        let h = w.ev.horizon();
+        let agg_f = w.ev.hierarchy().aggregate(level, w.forecast, h);
+        let agg_a = w.ev.hierarchy().aggregate(level, w.actual, h);
+        for (f, a) in agg_f.iter().zip(&agg_a) {
+            if f.is_finite() && a.is_finite() && *f > 0.0 {
+                num += (a - f).powi(2) - f;
+                den += f * f;
+            }
+        }
+    }
+    if den > 0.0 { (num / den).max(0.0) } else { 0.0 }
+}
+
+/// The `u`-quantile of a negative binomial with mean `mean` and `1/r` =
+/// `inverse_dispersion` (Poisson at 0): the smallest count whose CDF reaches `u`. Past a
+/// mean of 500 the normal approximation with the same variance stands in (the exact
+/// sum would underflow and no longer matters).
+pub fn negbin_quantile(mean: f64, inverse_dispersion: f64, u: f64) -> f64 {
+    if mean.is_nan() || mean <= 0.0 || !mean.is_finite() {
+        return 0.0;
+    }
+    let var = mean + inverse_dispersion * mean * mean;
+    if mean > 500.0 {
+        return (mean + var.sqrt() * normal_quantile(u)).max(0.0);
+    }
+    // p(0) and the ratio p(k+1)/p(k), for the negative binomial or the Poisson
+    let (mut pmf, ratio): (f64, Box<dyn Fn(f64) -> f64>) = if inverse_dispersion > 1e-9 {
+        let r = 1.0 / inverse_dispersion;
+        let p = mean / (r + mean);
+        ((r * (1.0 - p).ln()).exp(), Box::new(move |k: f64| (k + r) / (k + 1.0) * p))
+    } else {
+        ((-mean).exp(), Box::new(move |k: f64| mean / (k + 1.0)))
+    };
+    let mut cdf = pmf;
+    let mut k = 0.0;
+    // a generous ceiling: far past any quantile asked for
+    let ceiling = mean + 50.0 * var.sqrt() + 50.0;
+    while cdf < u && k < ceiling {
+        pmf *= ratio(k);
+        k += 1.0;
+        cdf += pmf;
+    }
+    k
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error
+/// below 1.2e-9; enough for quantiles of counts in the hundreds).
+fn normal_quantile(u: f64) -> f64 {
+    const A: [f64; 6] = [-39.696_830_286_653_76, 220.946_098_424_520_5, -275.928_510_446_968_7, 138.357_751_867_269, -30.664_798_066_147_16, 2.506_628_277_459_239];
+    const B: [f64; 5] = [-54.476_098_798_224_06, 161.585_836_858_040_9, -155.698_979_859_886_6, 66.801_311_887_719_72, -13.280_681_552_885_72];
+    const C: [f64; 6] = [-0.007_784_894_002_430_293, -0.322_396_458_041_136_5, -2.400_758_277_161_838, -2.549_732_539_343_734, 4.374_664_141_464_968, 2.938_163_982_698_783];
+    const D: [f64; 4] = [0.007_784_695_709_041_462, 0.322_467_129_070_039_8, 2.445_134_137_142_996, 3.754_408_661_907_416];
+    let u = u.clamp(1e-12, 1.0 - 1e-12);
+    let tail = |q: f64| (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0);
+    if u < 0.02425 {
+        tail((-2.0 * u.ln()).sqrt())
+    } else if u > 1.0 - 0.02425 {
+        -tail((-2.0 * (1.0 - u).ln()).sqrt())
+    } else {
+        let q = u - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
     }
 }
 
