@@ -33,11 +33,13 @@ tsforge runs from here (`--tsforge BIN`: `BIN run [RECIPE] --data DATA --out DIR
 --no-store --quiet [--tsforge-args ...]`, the quickstart without a recipe) or an
 existing run folder is read (`--run DIR`). `--synth STORES` also generates
 `BIN data synth --stores STORES --items ITEMS --seed 0` into bench/data/ and runs the same
-comparison there. `--write-results` rewrites the `uncertainty` section of bench/RESULTS.md.
+comparison there (the quickstart recipe's own `time_limit = "5m"` bounds both runs; `--tsforge-args` /
+`--synth-args` pass more, e.g. `--models ...`). `--write-results` rewrites the `uncertainty` section of
+bench/RESULTS.md. AutoETS takes minutes (about 9 on m5-tiny's 546 series, 23 on the synthetic set's 1555,
+on a shared 2-core machine): its forecasts are cached in bench/data/cache.
 
     bash bench/setup.sh
-    bench/.venv/bin/python bench/uncertainty_vs_peers.py --tsforge target/release/tsforge \
-        --synth 3 --synth-args "--time-limit 8m" --write-results
+    bench/.venv/bin/python bench/uncertainty_vs_peers.py --tsforge target/release/tsforge --synth 3 --write-results
     bench/.venv/bin/python bench/uncertainty_vs_peers.py --run reports/quickstart   # check a run
 """
 
