@@ -4,6 +4,7 @@
 
 mod architecture;
 mod common;
+mod covariates;
 mod crash;
 mod malformed;
 mod predict;

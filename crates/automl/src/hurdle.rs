@@ -110,7 +110,7 @@ impl HurdleForecaster {
         let mut notes = Vec::new();
         let scaled = LevelScale::apply(train, self.level_window);
         let train = scaled.as_ref().map_or(train, |(_, p)| p);
-        let features = usable_spec(&self.features, train, &mut notes);
+        let features = usable_spec(&self.features, train, horizon, &mut notes);
         let spec = features.validate()?;
         let vocabulary = Vocabulary::from_panel(train);
         let rows = recent_rows(train, self.train_days);

@@ -27,6 +27,6 @@ pub use error::CoreError;
 pub use forecast::{Forecast, Interval};
 pub use hierarchy::{Hierarchy, IdKey, Level, SeriesAttrs};
 pub use model::{FeatureImportance, FitContext, FittedForecaster, Forecaster, Precomputed};
-pub use panel::{Calendar, Panel, Prices};
+pub use panel::{Calendar, Covariate, CovariateKind, Panel, Prices, StaticCovariate};
 pub use registry::{BuildSpec, DataNeeds, ModelEntry, Predictor, SearchResource};
 pub use time::{Freq, TimeIndex};

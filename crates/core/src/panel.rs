@@ -56,11 +56,47 @@ impl Prices {
     }
 }
 
-/// A named dynamic covariate: one value per series and time position (series-major, NaN = unknown).
+/// When a dynamic covariate's values are known, which decides how far a model may read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CovariateKind {
+    /// Known in advance (a planned promotion, a holiday flag): its values may run past
+    /// the grid, over the forecast periods, and models read it at the target period.
+    Future,
+    /// Known only once observed (the weather, foot traffic): cut with `y` at every
+    /// cutoff, so models read it only lagged by at least the horizon.
+    #[default]
+    Past,
+}
+
+/// A named dynamic covariate: `days` values per series from position 0 of the panel's
+/// index (series-major, NaN = unknown). A past covariate covers the grid (`days` =
+/// `n_time`); a future one may cover more (the forecast periods), like [`Prices`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Covariate {
     pub name: String,
+    pub kind: CovariateKind,
+    pub days: usize,
     pub values: Vec<f32>,
+}
+
+impl Covariate {
+    /// The values of series `i` (`days` long).
+    pub fn row(&self, i: usize) -> &[f32] {
+        self.values.get(i * self.days..(i + 1) * self.days).unwrap_or(&[])
+    }
+
+    /// The value of series `i` at position `t` (NaN past what is known).
+    pub fn at(&self, i: usize, t: usize) -> f32 {
+        self.row(i).get(t).copied().unwrap_or(f32::NAN)
+    }
+}
+
+/// The first `keep` of every `width`-long row of series-major `values`.
+fn cut_rows(values: &[f32], width: usize, keep: usize) -> Vec<f32> {
+    if width == 0 {
+        return Vec::new();
+    }
+    values.chunks_exact(width).flat_map(|r| r[..keep.min(width)].iter().copied()).collect()
 }
 
 /// A named static covariate: one label per series.
@@ -143,7 +179,15 @@ impl Panel {
             spans: self.spans.iter().map(|&(s, e)| (s.min(cutoff), e.min(cutoff))).collect(),
             calendar: self.calendar.clone(),
             prices: self.prices.clone(),
-            dynamic: self.dynamic.iter().map(|c| Covariate { name: c.name.clone(), values: cut(&c.values) }).collect(),
+            // known-in-advance covariates are kept whole, as prices are; past ones end with y
+            dynamic: self
+                .dynamic
+                .iter()
+                .map(|c| match c.kind {
+                    CovariateKind::Future => c.clone(),
+                    CovariateKind::Past => Covariate { name: c.name.clone(), kind: c.kind, days: cutoff.min(c.days), values: cut_rows(&c.values, c.days, cutoff) },
+                })
+                .collect(),
             statics: self.statics.clone(),
         })
     }
@@ -159,20 +203,19 @@ impl Panel {
         if idx.is_empty() {
             return Err(CoreError::Invalid { what: "series selection".into(), reason: "no series".into() });
         }
-        let t = self.n_time();
         let rows = |v: &[f32], width: usize| -> Vec<f32> { idx.iter().flat_map(|&i| v[i * width..(i + 1) * width].iter().copied()).collect() };
         Ok(Panel {
             ids: idx.iter().map(|&i| self.ids[i].clone()).collect(),
             attrs: self.attrs.as_ref().map(|a| idx.iter().map(|&i| a[i].clone()).collect()),
             index: self.index.clone(),
-            y: rows(&self.y, t),
+            y: rows(&self.y, self.n_time()),
             spans: idx.iter().map(|&i| self.spans[i]).collect(),
             calendar: self.calendar.clone(),
             prices: match &self.prices {
                 Some(p) => Some(Prices::new(idx.len(), p.days, rows(&p.values, p.days))?),
                 None => None,
             },
-            dynamic: self.dynamic.iter().map(|c| Covariate { name: c.name.clone(), values: rows(&c.values, t) }).collect(),
+            dynamic: self.dynamic.iter().map(|c| Covariate { name: c.name.clone(), kind: c.kind, days: c.days, values: rows(&c.values, c.days) }).collect(),
             statics: self.statics.iter().map(|s| StaticCovariate { name: s.name.clone(), values: idx.iter().map(|&i| s.values[i].clone()).collect() }).collect(),
         })
     }
@@ -196,6 +239,13 @@ impl Panel {
         for (i, &end) in new_ends.iter().enumerate() {
             train.y[i * grid_end + end..(i + 1) * grid_end].fill(f32::NAN);
             train.spans[i].1 = end;
+            // a past covariate is unknown where y is
+            for c in train.dynamic.iter_mut().filter(|c| c.kind == CovariateKind::Past) {
+                let days = c.days;
+                if let Some(row) = c.values.get_mut(i * days + end.min(days)..(i + 1) * days) {
+                    row.fill(f32::NAN);
+                }
+            }
         }
         Ok((train, truth))
     }
@@ -230,6 +280,25 @@ mod tests {
         // prices are known in advance: independent of y and kept whole by truncation
         p.prices = Some(Prices { days: t + 3, values: (0..n * (t + 3)).map(|k| 1.0 + (k % 5) as f32).collect() });
         p
+    }
+
+    /// A past covariate ends with `y` at a cutoff and where holdout hides `y`; a future
+    /// one is kept whole (it covers the forecast periods).
+    #[test]
+    fn past_covariates_are_cut_future_ones_kept() {
+        let mut p = panel(2, 6, (0..12).map(|k| k as f32).collect());
+        p.dynamic = vec![
+            Covariate { name: "promo".into(), kind: CovariateKind::Future, days: 8, values: (0..16).map(|k| k as f32).collect() },
+            Covariate { name: "temp".into(), kind: CovariateKind::Past, days: 6, values: (0..12).map(|k| k as f32).collect() },
+        ];
+        let t = p.truncated(4).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((t.dynamic[0].days, t.dynamic[0].at(1, 7)), (8, 15.0));
+        assert_eq!((t.dynamic[1].days, t.dynamic[1].row(1)), (4, &[6.0, 7.0, 8.0, 9.0][..]));
+        p.spans[0].1 = 5;
+        let (train, _) = p.holdout(2).unwrap_or_else(|e| panic!("{e}"));
+        assert!(train.dynamic[1].at(0, 2).is_finite() && train.dynamic[1].at(0, 3).is_nan(), "{:?}", train.dynamic[1]);
+        let s = p.select(&[1]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.dynamic[0].row(0), &p.dynamic[0].row(1)[..]);
     }
 
     proptest! {

@@ -213,6 +213,23 @@ pub(crate) fn numbers(df: &DataFrame, src: &str, name: &str) -> Result<Vec<f64>>
         .collect()
 }
 
+/// A numeric column as f64 with empty cells as NaN (the target's forecast rows); NaN
+/// written out or an infinity is still an error naming its line.
+pub(crate) fn optional_numbers(df: &DataFrame, src: &str, name: &str) -> Result<Vec<f64>> {
+    let col = column(df, src, name)?;
+    let cast = col.cast(&DataType::Float64).map_err(|e| bad_type(src, name, "numbers", e))?;
+    let ca = cast.f64().map_err(|e| bad_type(src, name, "numbers", e))?;
+    let cell = |i: usize| Location::Cell { line: i + 2, column: name.to_string() };
+    ca.iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Some(v) if v.is_finite() => Ok(v),
+            Some(v) => Err(DataError::invalid(src, cell(i), format!("{v} is not a finite number"))),
+            None => Ok(f64::NAN),
+        })
+        .collect()
+}
+
 fn bad_type(src: &str, name: &str, expected: &str, e: PolarsError) -> DataError {
     DataError::invalid(src, Location::Column(name.to_string()), format!("expected {expected}: {e}"))
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 use tsforge_core::Panel;
-use tsforge_core::panel::{Covariate, StaticCovariate};
+use tsforge_core::panel::{Covariate, CovariateKind, StaticCovariate};
 use tsforge_core::time::{Freq, TimeIndex, civil_from_days, days_from_civil, grid_position, parse_timestamp, stamp_label};
 
 use crate::csv;
@@ -21,15 +21,19 @@ pub struct LongSpec {
     pub target_col: String,
     /// Columns constant within a series (store, category, ...).
     pub static_cols: Vec<String>,
-    /// Numeric columns that vary over time; `None` takes every other numeric column.
-    pub dynamic_cols: Option<Vec<String>>,
+    /// Numeric columns known in advance (a planned promotion): rows past a series' last
+    /// `y`, with `y` empty, give their values for the forecast periods.
+    pub future_cols: Vec<String>,
+    /// Numeric columns known only once observed: read up to each series' last `y`.
+    /// (Every other numeric column is checked as these are, then left out.)
+    pub past_cols: Vec<String>,
     /// Frequency of date-valued `ds`; inferred from the data when `None`.
     pub freq: Option<Freq>,
 }
 
 impl Default for LongSpec {
     fn default() -> Self {
-        LongSpec { id_col: "unique_id".into(), time_col: "ds".into(), target_col: "y".into(), static_cols: Vec::new(), dynamic_cols: None, freq: None }
+        LongSpec { id_col: "unique_id".into(), time_col: "ds".into(), target_col: "y".into(), static_cols: Vec::new(), future_cols: Vec::new(), past_cols: Vec::new(), freq: None }
     }
 }
 
@@ -68,7 +72,9 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>, spec: &LongSpec) -> Result<Panel>
 /// Builds a panel from a long-format frame.
 pub fn from_frame(df: &DataFrame, label: &str, spec: &LongSpec) -> Result<Panel> {
     let ids = csv::strings(df, label, &spec.id_col)?;
-    let y = csv::numbers(df, label, &spec.target_col)?;
+    check_declared(df, label, spec)?;
+    // with known-in-advance covariates, rows past a series' last value leave y empty (NaN)
+    let y = if spec.future_cols.is_empty() { csv::numbers(df, label, &spec.target_col)? } else { csv::optional_numbers(df, label, &spec.target_col)? };
     for (r, v) in y.iter().enumerate() {
         let cell = || Location::Cell { line: r + 2, column: spec.target_col.clone() };
         if *v < 0.0 {
@@ -113,8 +119,22 @@ pub fn from_frame(df: &DataFrame, label: &str, spec: &LongSpec) -> Result<Panel>
     let mut spans = Vec::with_capacity(n);
     for (s, name) in names.iter().enumerate() {
         let row = &values[s * t_len..(s + 1) * t_len];
-        let start = row.iter().position(|v| !v.is_nan()).unwrap_or(0);
+        let Some(start) = row.iter().position(|v| !v.is_nan()) else {
+            let line = row_at[s * t_len..(s + 1) * t_len].iter().copied().filter(|&r| r != usize::MAX).min().unwrap_or(0) + 2;
+            return Err(DataError::invalid(
+                label,
+                Location::Cell { line, column: spec.target_col.clone() },
+                format!("series '{name}' has no value of '{}': expected at least one number", spec.target_col),
+            ));
+        };
         let end = t_len - row.iter().rev().position(|v| !v.is_nan()).unwrap_or(0);
+        if let Some(r) = row_at[s * t_len..s * t_len + end].iter().zip(row).find(|(r, v)| **r != usize::MAX && v.is_nan()).map(|(r, _)| *r) {
+            return Err(DataError::invalid(
+                label,
+                Location::Cell { line: r + 2, column: spec.target_col.clone() },
+                format!("empty value in series '{name}' before its last value: only the periods after a series' last value may leave it empty (for their known-in-advance covariates)"),
+            ));
+        }
         if let Some(gap) = row[start..end].iter().position(|v| v.is_nan()) {
             return Err(DataError::invalid(
                 label,
@@ -124,12 +144,37 @@ pub fn from_frame(df: &DataFrame, label: &str, spec: &LongSpec) -> Result<Panel>
         }
         spans.push((start, end));
     }
-    let index = times.index(t_len);
+    // the grid ends with the last value of y; rows after it only carry future covariates
+    let n_hist = spans.iter().map(|&(_, e)| e).max().unwrap_or(t_len);
+    let index = times.index(n_hist);
+    let values = if n_hist < t_len { values.chunks_exact(t_len).flat_map(|r| r[..n_hist].iter().copied()).collect() } else { values };
     let mut panel = Panel::dense(names, index, values).map_err(|e| DataError::invalid(label, Location::File, e.to_string()))?;
     panel.spans = spans;
-    panel.statics = read_statics(df, label, spec, &series_of_row, &panel.ids)?;
-    panel.dynamic = read_dynamic(df, label, spec, &row_at, n * t_len)?;
+    panel.statics = read_statics(df, label, spec, &series_of_row, &panel.ids, &y)?;
+    panel.dynamic = read_dynamic(df, label, spec, &row_at, t_len, &panel.spans)?;
     Ok(panel)
+}
+
+/// Every declared column must be in the file: a missing one is named (with the
+/// header's near miss, if any) before anything else is read.
+fn check_declared(df: &DataFrame, label: &str, spec: &LongSpec) -> Result<()> {
+    for name in spec.static_cols.iter().chain(&spec.future_cols).chain(&spec.past_cols) {
+        csv::column(df, label, name).map_err(|e| match e {
+            DataError::Invalid { file, location, problem } => DataError::Invalid { file, location, problem: format!("{problem} (declared in [columns])") },
+            other => other,
+        })?;
+    }
+    let reserved = [&spec.id_col, &spec.time_col, &spec.target_col];
+    let mut seen = std::collections::HashSet::new();
+    for name in spec.static_cols.iter().chain(&spec.future_cols).chain(&spec.past_cols) {
+        if reserved.contains(&name) {
+            return Err(DataError::invalid(label, Location::Column(name.clone()), "declared as a covariate, but it is the id, time or target column"));
+        }
+        if !seen.insert(name) {
+            return Err(DataError::invalid(label, Location::Column(name.clone()), "declared twice in [columns] (static, future, past)"));
+        }
+    }
+    Ok(())
 }
 
 struct Times {
@@ -330,13 +375,20 @@ fn infer_freq(days: &[i32]) -> Option<Freq> {
     }
 }
 
-fn read_statics(df: &DataFrame, label: &str, spec: &LongSpec, series_of_row: &[usize], ids: &[String]) -> Result<Vec<StaticCovariate>> {
+/// Each static column's one value per series; a value that changes within a series is
+/// an error naming the line. Forecast rows (`y` empty) may leave it empty.
+fn read_statics(df: &DataFrame, label: &str, spec: &LongSpec, series_of_row: &[usize], ids: &[String], y: &[f64]) -> Result<Vec<StaticCovariate>> {
     spec.static_cols
         .iter()
         .map(|name| {
-            let vals = csv::strings(df, label, name)?;
+            let vals = csv::optional_strings(df, label, name)?;
             let mut per_series: Vec<Option<String>> = vec![None; ids.len()];
             for (r, (&s, v)) in series_of_row.iter().zip(vals).enumerate() {
+                let v = match v {
+                    Some(v) => v,
+                    None if y.get(r).is_some_and(|v| v.is_nan()) => continue,
+                    None => return Err(DataError::invalid(label, Location::Cell { line: r + 2, column: name.clone() }, "empty value")),
+                };
                 match &per_series[s] {
                     Some(prev) if *prev != v => {
                         return Err(DataError::invalid(
@@ -354,31 +406,67 @@ fn read_statics(df: &DataFrame, label: &str, spec: &LongSpec, series_of_row: &[u
         .collect()
 }
 
-fn read_dynamic(df: &DataFrame, label: &str, spec: &LongSpec, row_at: &[usize], cells: usize) -> Result<Vec<Covariate>> {
+/// The declared future and past covariates, `t_len` values per series (the whole grid,
+/// forecast rows included); every other numeric column is checked the same way and left
+/// out (no model reads an undeclared column). A past covariate keeps only the periods
+/// up to its series' last `y` and the grid of `y` (its values after are not known yet).
+fn read_dynamic(df: &DataFrame, label: &str, spec: &LongSpec, row_at: &[usize], t_len: usize, spans: &[(usize, usize)]) -> Result<Vec<Covariate>> {
     let reserved = [&spec.id_col, &spec.time_col, &spec.target_col];
-    let names: Vec<String> = match &spec.dynamic_cols {
-        Some(cols) => cols.clone(),
-        None => df.columns().iter().filter(|c| c.dtype().is_primitive_numeric()).map(|c| c.name().to_string()).filter(|n| !reserved.contains(&n) && !spec.static_cols.contains(n)).collect(),
-    };
-    names
-        .into_iter()
-        .map(|name| {
-            let col = csv::column(df, label, &name)?;
-            let cast = col.cast(&DataType::Float64).map_err(|e| DataError::invalid(label, Location::Column(name.clone()), format!("expected numbers: {e}")))?;
-            let ca = cast.f64().map_err(|e| DataError::invalid(label, Location::Column(name.clone()), e.to_string()))?;
-            // an empty cell or NaN is an unknown value; infinities and f32 overflow are errors
-            let by_row = ca
-                .iter()
-                .enumerate()
-                .map(|(r, v)| match v {
-                    None => Ok(f64::NAN),
-                    Some(v) if v.is_infinite() => Err(DataError::invalid(label, Location::Cell { line: r + 2, column: name.clone() }, format!("{v} is not a finite number"))),
-                    Some(v) if csv::overflows_f32(v) => Err(DataError::invalid(label, Location::Cell { line: r + 2, column: name.clone() }, csv::too_large(&format!("{v:e}")))),
-                    Some(v) => Ok(v),
-                })
-                .collect::<Result<Vec<f64>>>()?;
-            let values = (0..cells).map(|k| row_at[k]).map(|r| if r == usize::MAX { f32::NAN } else { by_row[r] as f32 }).collect();
-            Ok(Covariate { name, values })
+    let others = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype().is_primitive_numeric())
+        .map(|c| c.name().to_string())
+        .filter(|n| !reserved.contains(&n) && !spec.static_cols.contains(n) && !spec.future_cols.contains(n) && !spec.past_cols.contains(n));
+    let kinds = spec.future_cols.iter().map(|n| (n.clone(), Some(CovariateKind::Future))).chain(spec.past_cols.iter().map(|n| (n.clone(), Some(CovariateKind::Past)))).chain(others.map(|n| (n, None)));
+    let n_hist = spans.iter().map(|&(_, e)| e).max().unwrap_or(t_len);
+    let mut out = Vec::new();
+    for (name, kind) in kinds {
+        let by_row = covariate_values(df, label, &name)?;
+        let Some(kind) = kind else { continue };
+        let mut values: Vec<f32> = row_at.iter().map(|&r| if r == usize::MAX { f32::NAN } else { by_row[r] as f32 }).collect();
+        let days = match kind {
+            CovariateKind::Future => t_len,
+            CovariateKind::Past => {
+                for (i, &(_, end)) in spans.iter().enumerate() {
+                    values[i * t_len + end..(i + 1) * t_len].fill(f32::NAN);
+                }
+                values = values.chunks_exact(t_len.max(1)).flat_map(|r| r[..n_hist].iter().copied()).collect();
+                n_hist
+            }
+        };
+        out.push(Covariate { name, kind, days, values });
+    }
+    Ok(out)
+}
+
+/// A covariate column by row, as numbers: an empty cell or NaN is an unknown value;
+/// text, infinities and f32 overflow are errors naming the line.
+fn covariate_values(df: &DataFrame, label: &str, name: &str) -> Result<Vec<f64>> {
+    let col = csv::column(df, label, name)?;
+    let cell = |r: usize| Location::Cell { line: r + 2, column: name.to_string() };
+    let cast = col.cast(&DataType::Float64).map_err(|e| DataError::invalid(label, Location::Column(name.to_string()), format!("expected numbers: {e}")))?;
+    let ca = cast.f64().map_err(|e| DataError::invalid(label, Location::Column(name.to_string()), e.to_string()))?;
+    // a text column casts to nulls: the first text that is not a number is the error
+    if !col.dtype().is_primitive_numeric() && ca.null_count() > col.null_count() {
+        let text = col.cast(&DataType::String).ok();
+        let raw = text.as_ref().and_then(|t| t.str().ok());
+        if let Some(raw) = raw
+            && let Some((r, v)) = raw.iter().zip(ca.iter()).enumerate().find_map(|(r, (t, v))| match (t, v) {
+                (Some(t), None) if !t.trim().is_empty() => Some((r, t.to_string())),
+                _ => None,
+            })
+        {
+            return Err(DataError::invalid(label, cell(r), format!("'{v}' is not a number: expected a numeric covariate")));
+        }
+    }
+    ca.iter()
+        .enumerate()
+        .map(|(r, v)| match v {
+            None => Ok(f64::NAN),
+            Some(v) if v.is_infinite() => Err(DataError::invalid(label, cell(r), format!("{v} is not a finite number"))),
+            Some(v) if csv::overflows_f32(v) => Err(DataError::invalid(label, cell(r), csv::too_large(&format!("{v:e}")))),
+            Some(v) => Ok(v),
         })
         .collect()
 }
@@ -501,6 +589,52 @@ mod tests {
         assert!(msg.contains("line 1") && msg.contains("carriage return"), "{msg}");
         let msg = error("unique_id ,ds,y\na,1,1\n");
         assert!(msg.contains("column 'unique_id'") && msg.contains("'unique_id '"), "{msg}");
+    }
+
+    fn covariate_spec() -> LongSpec {
+        LongSpec { static_cols: vec!["region".into()], future_cols: vec!["promo".into()], past_cols: vec!["temp".into()], ..LongSpec::default() }
+    }
+
+    fn with_covariates(text: &str) -> Result<Panel> {
+        load_bytes(Path::new("long.csv"), text.as_bytes().to_vec(), &covariate_spec())
+    }
+
+    /// Rows after a series' last `y` (left empty) carry the future covariates of the
+    /// forecast periods: the grid ends with the last `y`, the future covariate runs on,
+    /// the past one stops where each series' `y` does.
+    #[test]
+    fn forecast_rows_carry_future_covariates() {
+        let text = "unique_id,ds,y,region,promo,temp\n\
+            a,1,3,n,0,10\na,2,5,n,1,11\na,3,,n,1,12\na,4,,,0,13\n\
+            b,1,2,s,1,20\nb,2,,s,0,21\n";
+        let p = with_covariates(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((p.n_time(), p.spans.clone()), (2, vec![(0, 2), (0, 1)]));
+        assert_eq!(p.y[..2], [3.0, 5.0]);
+        let promo = &p.dynamic[0];
+        assert_eq!((promo.kind, promo.days, promo.row(0)), (CovariateKind::Future, 4, &[0.0, 1.0, 1.0, 0.0][..]));
+        assert_eq!(&promo.row(1)[..2], &[1.0, 0.0]);
+        let temp = &p.dynamic[1];
+        assert_eq!((temp.kind, temp.days, temp.row(0)), (CovariateKind::Past, 2, &[10.0, 11.0][..]));
+        assert!(temp.at(1, 0) == 20.0 && temp.at(1, 1).is_nan(), "b's temp after its last y is not known: {:?}", temp.row(1));
+        assert_eq!(p.statics[0].values, ["n", "s"]);
+        // without declared future columns an empty y is an error, as before
+        let msg = error("unique_id,ds,y\na,1,1\na,2,\n");
+        assert!(msg.contains("line 3, column 'y'") && msg.contains("empty"), "{msg}");
+    }
+
+    #[test]
+    fn declared_covariate_problems_are_named() {
+        let e = |text: &str| with_covariates(text).err().map(|e| e.to_string()).unwrap_or_else(|| panic!("accepted: {text}"));
+        let msg = e("unique_id,ds,y,region,promo\na,1,1,n,0\n");
+        assert!(msg.contains("long.csv: column 'temp'") && msg.contains("missing") && msg.contains("[columns]"), "{msg}");
+        let msg = e("unique_id,ds,y,region,promo,temp\na,1,1,n,0,1\na,2,1,n,yes,1\n");
+        assert!(msg.contains("line 3, column 'promo'") && msg.contains("'yes' is not a number"), "{msg}");
+        let msg = e("unique_id,ds,y,region,promo,temp\na,1,1,n,0,1\na,2,1,s,0,1\n");
+        assert!(msg.contains("line 3, column 'region'") && msg.contains("changes within series 'a'"), "{msg}");
+        let msg = e("unique_id,ds,y,region,promo,temp\na,1,1,n,0,1\na,2,,n,0,1\na,3,1,n,0,1\n");
+        assert!(msg.contains("line 3, column 'y'") && msg.contains("before its last value"), "{msg}");
+        let msg = e("unique_id,ds,y,region,promo,temp\na,1,,n,0,1\n");
+        assert!(msg.contains("line 2, column 'y'") && msg.contains("no value"), "{msg}");
     }
 
     #[test]

@@ -35,6 +35,7 @@
 //! forecast days are built at once from the observed history.
 
 pub mod calendar;
+pub mod covariates;
 pub mod encoding;
 pub mod error;
 pub mod intermittency;

@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use tsforge_core::{Panel, SeriesAttrs};
 
 use crate::calendar::{TimeFeature, TimeTable, day_of};
+use crate::covariates;
 use crate::encoding::GroupMeans;
 use crate::error::{FeatureError, Result};
 use crate::intermittency;
@@ -73,6 +74,10 @@ enum Plan {
     Id(usize),
     /// Index into the group means, and the shift.
     Encoding(usize, usize),
+    /// Index into the per-series static values.
+    Static(usize),
+    /// Index into the panel's dynamic covariates, and the shift (0: the target period).
+    Covariate(usize, usize),
 }
 
 fn missing(feature: &str, needs: &str) -> FeatureError {
@@ -100,7 +105,7 @@ fn as_of<'a>(c: &Column, y: &'a [f32]) -> Cow<'a, [f32]> {
         Column::ZeroRun(_) => Cow::Owned(intermittency::zero_run(y)),
         Column::Adi { window, .. } => Cow::Owned(intermittency::adi(y, window)),
         Column::Cv2 { window, .. } => Cow::Owned(intermittency::cv2(y, window)),
-        Column::TargetEncoding(_) | Column::Calendar(_) | Column::Event(_) | Column::Price(_) | Column::Id(_) => Cow::Borrowed(&[]),
+        Column::TargetEncoding(_) | Column::Calendar(_) | Column::Event(_) | Column::Price(_) | Column::Id(_) | Column::Static { .. } | Column::Future(_) | Column::Past { .. } => Cow::Borrowed(&[]),
     }
 }
 
@@ -134,6 +139,9 @@ pub fn build_with(panel: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, ro
     if let Some(a) = &panel.attrs {
         shape("attrs", n_series, a.len())?;
     }
+    for c in &panel.dynamic {
+        shape(&c.name, n_series * c.days, c.values.len())?;
+    }
     for (r, &(i, _)) in rows.iter().enumerate() {
         if i >= n_series {
             return Err(FeatureError::RowOutOfRange { row: r, series: i, n_series });
@@ -146,9 +154,27 @@ pub fn build_with(panel: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, ro
     let mut ids: Vec<Vec<f32>> = Vec::new();
     let mut rank: Option<Vec<f32>> = None;
     let mut encodings: Vec<GroupMeans> = Vec::new();
-    for c in spec.columns() {
-        let name = c.name();
+    let mut statics: Vec<Vec<f32>> = Vec::new();
+    for (c, name) in spec.columns().iter().zip(spec.names()) {
+        let name = name.clone();
         let plan = match *c {
+            Column::Static { index, categorical } => {
+                let declared = spec.spec().statics.get(index).map(|s| s.name.as_str()).unwrap_or_default();
+                let Some(values) = panel.statics.iter().find(|s| s.name == declared) else {
+                    return Err(missing(&name, &format!("the static column '{declared}'")));
+                };
+                shape("statics", n_series, values.values.len())?;
+                statics.push(covariates::static_values(&values.values, categorical.then(|| vocab.static_labels(declared))));
+                Plan::Static(statics.len() - 1)
+            }
+            Column::Future(index) => {
+                let declared = spec.spec().future.get(index).map(String::as_str).unwrap_or_default();
+                Plan::Covariate(covariates::find(panel, declared).ok_or_else(|| missing(&name, &format!("the covariate column '{declared}'")))?, 0)
+            }
+            Column::Past { index, shift } => {
+                let declared = spec.spec().past.get(index).map(|p| p.name.as_str()).unwrap_or_default();
+                Plan::Covariate(covariates::find(panel, declared).ok_or_else(|| missing(&name, &format!("the covariate column '{declared}'")))?, shift)
+            }
             Column::Calendar(f) => {
                 if day_of(&panel.index, 0).is_none() {
                     return Err(missing(&name, "a date index"));
@@ -270,6 +296,13 @@ pub fn build_with(panel: &Panel, spec: &ValidFeatureSpec, vocab: &Vocabulary, ro
                 Plan::Encoding(m, s) => {
                     for (d, &t) in dst.iter_mut().zip(&ts) {
                         *d = encodings[m].at(i, t, s);
+                    }
+                }
+                Plan::Static(m) => dst.fill(statics[m].get(i).copied().unwrap_or(f32::NAN)),
+                Plan::Covariate(m, s) => {
+                    let cov = &panel.dynamic[m];
+                    for (d, &t) in dst.iter_mut().zip(&ts) {
+                        *d = if t >= s { cov.at(i, t - s) } else { f32::NAN };
                     }
                 }
             }

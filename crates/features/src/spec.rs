@@ -212,10 +212,30 @@ impl PriceFeature {
     }
 }
 
+/// A static covariate of a long-format panel (`panel.statics`), by column name: text is
+/// coded by the [`crate::Vocabulary`], numbers are read as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaticFeature {
+    pub name: String,
+    #[serde(default)]
+    pub categorical: bool,
+}
+
+/// A covariate known only once observed (`panel.dynamic`, kind past), read `shift`
+/// periods before the target period: like a lag, never closer than the strategy allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PastFeature {
+    pub name: String,
+    pub shift: usize,
+}
+
 /// The declarative feature spec. Every field defaults to "none"; unknown keys are errors.
 ///
 /// Columns come out in this order: lags, rolling, expanding means, EWM means,
-/// intermittency, target encodings, calendar, events, prices, ids (each in the order declared).
+/// intermittency, target encodings, calendar, events, prices, ids, then the long-format
+/// covariates: statics, future, past (each in the order declared).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct FeatureSpec {
@@ -232,6 +252,12 @@ pub struct FeatureSpec {
     pub ids: Vec<IdKey>,
     /// Group means of the target as of `shift` days before (see [`crate::encoding`]).
     pub target_encodings: Vec<TargetEncoding>,
+    /// Static covariates of a long-format panel (column `NAME`).
+    pub statics: Vec<StaticFeature>,
+    /// Known-in-advance covariates, read at the target period (column `NAME`).
+    pub future: Vec<String>,
+    /// Past-only covariates, lagged (column `NAME_lagSHIFT`).
+    pub past: Vec<PastFeature>,
 }
 
 /// One column of a checked spec.
@@ -243,17 +269,46 @@ pub enum Column {
     Ewm(Ewm),
     DaysSinceSale(usize),
     ZeroRun(usize),
-    Adi { shift: usize, window: usize },
-    Cv2 { shift: usize, window: usize },
+    Adi {
+        shift: usize,
+        window: usize,
+    },
+    Cv2 {
+        shift: usize,
+        window: usize,
+    },
     TargetEncoding(TargetEncoding),
     Calendar(CalendarFeature),
     Event(EventFeature),
     Price(PriceFeature),
     Id(IdKey),
+    /// The static covariate at this position of [`FeatureSpec::statics`].
+    Static {
+        index: usize,
+        categorical: bool,
+    },
+    /// The known-in-advance covariate at this position of [`FeatureSpec::future`].
+    Future(usize),
+    /// The past covariate at this position of [`FeatureSpec::past`], and its shift.
+    Past {
+        index: usize,
+        shift: usize,
+    },
 }
 
 impl Column {
-    /// The mlforecast-style column name.
+    /// The mlforecast-style column name; covariates are named by `spec`'s declarations.
+    pub fn name_in(&self, spec: &FeatureSpec) -> String {
+        let missing = || format!("covariate{self:?}");
+        match *self {
+            Column::Static { index, .. } => spec.statics.get(index).map_or_else(missing, |s| s.name.clone()),
+            Column::Future(index) => spec.future.get(index).cloned().unwrap_or_else(missing),
+            Column::Past { index, shift } => spec.past.get(index).map_or_else(missing, |p| format!("{}_lag{shift}", p.name)),
+            _ => self.name(),
+        }
+    }
+
+    /// The mlforecast-style column name (covariates: see [`Column::name_in`]).
     pub fn name(&self) -> String {
         match *self {
             Column::Lag(k) => format!("lag{k}"),
@@ -269,13 +324,19 @@ impl Column {
             Column::Event(e) => e.name().to_string(),
             Column::Price(p) => p.name().to_string(),
             Column::Id(i) => i.column().to_string(),
+            Column::Static { index, .. } => format!("static{index}"),
+            Column::Future(index) => format!("future{index}"),
+            Column::Past { index, shift } => format!("past{index}_lag{shift}"),
         }
     }
 
     /// Whether the column holds integer codes of a category (ids, event names and types)
     /// rather than a quantity; gradient-boosted trees may split them as categories.
     pub fn is_categorical(&self) -> bool {
-        matches!(self, Column::Id(_) | Column::Event(EventFeature::EventName1 | EventFeature::EventType1 | EventFeature::EventName2 | EventFeature::EventType2))
+        matches!(
+            self,
+            Column::Id(_) | Column::Static { categorical: true, .. } | Column::Event(EventFeature::EventName1 | EventFeature::EventType1 | EventFeature::EventName2 | EventFeature::EventType2)
+        )
     }
 
     /// The shift of a target-derived column (`None` for known-in-advance ones).
@@ -285,8 +346,15 @@ impl Column {
             Column::Rolling(r) => Some(r.shift),
             Column::Ewm(e) => Some(e.shift),
             Column::TargetEncoding(e) => Some(e.shift),
-            Column::Calendar(_) | Column::Event(_) | Column::Price(_) | Column::Id(_) => None,
+            Column::Calendar(_) | Column::Event(_) | Column::Price(_) | Column::Id(_) | Column::Static { .. } | Column::Future(_) | Column::Past { .. } => None,
         }
+    }
+
+    /// Whether the column is known for the forecast periods without the target's own
+    /// forecasts (a recursive model builds these once): calendar, events, prices, ids
+    /// and covariates.
+    pub fn is_known_in_advance(&self) -> bool {
+        self.shift().is_none()
     }
 }
 
@@ -377,7 +445,16 @@ impl FeatureSpec {
         columns.extend(self.events.iter().map(|&e| Column::Event(e)));
         columns.extend(self.prices.iter().map(|&p| Column::Price(p)));
         columns.extend(self.ids.iter().map(|&i| Column::Id(i)));
-        let names: Vec<String> = columns.iter().map(Column::name).collect();
+        columns.extend(self.statics.iter().enumerate().map(|(index, s)| Column::Static { index, categorical: s.categorical }));
+        columns.extend((0..self.future.len()).map(Column::Future));
+        for (index, p) in self.past.iter().enumerate() {
+            let c = Column::Past { index, shift: p.shift };
+            if p.shift < min_shift {
+                return Err(invalid(c.name_in(self), format!("a past covariate read {} periods back would read after the forecast origin: the shift must be at least {min_shift}", p.shift)));
+            }
+            columns.push(c);
+        }
+        let names: Vec<String> = columns.iter().map(|c| c.name_in(self)).collect();
         let mut seen = std::collections::HashSet::new();
         for n in &names {
             if !seen.insert(n.as_str()) {
@@ -408,6 +485,7 @@ mod tests {
             prices: vec![PriceFeature::SellPrice],
             ids: vec![IdKey::Item, IdKey::Store],
             target_encodings: vec![TargetEncoding { by: GroupKey::StoreDept, shift: 28, window: Some(28) }],
+            ..FeatureSpec::default()
         }
     }
 
@@ -533,5 +611,28 @@ mod tests {
         assert!(err(s).contains("horizon"));
         // recursive allows lags shorter than any horizon
         assert!(FeatureSpec { lags: vec![1, 7], ..FeatureSpec::default() }.validate().is_ok());
+        // a past covariate is a lag: a direct model reads it from its horizon back
+        let s = FeatureSpec { strategy: Strategy::Direct { horizon: 8 }, lags: vec![8], past: vec![PastFeature { name: "temp".into(), shift: 3 }], ..FeatureSpec::default() };
+        let msg = err(s);
+        assert!(msg.contains("temp_lag3") && msg.contains("at least 8"), "{msg}");
+    }
+
+    /// Covariates come last, named by their columns; text statics are categories.
+    #[test]
+    fn covariates_are_named_by_their_columns() {
+        let s = FeatureSpec {
+            strategy: Strategy::Direct { horizon: 4 },
+            lags: vec![4],
+            statics: vec![StaticFeature { name: "region".into(), categorical: true }, StaticFeature { name: "size".into(), categorical: false }],
+            future: vec!["promo".into()],
+            past: vec![PastFeature { name: "temp".into(), shift: 4 }],
+            ..FeatureSpec::default()
+        };
+        let v = s.validate().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(v.names(), ["lag4", "region", "size", "promo", "temp_lag4"]);
+        assert_eq!(v.categorical(), [1]);
+        assert!(v.columns()[1..].iter().all(Column::is_known_in_advance));
+        let json = serde_json::to_string(&s).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(serde_json::from_str::<FeatureSpec>(&json).ok(), Some(s));
     }
 }

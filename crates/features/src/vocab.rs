@@ -1,6 +1,6 @@
 //! Code tables of the categorical features (event names and types, hierarchy ids).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use tsforge_core::Panel;
@@ -21,6 +21,9 @@ pub struct Vocabulary {
     pub cats: Vec<String>,
     pub stores: Vec<String>,
     pub states: Vec<String>,
+    /// The labels of each static covariate of a long-format panel, by column name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub statics: BTreeMap<String, Vec<String>>,
 }
 
 fn sorted<'a>(values: impl Iterator<Item = &'a String>) -> Vec<String> {
@@ -42,7 +45,13 @@ impl Vocabulary {
             v.stores = sorted(a.iter().map(|a| &a.store));
             v.states = sorted(a.iter().map(|a| &a.state));
         }
+        v.statics = panel.statics.iter().map(|s| (s.name.clone(), sorted(s.values.iter()))).collect();
         v
+    }
+
+    /// The table of a static covariate (empty when the training panel lacked it).
+    pub fn static_labels(&self, name: &str) -> &[String] {
+        self.statics.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// Position of `value` in the (sorted) table of `key`, if the table has it.

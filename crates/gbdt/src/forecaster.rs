@@ -83,10 +83,12 @@ pub fn recent_rows(panel: &Panel, train_days: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// The feature spec to use on `panel`: price features are dropped (with a note) when
-/// the panel has no prices, date features when its index is integer periods.
-pub fn usable_spec(spec: &FeatureSpec, panel: &Panel, notes: &mut Vec<String>) -> FeatureSpec {
-    let mut spec = spec.clone();
+/// The feature spec to use on `panel` for a `horizon`: the panel's covariates added
+/// (statics, known-in-advance columns, past-only ones lagged by at least the horizon:
+/// [`tsforge_features::covariates::spec_for_panel`]); price features are dropped (with
+/// a note) when the panel has no prices, date features when its index is integer periods.
+pub fn usable_spec(spec: &FeatureSpec, panel: &Panel, horizon: usize, notes: &mut Vec<String>) -> FeatureSpec {
+    let mut spec = tsforge_features::covariates::spec_for_panel(spec, panel, horizon);
     if panel.prices.is_none() && !spec.prices.is_empty() {
         spec.prices.clear();
         notes.push("no prices: price features left out".to_string());
@@ -176,7 +178,7 @@ impl Forecaster for GbdtForecaster {
         let horizon = ctx.horizon.max(1);
         self.features.strategy.check_reach(&self.alias, horizon)?;
         let mut notes = Vec::new();
-        let features = usable_spec(&self.features, train, &mut notes);
+        let features = usable_spec(&self.features, train, horizon, &mut notes);
         let spec = features.validate()?;
         let vocabulary = Vocabulary::from_panel(train);
         let mut params = self.params.clone();

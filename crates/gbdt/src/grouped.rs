@@ -224,7 +224,7 @@ impl Forecaster for PartitionedGbdt {
         let mut notes = Vec::new();
         let scaled = LevelScale::apply(train, self.level_window);
         let train = scaled.as_ref().map_or(train, |(_, p)| p);
-        let features = usable_spec(&self.features, train, &mut notes);
+        let features = usable_spec(&self.features, train, h, &mut notes);
         let spec = features.validate()?;
         let vocabulary = Vocabulary::from_panel(train);
         let mut params = self.params.clone();

@@ -362,7 +362,7 @@ impl Forecaster for RidgeDirect {
         let clip_at_zero = !train.y.iter().any(|&v| v < 0.0);
         let scaled = LevelScale::apply(train, self.level_window);
         let input = scaled.as_ref().map_or(train, |(_, p)| p);
-        let features = usable_spec(&self.features, input, &mut notes);
+        let features = usable_spec(&self.features, input, h, &mut notes);
         let spec = features.validate()?;
         let vocabulary = Vocabulary::from_panel(input);
         let rows: Vec<(usize, usize)> = recent_rows(input, self.params.train_days).into_iter().filter(|&(i, p)| input.row(i)[p].is_finite()).collect();

@@ -1,11 +1,12 @@
 //! The recursive strategy: a one-step model applied day by day, each day's prediction
 //! written into the history that the next day's lags and rolling statistics read.
 //!
-//! Known-in-advance features (calendar, events, SNAP, prices, ids) are built once for
-//! every forecast day on the training panel. Target features are rebuilt each day on a
-//! *cut* panel that holds only the last [`lookback`] days of each series (aligned so
-//! that every series ends at the same position) plus the horizon: a day's rebuild then
-//! costs `series × (lookback + horizon)`, not `series × whole history`. The cut keeps
+//! Known-in-advance features (calendar, events, SNAP, prices, ids, and a long-format
+//! panel's covariates: statics, future columns at the step, past columns lagged by at
+//! least the horizon) are built once for every forecast day on the training panel.
+//! Target features are rebuilt each day on a *cut* panel that holds only the last
+//! [`lookback`] days of each series (aligned so that every series ends at the same
+//! position) plus the horizon: a day's rebuild then costs `series × (lookback + horizon)`, not `series × whole history`. The cut keeps
 //! every window-based feature exact; the few unbounded ones agree with the training
 //! features up to [`HISTORY_MARGIN`] days back (an EWM with α ≥ 0.1 has forgotten
 //! 0.9¹⁸² ≈ 5e-9 by then; days-since-sale and zero-run differ only for series without a
@@ -85,9 +86,18 @@ pub fn lookback(spec: &ValidFeatureSpec) -> Option<usize> {
 /// together give the full spec's columns in its order.
 fn split(spec: &ValidFeatureSpec) -> Result<(Option<ValidFeatureSpec>, Option<ValidFeatureSpec>), ModelError> {
     let full = spec.spec();
-    let target = FeatureSpec { calendar: Vec::new(), events: Vec::new(), prices: Vec::new(), ids: Vec::new(), ..full.clone() };
-    let known = FeatureSpec { calendar: full.calendar.clone(), events: full.events.clone(), prices: full.prices.clone(), ids: full.ids.clone(), ..FeatureSpec::default() };
-    let n_known = full.calendar.len() + full.events.len() + full.prices.len() + full.ids.len();
+    let target = FeatureSpec { calendar: Vec::new(), events: Vec::new(), prices: Vec::new(), ids: Vec::new(), statics: Vec::new(), future: Vec::new(), past: Vec::new(), ..full.clone() };
+    let known = FeatureSpec {
+        calendar: full.calendar.clone(),
+        events: full.events.clone(),
+        prices: full.prices.clone(),
+        ids: full.ids.clone(),
+        statics: full.statics.clone(),
+        future: full.future.clone(),
+        past: full.past.clone(),
+        ..FeatureSpec::default()
+    };
+    let n_known = spec.columns().iter().filter(|c| c.is_known_in_advance()).count();
     let n_target = spec.names().len() - n_known.min(spec.names().len());
     let target = if n_target > 0 { Some(target.validate()?) } else { None };
     let known = if n_known > 0 { Some(known.validate()?) } else { None };

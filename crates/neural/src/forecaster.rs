@@ -418,10 +418,11 @@ impl NeuralForecaster {
         self
     }
 
-    /// Every covariate the windows can carry: the SNAP/event pair, the relative price and
-    /// 4-wide embeddings of the series' item, dept, cat, store and state (alias suffix
-    /// `-cov` on the CLI).
-    pub fn with_covariates(self) -> NeuralForecaster {
+    /// Every covariate the windows can carry: the SNAP/event pair, the relative price,
+    /// 4-wide embeddings of the series' item, dept, cat, store and state, and a
+    /// long-format panel's dynamic covariates (alias suffix `-cov` on the CLI).
+    pub fn with_covariates(mut self) -> NeuralForecaster {
+        self.windows.panel_covariates = true;
         self.with_calendar_channels(true).with_price_channel(true).with_static_embeddings(IdKey::ALL.to_vec(), 4)
     }
 
@@ -472,6 +473,14 @@ impl NeuralForecaster {
 
     /// Trains on `panel` and returns the scaled-back forecasts with the training report.
     pub fn fit_panel(&self, panel: &Panel) -> Result<FittedNeural> {
+        // the panel's covariates widen the network's input: fit a model built for them
+        let with_covariates = self.windows.with_panel_covariates(panel);
+        if with_covariates.covariates.len() != self.windows.covariates.len() {
+            let mut model = self.clone();
+            model.windows = with_covariates;
+            model.architecture.set_channels_in(model.windows.network_channels());
+            return model.fit_panel(panel);
+        }
         self.validate()?;
         // the static keys' vocabulary comes from this panel and stays for every subset
         let windows = self.windows.with_vocabulary(panel);
@@ -942,6 +951,28 @@ mod tests {
         assert!(tuned.fit_panel(&p).is_ok());
         // without attributes or prices the same model still fits (unknown rows, zero prices)
         assert!(m.fit_panel(&panel()).is_ok());
+    }
+
+    /// A long-format panel's dynamic covariates widen a `-cov` model's input at fit
+    /// time; the saved model carries them and forecasts exactly like the fit.
+    #[test]
+    fn long_format_covariates_widen_the_input_and_are_saved() {
+        use tsforge_core::{Covariate, CovariateKind};
+        let mut p = panel();
+        let (n, t) = (p.n_series(), p.n_time());
+        p.dynamic = vec![
+            Covariate { name: "promo".into(), kind: CovariateKind::Future, days: t + 7, values: (0..n * (t + 7)).map(|k| f32::from(k % 5 == 0)).collect() },
+            Covariate { name: "temp".into(), kind: CovariateKind::Past, days: t, values: (0..n * t).map(|k| (k % 17) as f32).collect() },
+        ];
+        let m = tiny("conv", 3).with_covariates();
+        let fitted = m.fit(&p, &FitContext::new(m.windows.horizon).with_seed(3)).unwrap_or_else(|e| panic!("{e}"));
+        let json = fitted.to_json().unwrap_or_else(|| panic!("not saved"));
+        assert!(json.contains("\"promo\"") && json.contains("\"temp\""), "the saved windows name the covariates");
+        let again = restore(&json).and_then(|r| r.forecast(&p, m.windows.horizon, &[])).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.values, fitted.predict(m.windows.horizon).unwrap_or_else(|e| panic!("{e}")).values);
+        // the covariates change the forecast
+        let bare = m.fit(&panel(), &FitContext::new(m.windows.horizon).with_seed(3)).unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(bare.predict(7).unwrap_or_else(|e| panic!("{e}")).values, again.values);
     }
 
     #[test]

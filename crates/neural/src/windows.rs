@@ -19,6 +19,12 @@
 //! off; 0 where the price is unknown): promotions and price changes of the forecast days
 //! are known in advance, like the calendar.
 //!
+//! With `panel_covariates` (long-format `[columns] future` and `past`), one channel per
+//! dynamic covariate of the panel, divided by its largest absolute value: a known-in-
+//! advance one shifted `horizon` periods ahead like the calendar (the last `horizon`
+//! positions describe the forecast periods), a past-only one at the input positions
+//! themselves (all before the origin); 0 where unknown.
+//!
 //! With `statics` (static embeddings), the last channels carry, per key, the table row of
 //! the series' item, dept, cat, store or state (see [`crate::statics`]), constant along
 //! the window; the network looks them up (see [`crate::nets::Embedded`]) and never sees
@@ -31,7 +37,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
-use tsforge_core::Panel;
+use tsforge_core::{CovariateKind, Panel};
 
 use crate::error::{NeuralError, Result};
 use tsforge_core::IdKey;
@@ -73,6 +79,11 @@ pub struct WindowConfig {
     /// Add the relative sell price, `horizon` days ahead, as one input channel (after the
     /// calendar pair).
     pub price_channel: bool,
+    /// Add the panel's dynamic covariates as channels (after the price channel).
+    pub panel_covariates: bool,
+    /// The covariates fed and the scale each is divided by, learned from the panel a
+    /// model is fitted on ([`WindowConfig::with_panel_covariates`]) and saved with it.
+    pub covariates: Vec<(String, f32)>,
     /// Attributes looked up in embedding tables (item, dept, cat, store, state).
     pub statics: Vec<IdKey>,
     /// Width of each static embedding.
@@ -99,6 +110,8 @@ impl Default for WindowConfig {
             weekday_channels: true,
             calendar_channels: false,
             price_channel: false,
+            panel_covariates: false,
+            covariates: Vec::new(),
             statics: Vec::new(),
             embedding_dim: 4,
             vocabulary: None,
@@ -114,7 +127,25 @@ impl WindowConfig {
     /// Numeric input channels: the target, plus the weekday pair, the calendar pair and
     /// the price channel if asked.
     pub fn data_channels(&self) -> usize {
-        1 + 2 * usize::from(self.weekday_channels) + 2 * usize::from(self.calendar_channels) + usize::from(self.price_channel)
+        1 + 2 * usize::from(self.weekday_channels) + 2 * usize::from(self.calendar_channels) + usize::from(self.price_channel) + self.covariates.len()
+    }
+
+    /// The same config with the covariates of `panel` to feed (kept as it is when
+    /// already learned or not asked for): every dynamic covariate with its largest
+    /// absolute known value as its scale (1 when that is 0 or nothing is known).
+    pub fn with_panel_covariates(&self, panel: &Panel) -> WindowConfig {
+        let mut cfg = self.clone();
+        if cfg.panel_covariates && cfg.covariates.is_empty() {
+            cfg.covariates = panel
+                .dynamic
+                .iter()
+                .map(|c| {
+                    let top = c.values.iter().filter(|v| v.is_finite()).fold(0.0f32, |m, v| m.max(v.abs()));
+                    (c.name.clone(), if top > 0.0 { top } else { 1.0 })
+                })
+                .collect();
+        }
+        cfg
     }
 
     /// Channels of the windows: the numeric ones and one table row per static key.
@@ -257,6 +288,9 @@ impl WindowSet {
         if cfg.price_channel {
             self.push_relative_prices(panel, series, origin);
         }
+        for (name, scale) in &cfg.covariates {
+            self.push_covariate(panel, series, origin, name, *scale);
+        }
         // table rows are small integers: exact in f32
         for &row in statics {
             self.inputs.extend(std::iter::repeat_n(row as f32, self.lookback));
@@ -271,6 +305,23 @@ impl WindowSet {
 }
 
 impl WindowSet {
+    /// A dynamic covariate over the input positions, divided by `scale`: a known-in-advance
+    /// one `horizon` periods ahead, a past-only one at the positions themselves (before
+    /// the origin); 0 where unknown or where the panel lacks it.
+    fn push_covariate(&mut self, panel: &Panel, series: usize, origin: usize, name: &str, scale: f32) {
+        let cov = panel.dynamic.iter().find(|c| c.name == name);
+        let ahead = match cov.map(|c| c.kind) {
+            Some(CovariateKind::Future) => self.horizon,
+            _ => 0,
+        };
+        let value = |k: usize| -> f32 {
+            let Some(c) = cov else { return 0.0 };
+            let v = (origin + k + ahead).checked_sub(self.lookback).map_or(f32::NAN, |t| c.at(series, t));
+            if v.is_finite() { v / scale } else { 0.0 }
+        };
+        self.inputs.extend((0..self.lookback).map(value));
+    }
+
     /// The price of the day `horizon` after each input position, relative to the highest
     /// known price over those days, minus 1 (0 where unknown).
     fn push_relative_prices(&mut self, panel: &Panel, series: usize, origin: usize) {
@@ -399,6 +450,29 @@ mod tests {
         let mut p = Panel::dense(vec!["a".into(), "b".into()], index, y).unwrap_or_else(|e| panic!("{e}"));
         p.spans[1] = (10, t);
         p
+    }
+
+    /// A known-in-advance covariate reaches the window `horizon` periods ahead (the last
+    /// positions hold the target periods' values); a past-only one stops before the origin.
+    #[test]
+    fn covariate_channels_carry_the_forecast_periods_and_the_past() {
+        use tsforge_core::Covariate;
+        let mut p = panel();
+        let t = p.n_time();
+        p.dynamic = vec![
+            Covariate { name: "promo".into(), kind: CovariateKind::Future, days: t + 4, values: (0..2 * (t + 4)).map(|k| (k % 3) as f32).collect() },
+            Covariate { name: "temp".into(), kind: CovariateKind::Past, days: t, values: (0..2 * t).map(|k| k as f32).collect() },
+        ];
+        let cfg = WindowConfig { lookback: 8, horizon: 4, weekday_channels: false, panel_covariates: true, ..WindowConfig::default() }.with_panel_covariates(&p);
+        assert_eq!(cfg.covariates, vec![("promo".to_string(), 2.0), ("temp".to_string(), (2 * t - 1) as f32)]);
+        assert_eq!(cfg.channels(), 3);
+        let set = prediction_windows(&p, &cfg);
+        // series 0, origin 40: promo at 36..44 (k % 3 of k = 36..44) / 2, temp at 32..40
+        let w = &set.inputs[..3 * 8];
+        let promo: Vec<f32> = (36..44).map(|k| (k % 3) as f32 / 2.0).collect();
+        assert_eq!(&w[8..16], promo.as_slice());
+        let temp: Vec<f32> = (32..40).map(|k| k as f32 / (2 * t - 1) as f32).collect();
+        assert_eq!(&w[16..24], temp.as_slice());
     }
 
     #[test]

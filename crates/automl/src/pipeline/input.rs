@@ -49,8 +49,15 @@ impl Input {
                     Some(f) => Some(Freq::parse(f).ok_or_else(|| usage(format!("--freq {f}: expected daily, weekly, monthly, quarterly, yearly, period, hourly or a sub-daily step such as 30min")))?),
                     None => None,
                 };
-                let spec =
-                    LongSpec { id_col: s.columns.id.clone(), time_col: s.columns.time.clone(), target_col: s.columns.target.clone(), static_cols: s.columns.statics.clone(), dynamic_cols: None, freq };
+                let spec = LongSpec {
+                    id_col: s.columns.id.clone(),
+                    time_col: s.columns.time.clone(),
+                    target_col: s.columns.target.clone(),
+                    static_cols: s.columns.statics.clone(),
+                    future_cols: s.columns.future.clone(),
+                    past_cols: s.columns.past.clone(),
+                    freq,
+                };
                 let bytes = std::fs::read(path).map_err(|source| tsforge_data::DataError::Io { file: path.display().to_string(), source })?;
                 let mut fp = Fingerprint::default();
                 fp.add(&bytes);

@@ -243,7 +243,7 @@ impl<'a> Pipeline<'a> {
                     let split = search.trial_windows.unwrap_or(windows.len()).min(windows.len());
                     let trial_backtest = Backtest { windows: &windows[..split], ..backtest.clone() };
                     let rest = Backtest { windows: &windows[split..], ..backtest.clone() };
-                    let run = SearchRun {
+                    let mut run = SearchRun {
                         settings: search,
                         seed: s.seed,
                         deadline: search_deadline,
@@ -254,7 +254,9 @@ impl<'a> Pipeline<'a> {
                         build: &build,
                         progress: self.progress,
                     };
-                    for (name, family) in search.families.iter().filter(|(_, f)| f.enabled) {
+                    let families: Vec<_> = search.families.iter().filter(|(_, f)| f.enabled).collect();
+                    for (k, &(name, family)) in families.iter().enumerate() {
+                        run.deadline = search_stage::family_deadline(search_deadline, Instant::now(), families.len() - k);
                         let entry = self.registry.entry(&family.model, &format!("search.families.{name}.model"))?;
                         if !input.is_m5 && !entry.needs.met_by(input.panel.attrs.is_some(), input.panel.calendar.is_some(), input.panel.prices.is_some()) {
                             plan.notes.push(format!("Search {name} skipped: {} needs {} (the data has none).", family.model, entry.needs.describe()));

@@ -26,6 +26,24 @@ pub struct Plan {
     pub notes: Vec<String>,
 }
 
+/// A known-in-advance covariate must be known over every forecast period: a forecast
+/// after the data needs its values there (rows after each series' last `y`).
+fn check_future_covariates(p: &Panel, horizon: usize, data: &str) -> Result<()> {
+    for c in p.dynamic.iter().filter(|c| c.kind == tsforge_core::CovariateKind::Future) {
+        for (i, &(_, end)) in p.spans.iter().enumerate() {
+            if let Some(t) = (end..end + horizon).find(|&t| !c.at(i, t).is_finite()) {
+                return Err(usage(format!(
+                    "{data}: column '{}' (a future covariate) has no value for series '{}' at {}: forecasting {horizon} periods after the data needs rows for them, after each series' last value, with the target empty",
+                    c.name,
+                    p.ids[i],
+                    p.index.label(t)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Plan {
     pub fn new(input: &Input, s: &Settings) -> Result<Plan> {
         let p = &input.panel;
@@ -63,6 +81,7 @@ impl Plan {
                     (horizon, train, Some(truth))
                 }
                 Phase::Evaluation => {
+                    check_future_covariates(p, horizon, &s.data)?;
                     notes.push(format!("Evaluation phase: fitted on all {} periods, forecasting {first}..{last} (no truth to score against).", p.n_time()));
                     (horizon, p.clone(), None)
                 }

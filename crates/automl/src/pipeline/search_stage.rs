@@ -78,6 +78,16 @@ pub fn trial_alias(family: &str, trial: usize) -> String {
     format!("{family}-t{trial}")
 }
 
+/// The deadline of the next family's search: the search time left shared equally among
+/// the `families_left` still to search (what a family leaves unused goes to those after
+/// it). Families are searched one after another in name order; under one deadline for
+/// all, the first ones could fill the budget and leave the last none: on m5-tiny-weekly
+/// the quickstart's neural family (`lenet`, last by name) ran no trial.
+pub fn family_deadline(search_deadline: Option<Instant>, now: Instant, families_left: usize) -> Option<Instant> {
+    let share = u32::try_from(families_left.max(1)).unwrap_or(u32::MAX);
+    search_deadline.map(|d| now + d.saturating_duration_since(now) / share)
+}
+
 /// `FAMILY-tN` → (FAMILY, N).
 pub fn parse_trial_alias(alias: &str) -> Option<(&str, usize)> {
     let (family, n) = alias.rsplit_once("-t")?;
@@ -123,6 +133,16 @@ mod tests {
         let records = vec![rec(0, 0, Some(0.5)), rec(1, 0, Some(0.4)), rec(2, 0, Some(0.9)), rec(1, 1, Some(0.45)), rec(3, 0, None)];
         let top = top_trials(&records, 2);
         assert_eq!(top.iter().map(|r| (r.trial, r.rung)).collect::<Vec<_>>(), vec![(1, 1), (0, 0)]);
+    }
+
+    #[test]
+    fn each_family_gets_its_share_of_the_search_time_left() {
+        let now = Instant::now();
+        let end = now + std::time::Duration::from_secs(90);
+        assert_eq!(family_deadline(Some(end), now, 3), Some(now + std::time::Duration::from_secs(30)));
+        assert_eq!(family_deadline(Some(end), now, 1), Some(end));
+        assert_eq!(family_deadline(Some(now), end, 2), Some(end), "a passed deadline stays passed");
+        assert_eq!(family_deadline(None, now, 2), None);
     }
 
     #[test]

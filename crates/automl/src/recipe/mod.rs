@@ -169,20 +169,27 @@ pub struct FamilySearch {
     pub space: toml::Table,
 }
 
-/// Column names of long-format data.
+/// Column names of long-format data, and the covariates the global models read.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Columns {
     pub id: String,
     pub time: String,
     pub target: String,
+    /// Constant within a series (store, category, size): numbers as they are, text as
+    /// category codes.
     #[serde(rename = "static")]
     pub statics: Vec<String>,
+    /// Numeric columns known in advance (a planned promotion): read at the period
+    /// forecast; rows after a series' last `y` (with `y` empty) give the forecast periods'.
+    pub future: Vec<String>,
+    /// Numeric columns known only once observed: read lagged by at least the horizon.
+    pub past: Vec<String>,
 }
 
 impl Default for Columns {
     fn default() -> Self {
-        Columns { id: "unique_id".into(), time: "ds".into(), target: "y".into(), statics: Vec::new() }
+        Columns { id: "unique_id".into(), time: "ds".into(), target: "y".into(), statics: Vec::new(), future: Vec::new(), past: Vec::new() }
     }
 }
 

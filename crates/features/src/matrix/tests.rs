@@ -312,3 +312,83 @@ fn recursive_workflow_on_an_extended_grid() {
     let m = build(&p, &spec, &[(0, 5)]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((m.get(0, 0), m.get(0, 1), m.get(0, 2)), (10.0, 4.0, 7.0));
 }
+
+/// Two series over `t` days with a past covariate `temp` and a future one `promo`
+/// (known 3 days past the grid), and two statics (`region` text, `size` numbers).
+fn with_covariates(t: usize, temp: Vec<f32>) -> Panel {
+    use tsforge_core::{Covariate, CovariateKind, StaticCovariate};
+    let index = TimeIndex::Dates { start_days: 15_003, freq: Freq::Daily, len: t };
+    let mut p = Panel::dense(vec!["a".into(), "b".into()], index, (0..2 * t).map(|k| (k % 5) as f32).collect()).unwrap_or_else(|e| panic!("{e}"));
+    p.dynamic = vec![
+        Covariate { name: "temp".into(), kind: CovariateKind::Past, days: t, values: temp },
+        Covariate { name: "promo".into(), kind: CovariateKind::Future, days: t + 3, values: (0..2 * (t + 3)).map(|k| (k % 2) as f32).collect() },
+    ];
+    p.statics = vec![StaticCovariate { name: "region".into(), values: vec!["south".into(), "north".into()] }, StaticCovariate { name: "size".into(), values: vec!["2.5".into(), "4".into()] }];
+    p
+}
+
+proptest! {
+    /// A past covariate never leaks: whatever the strategy, the covariates a model adds
+    /// for a horizon `h` make the feature of period `t` equal the value at `t - h`, and
+    /// changing every value after `t - h` leaves it as it was.
+    #[test]
+    fn past_covariates_never_leak(
+        vals in proptest::collection::vec(0u8..50, 2 * 20),
+        horizon in 1usize..6,
+        direct in any::<bool>(),
+        noise in 50u8..100,
+    ) {
+        let t = 20;
+        let temp: Vec<f32> = vals.iter().map(|&v| f32::from(v)).collect();
+        let a = with_covariates(t, temp.clone());
+        let strategy = if direct { Strategy::Direct { horizon } } else { Strategy::Recursive };
+        let base = FeatureSpec { strategy, lags: vec![strategy.min_shift()], ..FeatureSpec::default() };
+        let spec = crate::covariates::spec_for_panel(&base, &a, horizon).validate().unwrap_or_else(|e| panic!("{e}"));
+        let name = format!("temp_lag{horizon}");
+        prop_assert!(spec.names().contains(&name), "{:?}", spec.names());
+        // every period of both series, and the horizon after the grid
+        let rows: Vec<(usize, usize)> = (0..2).flat_map(|i| (0..t + horizon).map(move |s| (i, s))).collect();
+        let fa = build(&a, &spec, &rows).unwrap_or_else(|e| panic!("{e}"));
+        let col_a = fa.column_named(&name).unwrap_or_else(|| panic!("no {name}")).to_vec();
+        for (r, &(i, s)) in rows.iter().enumerate() {
+            let expected = if s >= horizon { temp[i * t + s - horizon] } else { f32::NAN };
+            prop_assert!(same(col_a[r], expected), "row ({i}, {s}): {} vs {expected}", col_a[r]);
+            let mut changed = temp.clone();
+            for v in changed[i * t + (s + 1).saturating_sub(horizon).min(t)..(i + 1) * t].iter_mut() {
+                *v = f32::from(noise);
+            }
+            let fb = build(&with_covariates(t, changed), &spec, &[(i, s)]).unwrap_or_else(|e| panic!("{e}"));
+            prop_assert_eq!(fb.column_named(&name).map(|c| c[0].to_bits()), Some(col_a[r].to_bits()));
+        }
+        // the forecast rows of a panel cut at `cutoff` read what the whole panel gives them
+        let cutoff = t - horizon;
+        let hist = a.truncated(cutoff).unwrap_or_else(|e| panic!("{e}"));
+        let fc = forecast_rows(&hist, horizon);
+        let fh = build(&hist, &spec, &fc).unwrap_or_else(|e| panic!("{e}"));
+        let ff = build(&a, &spec, &fc).unwrap_or_else(|e| panic!("{e}"));
+        for (x, y) in fh.columns.iter().zip(&ff.columns) {
+            prop_assert_eq!(x.to_bits(), y.to_bits());
+        }
+    }
+}
+
+/// Known-in-advance covariates are read at the target period, past the grid too;
+/// statics are codes (text) or numbers; a declared column the panel lacks is named.
+#[test]
+fn future_and_static_covariates_through_build() {
+    let p = with_covariates(6, vec![1.0; 12]);
+    let spec =
+        crate::covariates::spec_for_panel(&FeatureSpec { strategy: Strategy::Direct { horizon: 3 }, lags: vec![3], ..FeatureSpec::default() }, &p, 3).validate().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(spec.names(), ["lag3", "region", "size", "promo", "temp_lag3"]);
+    assert_eq!(spec.categorical(), [1]);
+    let m = build(&p, &spec, &[(0, 2), (1, 7), (1, 8), (1, 9)]).unwrap_or_else(|e| panic!("{e}"));
+    // promo alternates 0, 1 over 9 values per series; series 1 starts at value index 9
+    assert_eq!(col(&m, "promo")[..3], [0.0, 0.0, 1.0]);
+    assert!(col(&m, "promo")[3].is_nan(), "past what is known");
+    assert_eq!(col(&m, "region"), [1.0, 0.0, 0.0, 0.0]);
+    assert_eq!(col(&m, "size"), [2.5, 4.0, 4.0, 4.0]);
+    let mut bare = p.clone();
+    bare.dynamic.clear();
+    let msg = build(&bare, &spec, &[(0, 1)]).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(msg.contains("promo"), "{msg}");
+}
