@@ -147,7 +147,8 @@ impl GbdtParams {
     }
 }
 
-/// The Tweedie models in every partition, then `Ridge-direct` ([`crate::linear`]).
+/// The Tweedie models in every partition, then `Ridge-direct` ([`crate::linear`]) and
+/// `RandomForest-direct` ([`crate::forest`]).
 pub fn catalog() -> Vec<ModelEntry> {
     let mut out = Vec::new();
     for (base, kind) in [(DIRECT, Kind::Direct), (RECURSIVE, Kind::Recursive), (RECURSIVE7, Kind::Recursive7)] {
@@ -165,8 +166,10 @@ pub fn catalog() -> Vec<ModelEntry> {
             out.push(if partition == Partition::None && kind != Kind::Recursive { entry.in_default_run() } else { entry });
         }
     }
-    // the global linear model on the same feature matrix (not in the default run)
+    // the global linear model and random forest on the same feature matrix (not in the
+    // default run)
     out.extend(crate::linear::catalog());
+    out.extend(crate::forest::catalog());
     out
 }
 

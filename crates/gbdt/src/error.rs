@@ -69,6 +69,13 @@ pub enum GbdtError {
     /// The rayon thread pool could not be built.
     #[error("could not build thread pool: {0}")]
     ThreadPool(String),
+    /// The random forest (`RandomForest-direct`, fitted by smartcore) failed to fit, or a
+    /// saved forest is inconsistent.
+    #[error("random forest: {reason}")]
+    Forest {
+        /// What went wrong.
+        reason: String,
+    },
     /// Saving or loading a model failed.
     #[error("model JSON: {0}")]
     Json(#[from] serde_json::Error),
