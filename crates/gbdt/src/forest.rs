@@ -277,7 +277,7 @@ impl Forecaster for RandomForestDirect {
         let mut notes = Vec::new();
         let scaled = LevelScale::apply(train, self.level_window);
         let input = scaled.as_ref().map_or(train, |(_, p)| p);
-        let features = usable_spec(&self.features, input, &mut notes);
+        let features = usable_spec(&self.features, input, h, &mut notes);
         let spec = features.validate()?;
         let vocabulary = Vocabulary::from_panel(input);
         let all: Vec<(usize, usize)> = recent_rows(input, p.train_days).into_iter().filter(|&(i, t)| input.row(i)[t].is_finite()).collect();
