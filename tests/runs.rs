@@ -437,6 +437,52 @@ fn ridge_direct_runs_on_a_long_panel() {
     assert_eq!(saved["features"]["strategy"]["horizon"], 4);
 }
 
+/// `RandomForest-direct` (smartcore's random forest on the direct GBDT features) on a
+/// long-format panel whose series repeat one quarterly cycle at their own scale: after
+/// level scaling every series is the same cycle, which a forest reads off its lags, so
+/// its forecasts must be the cycle's continuation (written down here, not computed by
+/// tsforge). The saved forest forecasts the same through `tsforge predict`, and the same
+/// seed gives the same bytes.
+#[test]
+fn random_forest_direct_runs_on_a_long_panel_and_predicts_from_its_bundle() {
+    let dir = tempdir();
+    let mut text = String::from("unique_id,ds,y\n");
+    let cycle = [10.0, 14.0, 7.0, 12.0];
+    let value = |i: usize, t: usize| (i + 1) as f64 * cycle[t % 4];
+    for i in 0..6 {
+        for t in 0..60 {
+            text += &format!("s{i},{t},{}\n", value(i, t));
+        }
+    }
+    std::fs::write(dir.path().join("small.csv"), text).unwrap_or_else(|e| panic!("{e}"));
+    let args = |out: &'static str| ["run", "--data", "small.csv", "--horizon", "4", "--season-length", "4", "--models", "RandomForest-direct", "--seed", "5", "--out", out, "--quiet"];
+    ok(&tsforge(&args("r"), dir.path()));
+    let board = read_csv(&dir.path().join("r/leaderboard.csv"));
+    let row = board.iter().find(|r| r["alias"] == "RandomForest-direct").unwrap_or_else(|| panic!("no RandomForest-direct row: {board:?}"));
+    assert_eq!(row["family"], "forest");
+    assert_eq!(row["seed"], "5");
+    // the validation phase holds out periods 56..59 of each series
+    let fc = read_csv(&dir.path().join("r/forecasts/RandomForest-direct.csv"));
+    assert_eq!(fc.len(), 6 * 4);
+    for r in &fc {
+        let i: usize = r["unique_id"].trim_start_matches('s').parse().unwrap_or(usize::MAX);
+        let t: usize = r["ds"].parse().unwrap_or(usize::MAX);
+        let got: f64 = r["RandomForest-direct"].parse().unwrap_or(f64::NAN);
+        let want = value(i, t);
+        assert!((got - want).abs() < 0.05 * want, "{}: {got} vs {want}", r["unique_id"]);
+    }
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("r/models/RandomForest-direct.json")).unwrap_or_default()).unwrap_or_default();
+    assert_eq!(saved["format"], "tsforge-forest-1");
+    assert_eq!(saved["trees"].as_array().map(Vec::len), Some(50));
+    // the same seed: the same forecast bytes
+    ok(&tsforge(&args("again"), dir.path()));
+    let bytes = |p: &str| std::fs::read(dir.path().join(p)).ok();
+    assert_eq!(bytes("again/forecasts/RandomForest-direct.csv"), bytes("r/forecasts/RandomForest-direct.csv"));
+    // the bundle (the submission: the only model) forecasts the same without training
+    ok(&tsforge(&["predict", "r/bundle", "--out", "p", "--quiet"], dir.path()));
+    assert_eq!(bytes("p/forecasts/RandomForest-direct.csv"), bytes("r/forecasts/RandomForest-direct.csv"));
+}
+
 /// `Ridge-direct` on the shipped m5-tiny: M5 features, raw sales, a WRMSSE below Naive's.
 #[test]
 fn ridge_direct_runs_on_m5_tiny() {

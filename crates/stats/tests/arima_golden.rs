@@ -103,8 +103,41 @@ fn dump_orders() {
     let res: Vec<Value> = series
         .par_iter()
         .map(|y| match auto_arima(y, m) {
-            Ok(c) => json!({"mean": c.forecast(h, &[]).mean, "orders": orders(&c)}),
+            Ok(c) => {
+                let (coef, ic) = match &c {
+                    ArimaChoice::Model(f) => (f.coef.clone(), f.ic),
+                    ArimaChoice::Constant(_) => (Vec::new(), f64::NAN),
+                };
+                json!({"mean": c.forecast(h, &[]).mean, "orders": orders(&c), "coef": coef, "ic": if ic.is_finite() { json!(ic) } else { Value::Null }})
+            }
             Err(_) => json!({"mean": null, "orders": null}),
+        })
+        .collect();
+    std::fs::write(out, serde_json::to_string(&res).unwrap()).unwrap();
+}
+
+/// For diagnosing parity: reads `[{"y": [..], "m": M, "orders": [p, d, q, P, D, Q,
+/// constant]}]` from `ARIMA_CANDIDATES_IN` and writes tsforge's fit of exactly that
+/// model (coefficients, AICc, AIC) to `ARIMA_CANDIDATES_OUT`, to compare with
+/// statsforecast's fit of the same orders.
+#[test]
+#[ignore]
+fn dump_candidates() {
+    use tsforge_stats::arima::{Criterion, Orders, candidate};
+    let (Ok(inp), Ok(out)) = (std::env::var("ARIMA_CANDIDATES_IN"), std::env::var("ARIMA_CANDIDATES_OUT")) else { return };
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(inp).unwrap()).unwrap();
+    let res: Vec<Value> = doc
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let y = floats(&c["y"]);
+            let m = c["m"].as_u64().unwrap() as usize;
+            let k: Vec<usize> = c["orders"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+            let o = Orders { p: k[0], d: k[1], q: k[2], sp: k[3], sd: k[4], sq: k[5], m };
+            let f = candidate(&y, &o, k[6] == 1, Criterion::Aicc);
+            let finite = |v: f64| if v.is_finite() { json!(v) } else { Value::Null };
+            json!({"coef": f.coef, "ic": finite(f.ic), "aic": finite(f.aic)})
         })
         .collect();
     std::fs::write(out, serde_json::to_string(&res).unwrap()).unwrap();

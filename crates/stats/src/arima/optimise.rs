@@ -1,5 +1,5 @@
 //! Minimisation as statsforecast does it (scipy's BFGS, gradient by forward
-//! differences, `gtol` 1e-8, at most 100 iterations), here with argmin's BFGS and its
+//! differences with scipy's absolute step, `gtol` 1e-8, at most 100 iterations), here with argmin's BFGS and its
 //! More-Thuente line search.
 
 use std::cell::{Cell, RefCell};
@@ -147,7 +147,14 @@ impl Gradient for Objective<'_> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
 
-    /// Forward differences with scipy's step, sqrt(eps) max(1, |x|) signed like x.
+    /// Forward differences as scipy's BFGS takes them: `minimize(method="BFGS")` passes
+    /// its `eps` (sqrt(eps) ≈ 1.5e-8) as an *absolute* step, so every coordinate moves by
+    /// 1.5e-8 whatever its size, and only where `x + h == x` does scipy fall back to the
+    /// relative step sqrt(eps) max(1, |x|) signed like x. On a mean or drift of 10⁷ the
+    /// absolute step makes the gradient along it mostly rounding noise, and
+    /// statsforecast's fits leave such a coefficient near its regression start: a
+    /// relative step found better optima than statsforecast (lower AICc on 39 of 84
+    /// candidates of the 11 M1 yearly series that were not close), and so other models.
     fn gradient(&self, x: &Vec<f64>) -> Result<Vec<f64>, Error> {
         self.spend(x.len())?;
         let cached = {
@@ -164,9 +171,10 @@ impl Gradient for Objective<'_> {
         };
         let mut xh = x.clone();
         let mut g = vec![0.0; x.len()];
+        let abs_step = f64::EPSILON.sqrt();
         for i in 0..x.len() {
             let sign = if x[i] >= 0.0 { 1.0 } else { -1.0 };
-            let step = f64::EPSILON.sqrt() * sign * x[i].abs().max(1.0);
+            let step = if (x[i] + abs_step) - x[i] == 0.0 { abs_step * sign * x[i].abs().max(1.0) } else { abs_step };
             xh[i] = x[i] + step;
             let h = xh[i] - x[i];
             g[i] = (self.value(&xh) - f0) / h;
