@@ -16,7 +16,7 @@ const HORIZON: usize = 7;
 /// so that no lag or date feature predicts it.
 fn promo(i: usize, t: usize) -> u32 {
     let h = (i as u64 * 2_654_435_761 + t as u64 * 40_503).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    u32::from((h >> 33) % 4 == 0)
+    u32::from((h >> 33).is_multiple_of(4))
 }
 
 /// Sales: a level per series (30..52) plus 20 on promotion days.

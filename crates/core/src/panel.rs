@@ -298,7 +298,7 @@ mod tests {
         let (train, _) = p.holdout(2).unwrap_or_else(|e| panic!("{e}"));
         assert!(train.dynamic[1].at(0, 2).is_finite() && train.dynamic[1].at(0, 3).is_nan(), "{:?}", train.dynamic[1]);
         let s = p.select(&[1]).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(s.dynamic[0].row(0), &p.dynamic[0].row(1)[..]);
+        assert_eq!(s.dynamic[0].row(0), p.dynamic[0].row(1));
     }
 
     proptest! {
