@@ -567,8 +567,9 @@ mod tests {
             let msg = error(format!("unique_id,ds,y,price\na,1,1,2.5\na,2,1,{v}\n"));
             assert!(msg.contains("line 3, column 'price'") && msg.contains(needle), "{v}: {msg}");
         }
-        // an empty cell or NaN in a covariate is an unknown value
-        let p = csv_panel("unique_id,ds,y,price\na,1,1,\na,2,1,NaN\na,3,-0,1\n").unwrap_or_else(|e| panic!("{e}"));
+        // an empty cell or NaN in a declared covariate is an unknown value
+        let spec = LongSpec { past_cols: vec!["price".into()], ..LongSpec::default() };
+        let p = load_bytes(Path::new("long.csv"), b"unique_id,ds,y,price\na,1,1,\na,2,1,NaN\na,3,-0,1\n".to_vec(), &spec).unwrap_or_else(|e| panic!("{e}"));
         assert!(p.dynamic[0].values[..2].iter().all(|v| v.is_nan()));
         assert!(p.y[2].is_sign_positive(), "-0 is read as 0");
     }

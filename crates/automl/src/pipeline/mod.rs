@@ -315,19 +315,7 @@ impl<'a> Pipeline<'a> {
         }
         timings.insert("search_seconds".into(), stage.elapsed().as_secs_f64().into());
 
-        // 3. reconciled variants of the best models (M5 data), before the ensemble so that it can use them
-        let stage = Instant::now();
-        if let (Some(rec), Some(backtest), Some(attrs)) = (&s.reconcile, &backtest, &plan.train.attrs) {
-            if past(deadline) {
-                plan.notes.push("The time limit was reached before the reconciled variants: none were made.".into());
-            } else {
-                let notes = self.reconcile_best(&mut entries, rec, backtest, attrs, &ctx, &build, &plan.train, &score_truth)?;
-                plan.notes.extend(notes);
-            }
-        }
-        timings.insert("reconcile_seconds".into(), stage.elapsed().as_secs_f64().into());
-
-        // 4. the ensemble: Caruana's selection on the backtest, applied to the final forecasts
+        // 3. the ensemble: Caruana's selection on the backtest, applied to the final forecasts
         let stage = Instant::now();
         if let (Some(search), Some(backtest)) = (&s.search, &backtest)
             && search.ensemble.enabled
@@ -351,6 +339,19 @@ impl<'a> Pipeline<'a> {
         };
         entries[best].row.selected = true;
         let submission = entries[best].row.alias.clone();
+
+        // 4. reconciled variants of the best models (M5 data), after the submission's
+        // choice: they carry no saved form, so a bundle could not rebuild them
+        let stage = Instant::now();
+        if let (Some(rec), Some(backtest), Some(attrs)) = (&s.reconcile, &backtest, &plan.train.attrs) {
+            if past(deadline) {
+                plan.notes.push("The time limit was reached before the reconciled variants: none were made.".into());
+            } else {
+                let notes = self.reconcile_best(&mut entries, rec, backtest, attrs, &ctx, &build, &plan.train, &score_truth)?;
+                plan.notes.extend(notes);
+            }
+        }
+        timings.insert("reconcile_seconds".into(), stage.elapsed().as_secs_f64().into());
 
         // 5. quantiles of every model (every level of M5 data), from its backtest errors
         let stage = Instant::now();
