@@ -3,8 +3,8 @@
 //! of the best models' bottom forecasts is reconciled with those (see
 //! [`crate::reconcile`]): `ALIAS-MinT` (MinT, shrinkage covariance of the backtest
 //! errors) and `ALIAS-TD` (top-down: the bottom forecasts rescaled to the total's
-//! forecast). Each variant is backtested like any model, so the submission rule and
-//! the ensemble judge it by the same windows.
+//! forecast). Each variant is backtested and scored like any model; they come after
+//! the submission's choice, since a model bundle could not rebuild them.
 
 use std::time::Instant;
 
