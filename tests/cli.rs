@@ -14,4 +14,5 @@ mod runs;
 mod runs_db;
 mod search;
 mod serve;
+mod shard;
 mod variance;

@@ -210,7 +210,11 @@ fn served_forecasts_equal_predict_and_every_bad_request_is_a_4xx() {
     let dir = tempdir();
     let db = dir.path().join("log.db");
     let champion = format!("champion={}", b.champion.display());
-    let challenger = format!("challenger={}", b.challenger.display());
+    // this test damages its challenger to see a reload refused: its own copy, so the
+    // tests running beside it (monitor) never read the damaged one
+    let own = dir.path().join("challenger");
+    copy_dir(&b.challenger, &own);
+    let challenger = format!("challenger={}", own.display());
     let server = Server::start(&[
         &champion,
         &challenger,
@@ -343,7 +347,7 @@ fn served_forecasts_equal_predict_and_every_bad_request_is_a_4xx() {
 
     // reload: a damaged bundle is refused and the old one keeps serving; a good one replaces it
     let old_id = models["arms"][1]["bundle_id"].as_str().unwrap_or_default().to_string();
-    let sum = b.challenger.join("bundle.sha256");
+    let sum = own.join("bundle.sha256");
     let good_sum = std::fs::read_to_string(&sum).unwrap_or_default();
     std::fs::write(&sum, "0000\n").unwrap_or_else(|e| panic!("{e}"));
     let (status, refused) = server.post("/v1/models/reload", &json!({}));

@@ -88,7 +88,7 @@ pub fn run_evaluate(recipe: &Recipe, options: &RunOptions, e: &EvaluateOptions, 
         let origin = first + k * step;
         let label = if input.is_m5 { format!("d_{origin}") } else { full.index.label(origin - 1) };
         progress.event(&Event::Note(&format!("origin {} of {}: trained to {label}", k + 1, e.origins)));
-        let data = Input { panel: full.truncated(origin + horizon)?, validation_days: input.is_m5.then_some(origin), is_m5: input.is_m5, fingerprint: input.fingerprint.clone() };
+        let data = Input { panel: full.truncated(origin + horizon)?, validation_days: input.is_m5.then_some(origin), is_m5: input.is_m5, fingerprint: input.fingerprint.clone(), sampled: None };
         let s = Settings { phase: tsforge_core::Phase::Validation, out: out.join("origins").join(&label), ..settings.clone() };
         let started = Instant::now();
         let mut outcome = Pipeline::new(s.clone(), registry.clone()).with_progress(progress).run_on(&data, started)?;

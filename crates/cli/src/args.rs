@@ -8,7 +8,7 @@ use tsforge_core::Phase;
 mod run;
 mod store;
 
-pub use run::{RunArgs, split_recipe_arg};
+pub use run::{RunArgs, StageArg, split_recipe_arg};
 pub use store::{DEFAULT_STORE, MonitorArgs, PredictArgs, RecordArgs, RunsCommand, RunsCompareArgs, RunsGcArgs, RunsListArgs, RunsRecordArgs, RunsShowArgs, ServeArgs};
 
 #[derive(Debug, Parser)]
@@ -31,6 +31,9 @@ pub enum Command {
     /// Run the whole AutoML at several earlier forecast origins and score each submission
     /// out of sample, beside fixed policies (every model, averages, the previous winner).
     Evaluate(EvaluateArgs),
+    /// Join the parts of a sharded run (`tsforge run --plan PLAN --shard K/N`) into one run
+    /// folder: leaderboard, submission, quantiles and HTML of the whole panel, scored exactly.
+    Merge(MergeArgs),
     /// Forecast with a run's model bundle, without training: on the run's data by default
     /// (reproducing its forecasts), or on newer data (`--data`, `--phase evaluation`).
     Predict(PredictArgs),
@@ -70,6 +73,25 @@ pub enum Command {
 pub struct RunCommandArgs {
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub record: RecordArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// Part folders (each holding part.json), or folders of them.
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// The data, where it lies elsewhere on this machine than where the plan's search read
+    /// it (it must be the same files: their fingerprint is checked).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Output folder (default: reports/RUN-NAME).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bars and no leaderboard on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
     #[command(flatten)]
     pub record: RecordArgs,
 }

@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Some(Command::Run(a)) => run::execute(&a.run.split_overrides(), &a.record),
         Some(Command::Runs { command }) => runs::execute(&command),
         Some(Command::Leaderboard(a)) => board::execute(&a),
+        Some(Command::Merge(a)) => run::merge(&a),
         Some(Command::Variance(a)) => variance::execute(&a),
         Some(Command::Evaluate(a)) => evaluate::execute(&a),
         Some(Command::Predict(a)) => predict::execute(&a),

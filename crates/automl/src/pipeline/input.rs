@@ -18,6 +18,8 @@ pub struct Input {
     pub validation_days: Option<usize>,
     pub is_m5: bool,
     pub fingerprint: String,
+    /// The panel is a stratified sample of the data's series: (taken, in the data).
+    pub sampled: Option<(usize, usize)>,
 }
 
 impl Input {
@@ -42,7 +44,7 @@ impl Input {
                     fp.add(&f.bytes);
                 }
                 let data = m5::load(&src)?;
-                Ok(Input { panel: data.panel, validation_days: data.validation_days.filter(|_| data.evaluation_days.is_some()), is_m5: true, fingerprint: fp.hex() })
+                Ok(Input { panel: data.panel, validation_days: data.validation_days.filter(|_| data.evaluation_days.is_some()), is_m5: true, fingerprint: fp.hex(), sampled: None })
             }
             None => {
                 let freq = match &s.freq {
@@ -62,7 +64,7 @@ impl Input {
                 let mut fp = Fingerprint::default();
                 fp.add(&bytes);
                 let panel = tsforge_data::long::load_bytes(path, bytes, &spec)?;
-                Ok(Input { panel, validation_days: None, is_m5: false, fingerprint: fp.hex() })
+                Ok(Input { panel, validation_days: None, is_m5: false, fingerprint: fp.hex(), sampled: None })
             }
         }
     }

@@ -33,6 +33,7 @@ pub mod plots;
 pub mod progress;
 pub mod reconciled;
 pub mod run_folder;
+pub mod scale_out;
 pub mod scoring;
 pub mod search_stage;
 pub mod settings;
@@ -68,6 +69,8 @@ pub struct Entry {
     pub valid_forecast: Option<Vec<f64>>,
     pub importance: Vec<FeatureImportance>,
     pub bundle: Option<String>,
+    /// How to fit it again (a shard of a plan does): its registry model and configuration.
+    pub spec: Option<scale_out::ModelSpec>,
 }
 
 /// A finished run, not yet written: its record, every file of the run folder, and what
@@ -86,6 +89,14 @@ pub struct RunOutcome {
     pub backtests: Vec<(String, Vec<f64>)>,
     /// The training data's series and covariates (what a model bundle records).
     pub shape: DataShape,
+    /// How to fit each model again (the entries that have a configuration), for a plan.
+    pub specs: Vec<scale_out::ModelSpec>,
+    /// The data's fingerprint.
+    pub fingerprint: String,
+    /// How the data's series would be dealt to shards.
+    pub shard_by: scale_out::ShardBy,
+    /// The search ran on a stratified sample: (series taken, series in the data).
+    pub sample: Option<(usize, usize)>,
     trial_log: Option<TrialLog>,
     /// Held from the start of the run until its folder is written.
     lock: Option<run_folder::Lock>,
@@ -151,7 +162,15 @@ impl<'a> Pipeline<'a> {
         let started = Instant::now();
         self.progress.event(&Event::Started { deadline: self.settings.time_limit.map(|t| started + Duration::from_secs_f64(t)) });
         self.progress.event(&Event::Stage("loading data"));
-        let input = Input::load(&self.settings)?;
+        let mut input = Input::load(&self.settings)?;
+        if let Some(n) = self.settings.sample {
+            let total = input.panel.n_series();
+            let idx = scale_out::sample::stratified(&input.panel, n, self.settings.seed);
+            if idx.len() < total {
+                input.panel = input.panel.select(&idx)?;
+                input.sampled = Some((idx.len(), total));
+            }
+        }
         self.run_on(&input, started)
     }
 
@@ -168,6 +187,9 @@ impl<'a> Pipeline<'a> {
         let past = |d: Option<Instant>| d.is_some_and(|d| Instant::now() >= d);
         let mut plan = Plan::new(input, s)?;
         plan.notes.extend(recovered);
+        if let Some((taken, total)) = input.sampled {
+            plan.notes.push(format!("Searched on a stratified sample of {taken} of {total} series (by store, department and demand class; seed {}).", s.seed));
+        }
         let metric = if input.is_m5 { Metric::Wrmsse } else { Metric::Mase };
         let scored_ev = if plan.truth.is_some() { Plan::evaluator(&plan.train, plan.horizon)? } else { None };
         let windows = plan.backtest_windows(s.search.as_ref().map_or(1, |x| x.backtest_windows))?;
@@ -219,7 +241,8 @@ impl<'a> Pipeline<'a> {
             let seed = entry.seeded.then_some(s.seed);
             let valid_windows = backtest.as_ref().map(|b| per_window(b, valid_forecast.as_deref())).unwrap_or_default();
             let row = Row { alias, family: model.family().to_string(), scores, valid, valid_windows, seed, ..fit_row(&fit) };
-            entries.push(Entry { row, forecast: fit.forecast, valid_forecast, importance: fit.importance, bundle: fit.bundle });
+            let spec = scale_out::ModelSpec { alias: name.clone(), model: name.clone(), family: row.family.clone(), params: serde_json::Map::new() };
+            entries.push(Entry { row, forecast: fit.forecast, valid_forecast, importance: fit.importance, bundle: fit.bundle, spec: Some(spec) });
         }
         timings.insert("fixed_models_seconds".into(), stage.elapsed().as_secs_f64().into());
 
@@ -277,7 +300,8 @@ impl<'a> Pipeline<'a> {
                                 break;
                             }
                             let config = with_resource(&rec.config, family, key, rec.resource);
-                            let model = self.registry.build(&family.model, &alias, &config.clone().into_iter().collect(), &build)?;
+                            let params: serde_json::Map<String, serde_json::Value> = config.clone().into_iter().collect();
+                            let model = self.registry.build(&family.model, &alias, &params, &build)?;
                             self.progress.event(&Event::Model { action: "refitting", alias: &alias });
                             let fit = fit_predict(model.as_ref(), &plan.train, &ctx)?;
                             let scores = score_truth(&fit.forecast)?;
@@ -304,7 +328,8 @@ impl<'a> Pipeline<'a> {
                                 seed: Some(s.seed),
                                 ..fit_row(&fit)
                             };
-                            entries.push(Entry { row, forecast: fit.forecast, valid_forecast, importance: fit.importance, bundle: fit.bundle });
+                            let spec = scale_out::ModelSpec { alias: row.alias.clone(), model: family.model.clone(), family: row.family.clone(), params };
+                            entries.push(Entry { row, forecast: fit.forecast, valid_forecast, importance: fit.importance, bundle: fit.bundle, spec: Some(spec) });
                         }
                         trial_records.extend(records);
                     }
@@ -353,17 +378,6 @@ impl<'a> Pipeline<'a> {
         }
         timings.insert("reconcile_seconds".into(), stage.elapsed().as_secs_f64().into());
 
-        // 5. quantiles of every model (every level of M5 data), from its backtest errors
-        let stage = Instant::now();
-        let origin_ev = if scored_ev.is_none() && input.is_m5 { Plan::evaluator(&plan.train, plan.horizon)? } else { None };
-        let quantile_ev = scored_ev.as_ref().or(origin_ev.as_ref());
-        let quantiles = quantile_ev.and_then(|ev| uncertainty::attach(&mut entries, &windows, ev, plan.truth.as_deref()).map(|q| (ev.hierarchy(), q)));
-        if !input.is_m5
-            && let Some(evs) = uncertainty::Evaluators::long(&plan.train, &windows, plan.horizon)
-        {
-            uncertainty::attach_with(&mut entries, &windows, &evs, plan.truth.as_deref(), &s.levels);
-        }
-        timings.insert("uncertainty_seconds".into(), stage.elapsed().as_secs_f64().into());
         let (first, last) = windows.first().map(|w| window_label(w, plan.horizon)).unwrap_or_default();
         let rule = match (ensemble, windows.len()) {
             (Some(_), k) => format!("the ensemble ({}, on {k} backtest window(s) of {} periods, the latest {first}..{last})", s.search.as_ref().map_or("", |x| x.ensemble.method.name()), plan.horizon),
@@ -371,15 +385,35 @@ impl<'a> Pipeline<'a> {
             (None, 1) => format!("the lowest backtest {} on the window {first}..{last} (ties go to the model listed first)", metric.name()),
             (None, k) => format!("the lowest mean backtest {} over {k} windows of {} periods, the latest {first}..{last} (ties go to the model listed first)", metric.name(), plan.horizon),
         };
+        timings.insert("load_seconds".into(), load_seconds.into());
+        let finish = Finish { input, plan, windows: &windows, metric, scored_ev: scored_ev.as_ref(), trial_records, trial_log, timings, started, lock };
+        self.finish(finish, entries, submission, rule)
+    }
+
+    /// The run from its leaderboard entries on: every model's quantiles, the submission
+    /// rule in the notes, the run folder's files.
+    fn finish(&self, f: Finish<'_>, mut entries: Vec<Entry>, submission: String, rule: String) -> Result<RunOutcome> {
+        let s = &self.settings;
+        let Finish { input, mut plan, windows, metric, scored_ev, trial_records, trial_log, mut timings, started, lock } = f;
+        // 5. quantiles of every model (every level of M5 data), from its backtest errors
+        let stage = Instant::now();
+        let origin_ev = if scored_ev.is_none() && input.is_m5 { Plan::evaluator(&plan.train, plan.horizon)? } else { None };
+        let quantile_ev = scored_ev.or(origin_ev.as_ref());
+        let quantiles = quantile_ev.and_then(|ev| uncertainty::attach(&mut entries, windows, ev, plan.truth.as_deref()).map(|q| (ev.hierarchy(), q)));
+        if !input.is_m5
+            && let Some(evs) = uncertainty::Evaluators::long(&plan.train, windows, plan.horizon)
+        {
+            uncertainty::attach_with(&mut entries, windows, &evs, plan.truth.as_deref(), &s.levels);
+        }
+        timings.insert("uncertainty_seconds".into(), stage.elapsed().as_secs_f64().into());
         plan.notes.push(format!("Submission rule: {rule}."));
 
         self.progress.event(&Event::Stage("writing"));
-        timings.insert("load_seconds".into(), load_seconds.into());
         let run = output::Finished {
             settings: s,
             input,
             plan: &plan,
-            windows: &windows,
+            windows,
             metric,
             trial_records: &trial_records,
             trial_log: trial_log.as_ref(),
@@ -391,10 +425,25 @@ impl<'a> Pipeline<'a> {
         };
         let forecasts = entries.iter().map(|e| e.forecast.clone()).collect();
         let backtests = entries.iter().filter_map(|e| Some((e.row.alias.clone(), e.valid_forecast.clone()?))).collect();
+        let specs = entries.iter().filter_map(|e| e.spec.clone()).collect();
         let (record, files) = run.files(entries)?;
         self.progress.event(&Event::Finished { seconds: started.elapsed().as_secs_f64() });
         let shape = DataShape::of(&plan.train);
-        Ok(RunOutcome { record, submission, out: s.out.clone(), files, forecasts, backtests, shape, trial_log, lock: Some(lock) })
+        Ok(RunOutcome {
+            record,
+            submission,
+            out: s.out.clone(),
+            files,
+            forecasts,
+            backtests,
+            shape,
+            specs,
+            fingerprint: input.fingerprint.clone(),
+            shard_by: scale_out::ShardBy::of(&input.panel),
+            sample: input.sampled,
+            trial_log,
+            lock: Some(lock),
+        })
     }
 
     /// Adds the reconciled variants of the `rec.top` best entries by backtest score.
@@ -500,8 +549,22 @@ impl<'a> Pipeline<'a> {
         }
         let valid_windows = per_window(backtest, Some(&valid_values));
         let row = Row { alias: "Ensemble".into(), family: "ensemble".into(), scores, valid: Some(valid), valid_windows, fit_seconds, note, members: chosen, ..Row::default() };
-        Ok(Some(Entry { row, forecast, valid_forecast: Some(valid_values), importance: Vec::new(), bundle: None }))
+        Ok(Some(Entry { row, forecast, valid_forecast: Some(valid_values), importance: Vec::new(), bundle: None, spec: None }))
     }
+}
+
+/// What a run's last steps need, from the steps before them.
+pub(crate) struct Finish<'a> {
+    pub input: &'a Input,
+    pub plan: Plan,
+    pub windows: &'a [BacktestWindow],
+    pub metric: Metric,
+    pub scored_ev: Option<&'a tsforge_core::metrics::M5Evaluator>,
+    pub trial_records: Vec<crate::search::TrialRecord>,
+    pub trial_log: Option<TrialLog>,
+    pub timings: serde_json::Map<String, serde_json::Value>,
+    pub started: Instant,
+    pub lock: run_folder::Lock,
 }
 
 /// First and last label of a backtest window.

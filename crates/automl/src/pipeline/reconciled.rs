@@ -173,5 +173,5 @@ fn variant(
         seed: base.row.seed,
         ..Row::default()
     };
-    Ok(Entry { row, forecast, valid_forecast: Some(valid_values), importance: Vec::new(), bundle: None })
+    Ok(Entry { row, forecast, valid_forecast: Some(valid_values), importance: Vec::new(), bundle: None, spec: None })
 }

@@ -34,6 +34,8 @@ pub struct RunOptions {
     pub resume: bool,
     /// `cpu`, `cuda`, `cuda:N`, `wgpu`.
     pub device: Option<String>,
+    /// Search on a stratified sample of this many series (a sharded run's search stage).
+    pub sample: Option<usize>,
 }
 
 /// Recipe and options merged: options win. Saved in the manifest and the bundle
@@ -72,6 +74,9 @@ pub struct Settings {
     /// Where neural models train (`cpu`, `cuda:0`).
     pub device: String,
     pub out: PathBuf,
+    /// Search on a stratified sample of this many series (`--stage search --sample N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<usize>,
 }
 
 impl Settings {
@@ -120,6 +125,7 @@ impl Settings {
             search: if options.models.is_some() { None } else { recipe.search.clone() },
             reconcile: if options.models.is_some() { None } else { recipe.reconcile.clone() },
             resume: options.resume,
+            sample: options.sample,
         })
     }
 }

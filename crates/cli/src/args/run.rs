@@ -52,6 +52,28 @@ pub struct RunArgs {
     /// No progress bars and no leaderboard on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// `search`: the search stage of a sharded run. The run as usual, plus `plan.json` in
+    /// its folder (the chosen models, configurations and ensemble weights) for `--plan`.
+    #[arg(long, value_enum, conflicts_with_all = ["plan", "shard"])]
+    pub stage: Option<StageArg>,
+    /// With `--stage search`: search on a stratified sample of N series (by store,
+    /// department and demand class); the shards fit the plan on every series.
+    #[arg(long, value_name = "N", requires = "stage")]
+    pub sample: Option<usize>,
+    /// Fit a search stage's plan (its plan.json or its run folder) instead of searching:
+    /// with `--shard`, one shard's part; without, the whole run in this process.
+    #[arg(long, value_name = "PLAN", conflicts_with_all = ["models", "resume"])]
+    pub plan: Option<PathBuf>,
+    /// `K/N`: fit shard K (0-based) of N and write its part to `--out`, for `tsforge merge`.
+    /// `auto/N` takes K from JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID (Slurm).
+    #[arg(long, value_name = "K/N", requires = "plan")]
+    pub shard: Option<String>,
+}
+
+/// The stages of a sharded run `--stage` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StageArg {
+    Search,
 }
 
 impl RunArgs {
@@ -77,6 +99,7 @@ impl RunArgs {
             time_limit: self.time_limit.clone(),
             resume: self.resume,
             device: self.device.clone(),
+            sample: self.sample,
         }
     }
 }
