@@ -265,6 +265,9 @@ fn check_parts(parts: &[Part]) -> Result<()> {
         if p.file.shard.count != count {
             return Err(usage(format!("{}: shard {}, but {} is shard {}: the shard counts differ", p.path.display(), p.file.shard.label(), first.path.display(), first.file.shard.label())));
         }
+        if p.file.shard.index >= count {
+            return Err(usage(format!("{}: shard index {} of {count}: the part was edited or damaged", p.path.display(), p.file.shard.index)));
+        }
         match seen[p.file.shard.index] {
             Some(other) => return Err(usage(format!("shard {} is given twice: {} and {}", p.file.shard.label(), other.path.display(), p.path.display()))),
             None => seen[p.file.shard.index] = Some(p),
