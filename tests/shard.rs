@@ -195,3 +195,68 @@ fn scheduler_commands_shard_and_merge_exactly() {
     assert!(stderr(&twice).contains("given twice"), "{}", stderr(&twice));
     assert!(!dir.path().join("bad").exists(), "no half-written output");
 }
+
+/// A long-format panel shards by a hash of `unique_id`: per-series models (with their
+/// conformal intervals) merge byte-identically, and every series is in one part.
+#[test]
+fn long_panels_shard_by_hash_and_merge_exactly() {
+    let dir = tempdir();
+    let mut csv = String::from("unique_id,ds,y\n");
+    for s in 0..20u32 {
+        for t in 0..120u32 {
+            // a weekly bump on a per-series level, integer noise from a fixed recurrence
+            let y = (2 + s % 7) * 3 + if t % 7 == 5 { 4 } else { 0 } + (s * 31 + t * 17) % 5;
+            csv.push_str(&format!("s{s:02},{},{y}\n", day(t)));
+        }
+    }
+    std::fs::write(dir.path().join("panel.csv"), csv).unwrap_or_else(|e| panic!("{e}"));
+    let t = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tsforge")).args(args).args(["--quiet", "--no-store"]).current_dir(dir.path()).output().unwrap_or_else(|e| panic!("{e}"));
+        ok(&out, &args.join(" "));
+    };
+    t(&[
+        "run",
+        "--data",
+        "panel.csv",
+        "--horizon",
+        "7",
+        "--stage",
+        "search",
+        "--out",
+        "search",
+        r#"models=["Naive","SeasonalNaive","Theta"]"#,
+        "search.families.gbdt.enabled=false",
+        "search.families.hurdle.enabled=false",
+        "search.families.lenet.enabled=false",
+    ]);
+    let plan: serde_json::Value = serde_json::from_slice(&bytes(dir.path().join("search/plan.json"))).unwrap_or_default();
+    assert_eq!(plan["shard_by"], "hash");
+    for k in 0..3 {
+        t(&["run", "--plan", "search", "--data", "panel.csv", "--shard", &format!("{k}/3"), "--out", &format!("parts/p{k}")]);
+    }
+    t(&["merge", "parts", "--data", "panel.csv", "--out", "merged"]);
+    t(&["run", "--plan", "search/plan.json", "--data", "panel.csv", "--out", "single"]);
+    let mut sizes = Vec::new();
+    for k in 0..3 {
+        let part: serde_json::Value = serde_json::from_slice(&bytes(dir.path().join(format!("parts/p{k}/part.json")))).unwrap_or_default();
+        sizes.push(part["series"].as_array().map_or(0, Vec::len));
+    }
+    assert_eq!(sizes.iter().sum::<usize>(), 20, "every series in exactly one part: {sizes:?}");
+    assert!(sizes.iter().all(|&n| n > 0), "20 ids spread over 3 shards: {sizes:?}");
+    for alias in ["Naive", "SeasonalNaive", "Theta", "Ensemble"] {
+        let (a, b) = (bytes(dir.path().join(format!("merged/forecasts/{alias}.csv"))), bytes(dir.path().join(format!("single/forecasts/{alias}.csv"))));
+        assert!(a == b, "{alias}: merged forecasts differ from the single run's");
+        assert!(String::from_utf8_lossy(&a).lines().next().is_some_and(|h| h.contains(&format!("{alias}-hi-95"))), "{alias}: intervals in the forecast file");
+    }
+}
+
+/// `2021-01-01` plus `t` days, as text.
+fn day(t: u32) -> String {
+    let month_days = [31u32, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let (mut month, mut d) = (0, t);
+    while d >= month_days[month] {
+        d -= month_days[month];
+        month += 1;
+    }
+    format!("2021-{:02}-{:02}", month + 1, d + 1)
+}
