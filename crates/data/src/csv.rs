@@ -199,33 +199,28 @@ pub(crate) fn optional_strings(df: &DataFrame, src: &str, name: &str) -> Result<
 
 /// A numeric column as f64; a null (empty cell), NaN or infinity is an error naming its line.
 pub(crate) fn numbers(df: &DataFrame, src: &str, name: &str) -> Result<Vec<f64>> {
-    let col = column(df, src, name)?;
-    let cast = col.cast(&DataType::Float64).map_err(|e| bad_type(src, name, "numbers", e))?;
-    let ca = cast.f64().map_err(|e| bad_type(src, name, "numbers", e))?;
-    let cell = |i: usize| Location::Cell { line: i + 2, column: name.to_string() };
-    ca.iter()
-        .enumerate()
-        .map(|(i, v)| match v {
-            Some(v) if v.is_finite() => Ok(v),
-            Some(v) => Err(DataError::invalid(src, cell(i), format!("{v} is not a finite number"))),
-            None => Err(DataError::invalid(src, cell(i), "empty or non-numeric value, expected a number")),
-        })
-        .collect()
+    numbers_with(df, src, name, None)
 }
 
 /// A numeric column as f64 with empty cells as NaN (the target's forecast rows); NaN
 /// written out or an infinity is still an error naming its line.
 pub(crate) fn optional_numbers(df: &DataFrame, src: &str, name: &str) -> Result<Vec<f64>> {
+    numbers_with(df, src, name, Some(f64::NAN))
+}
+
+/// A numeric column as f64, an empty cell read as `empty` (an error where `None`).
+fn numbers_with(df: &DataFrame, src: &str, name: &str, empty: Option<f64>) -> Result<Vec<f64>> {
     let col = column(df, src, name)?;
     let cast = col.cast(&DataType::Float64).map_err(|e| bad_type(src, name, "numbers", e))?;
     let ca = cast.f64().map_err(|e| bad_type(src, name, "numbers", e))?;
     let cell = |i: usize| Location::Cell { line: i + 2, column: name.to_string() };
     ca.iter()
         .enumerate()
-        .map(|(i, v)| match v {
-            Some(v) if v.is_finite() => Ok(v),
-            Some(v) => Err(DataError::invalid(src, cell(i), format!("{v} is not a finite number"))),
-            None => Ok(f64::NAN),
+        .map(|(i, v)| match (v, empty) {
+            (Some(v), _) if v.is_finite() => Ok(v),
+            (Some(v), _) => Err(DataError::invalid(src, cell(i), format!("{v} is not a finite number"))),
+            (None, Some(e)) => Ok(e),
+            (None, None) => Err(DataError::invalid(src, cell(i), "empty or non-numeric value, expected a number")),
         })
         .collect()
 }

@@ -37,10 +37,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tsforge_core::model::ModelError;
 use tsforge_core::{BuildSpec, FeatureImportance, FitContext, FittedForecaster, Forecast, Forecaster, ModelEntry, Panel, Precomputed, Predictor, SearchResource};
-use tsforge_features::{FeatureSpec, ValidFeatureSpec, Vocabulary, build_with, forecast_rows};
+use tsforge_features::{FeatureSpec, ValidFeatureSpec, Vocabulary, build_with};
 
 use crate::GbdtError;
 use crate::any_panel::{LevelScale, any_panel_direct_spec, level_window};
+use crate::direct_matrix::{Saved, SavedDirect, level_scaled_forecast};
 use crate::forecaster::{m5_direct_spec, recent_rows, usable_spec};
 use trees::{Growth, MissingFill, Tree};
 
@@ -245,18 +246,23 @@ impl ForestBundle {
         }
         Ok(b)
     }
+}
+
+impl SavedDirect for ForestBundle {
+    fn alias(&self) -> &str {
+        &self.alias
+    }
+
+    fn features(&self) -> &FeatureSpec {
+        &self.features
+    }
 
     /// Forecasts `horizon` steps after each series' end of `history` (unscaled).
     fn forecast(&self, history: &Panel, spec: &ValidFeatureSpec, horizon: usize) -> Result<Vec<f64>, ModelError> {
-        let scaled = LevelScale::apply(history, self.level_window);
-        let input = scaled.as_ref().map_or(history, |(_, p)| p);
-        let fx = build_with(input, spec, &self.vocabulary, &forecast_rows(input, horizon))?;
-        let x = self.fill.dense(&fx)?;
-        let mut values = trees::predict(&self.trees, &x, fx.n_rows, fx.n_cols())?;
-        if let Some((scale, _)) = &scaled {
-            scale.unscale(&mut values, horizon);
-        }
-        Ok(values)
+        level_scaled_forecast(history, self.level_window, spec, &self.vocabulary, horizon, |fx| {
+            let x = self.fill.dense(fx)?;
+            Ok(trees::predict(&self.trees, &x, fx.n_rows, fx.n_cols())?)
+        })
     }
 }
 
@@ -322,24 +328,9 @@ impl Forecaster for RandomForestDirect {
     }
 }
 
-/// A saved forest read back: forecasts a panel of the training data's schema.
-struct SavedForest {
-    bundle: ForestBundle,
-}
-
 /// Reads a saved `RandomForest-direct` back (see [`FOREST_FORMAT`]).
 pub fn restore(text: &str) -> Result<Box<dyn Predictor>, ModelError> {
-    Ok(Box::new(SavedForest { bundle: ForestBundle::from_json(text)? }))
-}
-
-impl Predictor for SavedForest {
-    fn forecast(&self, history: &Panel, horizon: usize, _levels: &[u8]) -> Result<Forecast, ModelError> {
-        let h = horizon.max(1);
-        self.bundle.features.strategy.check_reach(&self.bundle.alias, h)?;
-        let spec = self.bundle.features.validate()?;
-        let values = self.bundle.forecast(history, &spec, h)?;
-        Ok(Forecast::new(self.bundle.alias.clone(), history.n_series(), h, history.n_time(), values)?)
-    }
+    Ok(Box::new(Saved(ForestBundle::from_json(text)?)))
 }
 
 /// `RandomForest-direct`: family `forest`, seeded, needs only the target, searchable over

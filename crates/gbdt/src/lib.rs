@@ -41,6 +41,7 @@
 pub mod any_panel;
 mod binning;
 pub mod catalog;
+mod direct_matrix;
 pub mod error;
 pub mod forecaster;
 pub mod forest;

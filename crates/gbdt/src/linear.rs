@@ -28,9 +28,10 @@ use smartcore::linear::ridge_regression::{RidgeRegression, RidgeRegressionParame
 use tsforge_core::model::ModelError;
 use tsforge_core::{BuildSpec, FeatureImportance, FitContext, FittedForecaster, Forecast, Forecaster, ModelEntry, Panel, Precomputed, Predictor, SearchResource};
 use tsforge_features::spec::{CalendarFeature, Column};
-use tsforge_features::{FeatureMatrix, FeatureSpec, ValidFeatureSpec, Vocabulary, build_with, forecast_rows};
+use tsforge_features::{FeatureMatrix, FeatureSpec, ValidFeatureSpec, Vocabulary, build_with};
 
 use crate::any_panel::{LevelScale, any_panel_direct_spec, level_window};
+use crate::direct_matrix::{Saved, SavedDirect, level_scaled_forecast};
 use crate::forecaster::{m5_direct_spec, recent_rows, usable_spec};
 
 /// `Ridge-direct`: the catalog name.
@@ -326,16 +327,20 @@ impl RidgeBundle {
         }
         Ok(b)
     }
+}
+
+impl SavedDirect for RidgeBundle {
+    fn alias(&self) -> &str {
+        &self.alias
+    }
+
+    fn features(&self) -> &FeatureSpec {
+        &self.features
+    }
 
     /// Forecasts `horizon` steps after each series' end of `history` (unscaled).
     fn forecast(&self, history: &Panel, spec: &ValidFeatureSpec, horizon: usize) -> Result<Vec<f64>, ModelError> {
-        let scaled = LevelScale::apply(history, self.level_window);
-        let input = scaled.as_ref().map_or(history, |(_, p)| p);
-        let fx = build_with(input, spec, &self.vocabulary, &forecast_rows(input, horizon))?;
-        let mut values = self.weights.predict(&fx)?;
-        if let Some((scale, _)) = &scaled {
-            scale.unscale(&mut values, horizon);
-        }
+        let mut values = level_scaled_forecast(history, self.level_window, spec, &self.vocabulary, horizon, |fx| self.weights.predict(fx))?;
         if self.clip_at_zero {
             for v in &mut values {
                 *v = v.max(0.0);
@@ -398,24 +403,9 @@ impl Forecaster for RidgeDirect {
     }
 }
 
-/// A saved ridge model read back: forecasts a panel of the training data's schema.
-struct SavedRidge {
-    bundle: RidgeBundle,
-}
-
 /// Reads a saved `Ridge-direct` back (see [`RIDGE_FORMAT`]).
 pub fn restore(text: &str) -> Result<Box<dyn Predictor>, ModelError> {
-    Ok(Box::new(SavedRidge { bundle: RidgeBundle::from_json(text)? }))
-}
-
-impl Predictor for SavedRidge {
-    fn forecast(&self, history: &Panel, horizon: usize, _levels: &[u8]) -> Result<Forecast, ModelError> {
-        let h = horizon.max(1);
-        self.bundle.features.strategy.check_reach(&self.bundle.alias, h)?;
-        let spec = self.bundle.features.validate()?;
-        let values = self.bundle.forecast(history, &spec, h)?;
-        Ok(Forecast::new(self.bundle.alias.clone(), history.n_series(), h, history.n_time(), values)?)
-    }
+    Ok(Box::new(Saved(RidgeBundle::from_json(text)?)))
 }
 
 /// `Ridge-direct`: family `linear`, needs only the target, searchable over `alpha` and
