@@ -22,11 +22,7 @@ pub fn execute(args: &RunArgs, store: &RecordArgs) -> anyhow::Result<()> {
     let pipeline = Pipeline::new(settings, registry).with_progress(&display);
     let mut outcome = pipeline.run()?;
     if args.stage == Some(StageArg::Search) {
-        let searched_on = match outcome.sample {
-            Some((taken, total)) => format!("a stratified sample of {taken} of {total} series"),
-            None => format!("all {} series", outcome.shape.series.len()),
-        };
-        let plan = pipeline.plan_of(&outcome, searched_on)?;
+        let plan = pipeline.plan_of(&outcome)?;
         outcome.files.push(("plan.json".into(), plan.to_json()?));
     }
     // the model bundle goes into the run folder with the rest, swapped in whole

@@ -93,8 +93,6 @@ pub struct RunOutcome {
     pub specs: Vec<scale_out::ModelSpec>,
     /// The data's fingerprint.
     pub fingerprint: String,
-    /// How the data's series would be dealt to shards.
-    pub shard_by: scale_out::ShardBy,
     /// The search ran on a stratified sample: (series taken, series in the data).
     pub sample: Option<(usize, usize)>,
     trial_log: Option<TrialLog>,
@@ -429,21 +427,7 @@ impl<'a> Pipeline<'a> {
         let (record, files) = run.files(entries)?;
         self.progress.event(&Event::Finished { seconds: started.elapsed().as_secs_f64() });
         let shape = DataShape::of(&plan.train);
-        Ok(RunOutcome {
-            record,
-            submission,
-            out: s.out.clone(),
-            files,
-            forecasts,
-            backtests,
-            shape,
-            specs,
-            fingerprint: input.fingerprint.clone(),
-            shard_by: scale_out::ShardBy::of(&input.panel),
-            sample: input.sampled,
-            trial_log,
-            lock: Some(lock),
-        })
+        Ok(RunOutcome { record, submission, out: s.out.clone(), files, forecasts, backtests, shape, specs, fingerprint: input.fingerprint.clone(), sample: input.sampled, trial_log, lock: Some(lock) })
     }
 
     /// Adds the reconciled variants of the `rec.top` best entries by backtest score.

@@ -8,7 +8,7 @@ use tsforge_report::{Metric, Row};
 
 use super::part::{Part, PartFile, PartModel, Span};
 use super::plan_file::{PlanFile, PlannedEnsemble};
-use super::shard::{self, Shard};
+use super::shard::{self, Shard, ShardBy};
 use crate::error::{Result, failed, usage};
 use crate::pipeline::input::Input;
 use crate::pipeline::plan::Plan;
@@ -35,8 +35,8 @@ fn check_data(plan: &PlanFile, input: &Input, data: &str) -> Result<()> {
 
 impl Pipeline<'_> {
     /// The plan of a finished run: its models with their configurations, its ensemble's
-    /// weights and its submission. `searched_on` says what the search saw.
-    pub fn plan_of(&self, outcome: &RunOutcome, searched_on: String) -> Result<PlanFile> {
+    /// weights and its submission.
+    pub fn plan_of(&self, outcome: &RunOutcome) -> Result<PlanFile> {
         let s = &self.settings;
         let ensemble = outcome.record.leaderboard.rows.iter().find(|r| r.family == "ensemble").map(|r| PlannedEnsemble { members: r.members.clone(), note: r.note.clone() });
         let mut settings = s.clone();
@@ -49,7 +49,12 @@ impl Pipeline<'_> {
             return Err(failed(format!("the submission {submission} has no configuration a shard could fit")));
         }
         let windows = s.search.as_ref().map_or(1, |x| x.backtest_windows);
-        PlanFile::new(settings, outcome.fingerprint.clone(), outcome.shape.series.len(), outcome.shard_by, windows, outcome.specs.clone(), ensemble, submission, searched_on)
+        let (n_series, searched_on) = match outcome.sample {
+            Some((taken, total)) => (total, format!("a stratified sample of {taken} of {total} series")),
+            None => (outcome.shape.series.len(), format!("all {} series", outcome.shape.series.len())),
+        };
+        let shard_by = ShardBy::of(outcome.shape.hierarchy);
+        PlanFile::new(settings, outcome.fingerprint.clone(), n_series, shard_by, windows, outcome.specs.clone(), ensemble, submission, searched_on)
     }
 
     /// Fits the plan's models on one shard's series (no time limit: a shard's bytes
@@ -235,9 +240,8 @@ impl Pipeline<'_> {
 
     /// The plan run in one process: every shard's work here, then the merge.
     pub fn run_plan(&self, plan_file: &PlanFile) -> Result<RunOutcome> {
+        // in memory: no file, so no checksum to check
         let (file, values) = self.run_shard(plan_file, Shard { index: 0, count: 1 })?;
-        let bin: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let file = PartFile { bin_checksum: crate::pipeline::input::checksum(&bin), ..file };
         self.merge(&[Part { file, values, path: "(this process)".into() }])
     }
 }

@@ -56,8 +56,9 @@ pub enum ShardBy {
 }
 
 impl ShardBy {
-    pub fn of(panel: &Panel) -> ShardBy {
-        if panel.attrs.is_some() { ShardBy::Store } else { ShardBy::Hash }
+    /// By store where the series have store ids (M5 data), else by hash.
+    pub fn of(has_store_ids: bool) -> ShardBy {
+        if has_store_ids { ShardBy::Store } else { ShardBy::Hash }
     }
 
     pub fn describe(self) -> &'static str {
