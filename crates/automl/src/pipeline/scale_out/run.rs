@@ -156,16 +156,18 @@ impl Pipeline<'_> {
             })
         };
         self.progress.event(&Event::Stage("merging"));
+        // parts of shards with no series (more shards than stores) hold no numbers
+        let filled: Vec<&Part> = parts.iter().filter(|p| !p.file.series.is_empty()).collect();
+        let lead = *filled.first().ok_or_else(|| usage("merge: every part is empty"))?;
+        for p in &filled {
+            if p.file.horizon != h || p.file.windows != windows.len() {
+                return Err(usage(format!("{}: horizon {} and {} backtest windows, the merge {h} and {}", p.path.display(), p.file.horizon, p.file.windows, windows.len())));
+            }
+        }
+        let np = plan_file.models.len();
         let mut entries = Vec::new();
         for (m, spec) in plan_file.models.iter().enumerate() {
-            let np = plan_file.models.len();
-            let filled: Vec<&Part> = parts.iter().filter(|p| !p.file.series.is_empty()).collect();
-            let first = model_in(m, np, filled.first().ok_or_else(|| usage("merge: every part is empty"))?)?;
-            for p in &filled {
-                if p.file.horizon != h || p.file.windows != windows.len() {
-                    return Err(usage(format!("{}: horizon {} and {} backtest windows, the merge {h} and {}", p.path.display(), p.file.horizon, p.file.windows, windows.len())));
-                }
-            }
+            let first = model_in(m, np, lead)?;
             // series i of the panel is series j of part p: gather every array in panel order
             let gather = |span_of: &dyn Fn(&PartModel) -> Option<Span>, blocks: usize| -> Result<Option<Vec<f64>>> {
                 let mut out = vec![0.0; blocks * n * h];
