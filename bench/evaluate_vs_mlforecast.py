@@ -190,7 +190,8 @@ def tsforge_columns(path: Path, origins: list[int]) -> tuple[dict[str, list], di
     by_kind = lambda kind: [p for p in rec["policies"] if p["kind"] == kind]
     cols = {"tsforge submission": at(by_kind("AutoML")[0]["scores"]),
             "tsforge best single in hindsight": at(by_kind("oracle")[0]["scores"])}
-    models = sorted(by_kind("model"), key=lambda p: (p["mean"], p["name"]))
+    # models scored at every origin (the reconciled variants run only where the time limit left room)
+    models = sorted((p for p in by_kind("model") if all(v is not None for v in at(p["scores"]))), key=lambda p: (p["mean"], p["name"]))
     for p in models:
         cols[p["name"]] = at(p["scores"])
     info = {"submitted": at(rec.get("submitted", [])), "hindsight": at(rec.get("hindsight", [])),
@@ -224,6 +225,9 @@ def main() -> None:
     ap.add_argument("--tsforge", type=Path, help="evaluate.json of `tsforge evaluate` on datasets/m5-tiny")
     ap.add_argument("--origins", default=",".join(map(str, DEFAULT_ORIGINS)), help="last training day numbers, e.g. 1717,1745")
     ap.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    ap.add_argument("--save-forecasts", type=Path, help="write the peer's forecasts here (one d_O.npy per origin, series in the M5 files' order)")
+    ap.add_argument("--load-forecasts", type=Path, help="score the peer's forecasts saved by an earlier --save-forecasts run instead of fitting it again "
+                    "(its seconds and row counts are then not known)")
     args = ap.parse_args()
     origins = sorted(int(o.strip().removeprefix("d_")) for o in args.origins.split(","))
 
@@ -236,14 +240,21 @@ def main() -> None:
     peer, snaive, seconds, rows = [], [], [], []
     for o in origins:
         t0 = time.perf_counter()
-        fc, n_rows, fit_s = peer_forecast(frame, meta, sales, o)
+        if args.load_forecasts:
+            fc, n_rows, fit_s = np.load(args.load_forecasts / f"d_{o}.npy"), 0, float("nan")
+        else:
+            fc, n_rows, fit_s = peer_forecast(frame, meta, sales, o)
         seconds.append(time.perf_counter() - t0)
+        if args.save_forecasts:
+            args.save_forecasts.mkdir(parents=True, exist_ok=True)
+            np.save(args.save_forecasts / f"d_{o}.npy", fc)
         peer.append(scorers[o](fc))
         snaive.append(scorers[o].seasonal_naive())
         rows.append(n_rows)
-        print(f"d_{o}: mlforecast + LightGBM {peer[-1]:.4f}, SeasonalNaive {snaive[-1]:.4f} "
-              f"({n_rows:,} training rows, {seconds[-1]:.1f} s, {fit_s:.1f} s of it in the fit)", flush=True)
+        cost = "loaded" if args.load_forecasts else f"{n_rows:,} training rows, {seconds[-1]:.1f} s, {fit_s:.1f} s of it in the fit"
+        print(f"d_{o}: mlforecast + LightGBM {peer[-1]:.4f}, SeasonalNaive {snaive[-1]:.4f} ({cost})", flush=True)
     wall = sum(seconds)
+    loaded = f" (forecasts loaded from `{args.load_forecasts}`, fitted by an earlier run of this script with --save-forecasts; its timings are not repeated here)" if args.load_forecasts else ""
 
     cols: dict[str, list] = {}
     text: dict[str, list] = {}
@@ -258,8 +269,8 @@ def main() -> None:
         cols.update({f"tsforge {m}": ts_cols[m] for m in info["models"]})
     lines = table(origins, cols, text)
 
-    summary = [f"- mlforecast + LightGBM: mean WRMSSE **{mean(peer):.4f}** over {len(origins)} origins; "
-               f"{wall:.0f} s wall for all origins ({', '.join(f'{s:.0f}' for s in seconds)} s each; fit + predict, on {THREADS} threads)."]
+    summary = [f"- mlforecast + LightGBM: mean WRMSSE **{mean(peer):.4f}** over {len(origins)} origins;"
+               + (f" {wall:.0f} s wall for all origins ({', '.join(f'{s:.0f}' for s in seconds)} s each; fit + predict, on {THREADS} threads)." if not loaded else loaded + ".")]
     if info:
         both = [k for k in range(len(origins)) if cols["tsforge submission"][k] is not None]
         ts_mean = mean([cols["tsforge submission"][k] for k in both])
@@ -296,7 +307,7 @@ def main() -> None:
             f"seed {SEED}, {THREADS} threads; lags 7..28, rolling mean 7/28 and std 7 on lag 7, dayofweek/month/day/ISO week, ids as categoricals; "
             "sell price (weekly, carried forward), SNAP of the own state and event name/type 1 as exogenous columns with their future values "
             f"in `X_df`; trained on the last {TRAIN_DAYS} days before the origin, from each series' first sale "
-            f"({min(rows):,}..{max(rows):,} rows).",
+            + (f"({min(rows):,}..{max(rows):,} rows)." if not loaded else "."),
             "- SeasonalNaive (python): the last 7 days repeated, scored the same way (anchor for tsforge's own SeasonalNaive)."
             + (" tsforge columns: the submission, the best single model in hindsight, and every fixed single model "
                "(policies of kind `model` in evaluate.json, best mean first)." if info else ""),

@@ -6,6 +6,7 @@ mod architecture;
 mod common;
 mod covariates;
 mod crash;
+mod evaluate;
 mod malformed;
 mod predict;
 mod readers;

@@ -145,6 +145,7 @@ pub fn run_evaluate(recipe: &Recipe, options: &RunOptions, e: &EvaluateOptions, 
 /// A model an ensemble rule may weigh: its backtest forecast, score (overall and per
 /// window) and final forecast.
 struct Candidate<'a> {
+    alias: &'a str,
     backtest: &'a [f64],
     score: f64,
     window_scores: &'a [f64],
@@ -163,7 +164,7 @@ fn ensemble_policies(outcome: &crate::RunOutcome, backtest: &Backtest<'_>) -> Re
             let row = rows.iter().find(|r| &r.alias == alias)?;
             let valid = row.valid.filter(|v| v.is_finite())?;
             let fc = outcome.forecasts.iter().find(|f| &f.alias == alias)?;
-            Some(Candidate { backtest: bt, score: valid, window_scores: &row.valid_windows, forecast: &fc.values })
+            Some(Candidate { alias: alias.as_str(), backtest: bt, score: valid, window_scores: &row.valid_windows, forecast: &fc.values })
         })
         .collect();
     if candidates.len() < 2 {
@@ -193,6 +194,17 @@ fn ensemble_policies(outcome: &crate::RunOutcome, backtest: &Backtest<'_>) -> Re
         let (weights, _) = ensemble_weights(&rule, &sets, &scores, &loss).map_err(|e| failed(format!("{name}: {e}")))?;
         let values = blend(&finals, &weights).map_err(|e| failed(format!("{name}: {e}")))?;
         out.push((name, values));
+    }
+    // the same equal weights with the search's trials left out: near-copies of one fixed
+    // model (a trial of its family) can fill the top 3 and leave another strategy out
+    let fixed: Vec<usize> = (0..candidates.len()).filter(|&i| parse_trial_alias(candidates[i].alias).is_none()).collect();
+    if fixed.len() >= 2 {
+        let fixed_sets: Vec<&[f64]> = fixed.iter().map(|&i| sets[i]).collect();
+        let fixed_scores: Vec<f64> = fixed.iter().map(|&i| scores[i]).collect();
+        let fixed_finals: Vec<&[f64]> = fixed.iter().map(|&i| finals[i]).collect();
+        let rule = EnsembleRule { method: EnsembleMethod::TopK, ..base };
+        let (weights, _) = ensemble_weights(&rule, &fixed_sets, &fixed_scores, &loss).map_err(|e| failed(format!("ensemble top 3 fixed: {e}")))?;
+        out.push(("ensemble top 3 fixed models".to_string(), blend(&fixed_finals, &weights).map_err(|e| failed(format!("ensemble top 3 fixed: {e}")))?));
     }
     Ok(out)
 }
@@ -259,7 +271,7 @@ fn record(s: &Settings, metric: Metric, horizon: usize, runs: &[OriginRun], kept
     policies.extend(singles.into_iter().map(|(name, (kind, scores))| PolicyRecord::new(name, kind, scores)));
     let mut notes = vec![
         format!("Each origin runs the whole recipe on the data up to it (time limit {} per origin) and is scored on the {horizon} periods after it; nothing after an origin is seen before its forecast.", s.time_limit.map_or_else(|| "none".into(), |t| format!("{t:.0} s"))),
-        "Policies: `submission` is what the AutoML submitted; `search FAMILY` the refitted best trial of a searched family; `average of each family's best` the plain mean of the final forecasts of each leaderboard family's best model by backtest score; `previous origin's best model` the single model that scored best at the origin before (the submission at the first origin).".to_string(),
+        "Policies: `submission` is what the AutoML submitted; `search FAMILY` the refitted best trial of a searched family; `average of each family's best` the plain mean of the final forecasts of each leaderboard family's best model by backtest score; `previous origin's best model` the single model that scored best at the origin before (the submission at the first origin); `ensemble …` the ensemble rules re-weighting the run's candidates (`ensemble top 3 fixed models`: equal weights on the 3 fixed models with the best backtest scores, the search's trials left out).".to_string(),
     ];
     if !kept {
         notes.push("Each origin's folder under origins/ keeps its leaderboard and manifest; `--keep-runs` keeps the whole run folders (forecasts, cv.csv).".into());
